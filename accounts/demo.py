@@ -1,0 +1,236 @@
+"""The demo subdistrict, modelled on the article: 周家渡街道, 昌里第五, 云台第一 and more.
+
+Deterministic (seeded random) so every fresh clone shows the same neighbourhood.
+Built in bulk so 35,000 households take seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import idcard
+from accounts.models import (
+    Building,
+    District,
+    Household,
+    Neighborhood,
+    Resident,
+    Residency,
+    RoleGrant,
+    Subdistrict,
+    User,
+)
+from accounts.models.people import Role
+from accounts.models.places import Tenure
+
+DEMO_PASSWORD = "linli-demo-2026"
+REGION_PUDONG = "310115"
+HOUSEHOLDS_PER_BUILDING = 24  # six floors, two units, two flats per landing
+BATCH = 2000
+
+NEIGHBORHOOD_NAMES = [
+    "昌里第五", "云台第一", "昌里第一", "云台第二", "上南六村", "上南七村", "齐河第一", "雪野二村",
+    "林雪", "昌五", "昌里第七", "浦三", "浦东南", "南浦", "耀华", "三林",
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国文斌玉兰海燕志强红梅晓东佳怡子涵浩然欣怡雨"
+BOARDS = [
+    ("邻里互助", "谁家的狗丢了?楼道灯坏了?邻居们互相帮一把。"),
+    ("社区花园议事", "社区花园怎么建,大家来商量。"),
+]
+OPENING_TOPICS = [
+    ("谁家的狗丢了?", "12号楼下有一只棕色小狗,戴红色项圈,在门口等了半天了。"),
+    ("我们楼道灯坏了 求助", "7号楼2单元三楼楼道灯不亮,晚上老人上下楼不方便。"),
+    ("下班走夜路,小区里竟发现一条蛇!", "在花坛边上看到的,大家晚上走路小心,已告诉物业。"),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: str
+
+
+DEMO_USERS = [
+    DemoUser("resident", "小王", "verified resident (昌里第五)"),
+    DemoUser("neighbor", "李阿姨", "verified resident (昌里第五)"),
+    DemoUser("rep", "老陈", "household representative (昌里第五)"),
+    DemoUser("staff", "居委小张", "committee staff (昌里第五)"),
+    DemoUser("secretary", "周书记", "secretary (昌里第五)"),
+    DemoUser("moderator", "议事主持人", "moderator (昌里第五)"),
+    DemoUser("admin", "街道管理员", "subdistrict admin (周家渡街道)"),
+]
+
+
+def is_seeded() -> bool:
+    return Subdistrict.objects.exists()
+
+
+def _name(rng: random.Random) -> str:
+    given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    return rng.choice(SURNAMES) + given
+
+
+def _birth(rng: random.Random, today: dt.date, low: int, high: int) -> dt.date:
+    age_days = rng.randint(low * 365, high * 365 + 364)
+    return today - dt.timedelta(days=age_days)
+
+
+def _people(rng: random.Random, today: dt.date) -> Iterator[tuple[dt.date, list[str]]]:
+    """Ages and tags of one household, shaped like an old Shanghai estate."""
+    shape = rng.random()
+    if shape < 0.12:  # someone very old, often living alone
+        yield _birth(rng, today, 88, 101), ["living_alone"] if rng.random() < 0.6 else []
+        return
+    if shape < 0.30:  # a retired couple
+        yield _birth(rng, today, 62, 85), []
+        yield _birth(rng, today, 60, 85), []
+        return
+    yield _birth(rng, today, 30, 55), []
+    if rng.random() < 0.8:
+        yield _birth(rng, today, 28, 55), []
+    for _ in range(rng.choice((0, 1, 1, 2))):
+        yield _birth(rng, today, 0, 17), ["minor"]
+    if rng.random() < 0.35:
+        yield _birth(rng, today, 65, 92), ["disabled"] if rng.random() < 0.1 else []
+
+
+def seed(households: int, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    rng = random.Random(20200616)  # the article's date
+    today = timezone.localdate()
+    with transaction.atomic():
+        district = District.objects.create(name="浦东新区")
+        subdistrict = Subdistrict.objects.create(district=district, name="周家渡街道")
+        # A few neighborhoods even for the small demo; about 1,200 households each at scale.
+        count = max(min(4, households // 3), math.ceil(households / 1200))
+        per_neighborhood = math.ceil(households / count)
+        names = [
+            NEIGHBORHOOD_NAMES[i] if i < len(NEIGHBORHOOD_NAMES) else f"周家渡第{i + 1}"
+            for i in range(count)
+        ]
+        neighborhoods = Neighborhood.objects.bulk_create(
+            [Neighborhood(subdistrict=subdistrict, name=name) for name in names]
+        )
+        remaining = households
+        buildings: list[Building] = []
+        for neighborhood in neighborhoods:
+            share = min(per_neighborhood, remaining)
+            remaining -= share
+            for number in range(1, math.ceil(share / HOUSEHOLDS_PER_BUILDING) + 1):
+                buildings.append(
+                    Building(neighborhood=neighborhood, name=f"{number}号楼", floors=6)
+                )
+        buildings = Building.objects.bulk_create(buildings, batch_size=BATCH)
+
+        made = 0
+        house_rows: list[Household] = []
+        for building in buildings:
+            for index in range(HOUSEHOLDS_PER_BUILDING):
+                if made + len(house_rows) >= households:
+                    break
+                floor, slot = divmod(index, 4)
+                unit, flat = divmod(slot, 2)
+                house_rows.append(
+                    Household(
+                        building=building,
+                        unit=str(unit + 1),
+                        room=f"{floor + 1}0{flat + 1}",
+                        floor_area=Decimal(rng.randint(3800, 9600)) / 100,
+                        tenure=Tenure.OWNER if rng.random() < 0.78 else Tenure.TENANT,
+                    )
+                )
+            if len(house_rows) >= BATCH or building is buildings[-1]:
+                made += _save_households(house_rows, rng, today)
+                if progress:
+                    progress(len(house_rows))
+                house_rows = []
+        _seed_users_and_boards(neighborhoods[0], subdistrict)
+    return {
+        "neighborhoods": len(neighborhoods),
+        "buildings": len(buildings),
+        "households": made,
+        "residents": Resident.objects.count(),
+    }
+
+
+def _save_households(rows: list[Household], rng: random.Random, today: dt.date) -> int:
+    saved = Household.objects.bulk_create(rows, batch_size=BATCH)
+    residents: list[Resident] = []
+    for house in saved:
+        for serial, (birth, tags) in enumerate(_people(rng, today)):
+            resident = Resident(
+                household=house,
+                real_name=_name(rng),
+                birth_date=birth,
+                phone=f"13{rng.randint(100000000, 999999999)}" if rng.random() < 0.9 else "",
+                vehicles=[f"沪{rng.choice('ABCDEFGHJKLMN')}{rng.randint(10000, 99999)}"]
+                if serial == 0 and rng.random() < 0.3
+                else [],
+                tags=tags,
+            )
+            resident.set_id_number(idcard.make(REGION_PUDONG, birth, house.pk * 7 + serial))
+            residents.append(resident)
+    Resident.objects.bulk_create(residents, batch_size=BATCH)
+    return len(saved)
+
+
+def _seed_users_and_boards(home: Neighborhood, subdistrict: Subdistrict) -> None:
+    from forum.models import Board
+    from forum.services import topic_create
+
+    now = timezone.now()
+    houses = list(
+        Household.objects.filter(building__neighborhood=home)
+        .select_related("building")
+        .order_by("pk")[:3]
+    )
+    users = {}
+    password = make_password(DEMO_PASSWORD)  # one slow hash, shared by all demo users
+    for demo in DEMO_USERS:
+        user = User(username=demo.username, display_name=demo.display_name, password=password)
+        user.save()
+        users[demo.username] = user
+    for username, house, representative in (
+        ("resident", houses[0], False),
+        ("neighbor", houses[1], False),
+        ("rep", houses[2], True),
+    ):
+        resident = house.residents.order_by("birth_date").first()
+        Residency.objects.create(
+            user=users[username],
+            household=house,
+            resident=resident,
+            is_representative=representative,
+            verified_at=now,
+        )
+    for username, role in (
+        ("staff", Role.STAFF),
+        ("secretary", Role.SECRETARY),
+        ("moderator", Role.MODERATOR),
+    ):
+        RoleGrant.objects.create(user=users[username], role=role, neighborhood=home)
+    RoleGrant.objects.create(user=users["admin"], role=Role.ADMIN, subdistrict=subdistrict)
+    users["admin"].is_staff = users["admin"].is_superuser = True
+    users["admin"].save(update_fields=["is_staff", "is_superuser"])
+
+    for neighborhood in Neighborhood.objects.filter(subdistrict=subdistrict).order_by("pk"):
+        Board.objects.bulk_create(
+            [
+                Board(neighborhood=neighborhood, name=name, description=text, position=i)
+                for i, (name, text) in enumerate(BOARDS)
+            ]
+        )
+    first_board = Board.objects.filter(neighborhood=home).order_by("position").first()
+    assert first_board is not None
+    for (title, body), author in zip(OPENING_TOPICS, ("resident", "rep", "neighbor"), strict=True):
+        topic_create(user=users[author], board=first_board, title=title, body=body)

@@ -1,0 +1,37 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from accounts import demo
+
+
+class Command(BaseCommand):
+    help = "Build the demo subdistrict (周家渡街道) with households, residents and demo users."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--households", type=int, default=360)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing if places already exist"
+        )
+
+    def handle(self, *args: Any, households: int, if_empty: bool, **options: Any) -> None:
+        if households < 3:
+            raise CommandError("--households must be at least 3 (the demo users live in them)")
+        if demo.is_seeded():
+            if if_empty:
+                self.print_logins()
+                return
+            raise CommandError("The database already has places; seed a fresh database.")
+        with tqdm(total=households, unit="households", disable=options["verbosity"] < 1) as bar:
+            counts = demo.seed(households, progress=bar.update)
+        self.stdout.write(
+            "Seeded {neighborhoods} neighborhoods, {buildings} buildings, "
+            "{households} households, {residents} residents.".format(**counts)
+        )
+        self.print_logins()
+
+    def print_logins(self) -> None:
+        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+        for user in demo.DEMO_USERS:
+            self.stdout.write(f"  {user.username:<10} {user.display_name:<8} {user.role}")

@@ -1,0 +1,119 @@
+"""People: accounts, the residents of the ledger, verified residency and roles per place."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts import identity
+from accounts.models.places import District, Household, Neighborhood, Subdistrict
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("display name"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Resident(models.Model):
+    """A person in the committee's ledger (台账). Not every resident has an account."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents")
+    real_name = models.CharField(_("real name"), max_length=32)
+    # The full number only ever exists encrypted; matching uses the keyed hash and
+    # display uses the mask, so neither needs a decryption.
+    id_number_encrypted = models.TextField(_("ID number (encrypted)"), editable=False)
+    id_number_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=24, editable=False)
+    birth_date = models.DateField(_("birth date"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    vehicles = models.JSONField(_("vehicle plates"), default=list, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        indexes = [models.Index(fields=["birth_date"], name="resident_birth_date")]
+
+    def __str__(self) -> str:
+        return identity.mask_name(self.real_name)
+
+    def set_id_number(self, raw: str) -> None:
+        self.id_number_encrypted = identity.encrypt_id_number(raw)
+        self.id_number_hash = identity.hash_id_number(raw)
+        self.id_number_masked = identity.mask_id_number(raw)
+
+
+class Residency(models.Model):
+    """A user verified as living in a household (实名实户). Ended residencies are kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="residencies")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residencies")
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="residencies"
+    )
+    is_representative = models.BooleanField(_("household representative"), default=False)
+    verified_at = models.DateTimeField(_("verified at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("residency")
+        verbose_name_plural = _("residencies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(ended_at__isnull=True), name="residency_one_active"
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(ended_at__isnull=True, is_representative=True),
+                name="residency_one_representative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.household}"
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("committee staff")
+    SECRETARY = "secretary", _("secretary")
+    MODERATOR = "moderator", _("moderator")
+    ADMIN = "admin", _("administrator")
+
+
+class RoleGrant(models.Model):
+    """A role held at exactly one place: staff of neighborhood X, admin of subdistrict Y."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    neighborhood = models.ForeignKey(Neighborhood, on_delete=models.CASCADE, null=True, blank=True)
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, null=True, blank=True)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, null=True, blank=True)
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.CheckConstraint(
+                name="rolegrant_exactly_one_place",
+                condition=(
+                    Q(neighborhood__isnull=False, subdistrict__isnull=True, district__isnull=True)
+                    | Q(neighborhood__isnull=True, subdistrict__isnull=False, district__isnull=True)
+                    | Q(neighborhood__isnull=True, subdistrict__isnull=True, district__isnull=False)
+                ),
+            ),
+            models.CheckConstraint(
+                name="rolegrant_admin_above_neighborhood",
+                condition=Q(role="admin", neighborhood__isnull=True) | ~Q(role="admin"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = self.neighborhood or self.subdistrict or self.district
+        return f"{self.user} {self.get_role_display()} @ {place}"

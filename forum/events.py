@@ -1,0 +1,47 @@
+"""Payloads the forum publishes: the contract the browser code and other apps read."""
+
+from typing import TypedDict
+
+from forum.models import Post, Topic
+
+
+class TopicPayload(TypedDict):
+    id: int
+    board: int
+    title: str
+    author: str
+    excerpt: str
+    created_at: str
+    reply_count: int
+    url: str
+
+
+class PostPayload(TypedDict):
+    id: int
+    topic: int
+    author: str
+    body: str
+    created_at: str
+
+
+def topic_payload(topic: Topic, first_post: Post) -> TopicPayload:
+    return {
+        "id": topic.pk,
+        "board": topic.board_id,
+        "title": topic.title,
+        "author": str(topic.author),
+        "excerpt": first_post.body[:140],
+        "created_at": topic.created_at.isoformat(),
+        "reply_count": topic.reply_count,
+        "url": f"/topics/{topic.pk}/",
+    }
+
+
+def post_payload(post: Post) -> PostPayload:
+    return {
+        "id": post.pk,
+        "topic": post.topic_id,
+        "author": str(post.author),
+        "body": post.body,
+        "created_at": post.created_at.isoformat(),
+    }

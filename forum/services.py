@@ -1,0 +1,81 @@
+"""Forum writes. Each is one transaction: check, save, publish (sent after commit)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+import realtime
+from accounts import access
+from accounts.models import User
+from config.errors import Forbidden, Invalid
+from forum import events
+from forum.models import BODY_MAX, TITLE_MAX, Board, Post, Topic
+
+
+def _clean(text: object, *, limit: int, empty: Promise, too_long: Promise) -> str:
+    value = text.strip() if isinstance(text, str) else ""
+    if not value:
+        raise Invalid(empty)
+    if len(value) > limit:
+        raise Invalid(too_long, params={"limit": limit})
+    return value
+
+
+def _require_voice(user: User, board: Board) -> None:
+    if not access.may_speak_in(user, board.neighborhood_id):
+        raise Forbidden(_("Only verified residents and the committee may post here."))
+
+
+def topic_create(*, user: User, board: Board, title: object, body: object) -> Topic:
+    body_text = _clean(
+        body,
+        limit=BODY_MAX,
+        empty=_("Please write something."),
+        too_long=_("Please keep it under %(limit)s characters."),
+    )
+    title_text = (
+        _clean(
+            title,
+            limit=TITLE_MAX,
+            empty=_("Please add a title."),
+            too_long=_("Titles are at most %(limit)s characters."),
+        )
+        if isinstance(title, str) and title.strip()
+        else body_text.splitlines()[0][:TITLE_MAX]
+    )
+    _require_voice(user, board)
+    now = timezone.now()
+    with transaction.atomic():
+        topic = Topic.objects.create(
+            board=board, title=title_text, author=user, created_at=now, last_post_at=now
+        )
+        post = Post.objects.create(topic=topic, author=user, body=body_text, created_at=now)
+        realtime.publish(board.stream, "topic.created", dict(events.topic_payload(topic, post)))
+    return topic
+
+
+def post_create(*, user: User, topic: Topic, body: object) -> Post:
+    body_text = _clean(
+        body,
+        limit=BODY_MAX,
+        empty=_("Please write something."),
+        too_long=_("Please keep it under %(limit)s characters."),
+    )
+    _require_voice(user, topic.board)
+    now = timezone.now()
+    with transaction.atomic():
+        post = Post.objects.create(topic=topic, author=user, body=body_text, created_at=now)
+        Topic.objects.filter(pk=topic.pk).update(
+            reply_count=F("reply_count") + 1, last_post_at=now
+        )
+        realtime.publish(topic.stream, "post.created", dict(events.post_payload(post)))
+        realtime.publish(
+            topic.board.stream,
+            "topic.replied",
+            {"id": topic.pk, "reply_count": topic.reply_count + 1, "last_post_at": now.isoformat()},
+        )
+    return post

@@ -1,0 +1,199 @@
+// The page's one live connection (PROTOCOL.md): subscribe to the streams the page shows,
+// resume from the seq the page was rendered at, apply each event once, reconnect with
+// backoff. Pages work without it; it only keeps them current.
+
+const texts = document.getElementById("live-texts")?.dataset ?? {};
+const statusEl = document.querySelector("[data-live-status]");
+const lastSeq = new Map();   // stream -> last seq applied
+const pending = new Map();   // ref -> {resolve, reject}
+let socket = null;
+let attempt = 0;
+let nextRef = 1;
+let pingTimer = null;
+
+function setStatus(text) {
+  if (!statusEl) return;
+  statusEl.hidden = !text;
+  statusEl.textContent = text || "";
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function timeEl(iso) {
+  const node = el("time", "", new Date(iso).toLocaleString(document.documentElement.lang, {
+    month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+  }));
+  node.dateTime = iso;
+  return node;
+}
+
+function listFor(stream) {
+  return document.querySelector(`[data-live-list][data-stream="${stream}"]`);
+}
+
+// Renderers by event type. Each is idempotent: an item already shown is left alone.
+const renderers = {
+  "topic.created"(list, data) {
+    if (list.querySelector(`[data-id="${data.id}"]`)) return;
+    list.querySelector("[data-empty]")?.remove();
+    const item = el("li", "topic fresh");
+    item.dataset.id = data.id;
+    const link = el("a", "title", data.title);
+    link.href = data.url;
+    item.append(link);
+    if (data.excerpt && data.excerpt !== data.title) item.append(el("p", "excerpt", data.excerpt));
+    const meta = el("p", "meta");
+    const replies = el("span", "", String(data.reply_count));
+    replies.dataset.replies = "";
+    meta.append(el("span", "author", data.author), " · ", timeEl(data.created_at), " · ",
+      replies, ` ${texts.replies || ""}`);
+    item.append(meta);
+    list.prepend(item);
+  },
+  "topic.replied"(list, data) {
+    const item = list.querySelector(`[data-id="${data.id}"]`);
+    if (!item) return;
+    const count = item.querySelector("[data-replies]");
+    if (count) count.textContent = String(data.reply_count);
+    list.prepend(item);
+  },
+  "post.created"(list, data) {
+    if (list.querySelector(`[data-id="${data.id}"]`)) return;
+    const item = el("li", "post fresh");
+    item.dataset.id = data.id;
+    const meta = el("p", "meta");
+    meta.append(el("span", "author", data.author), " · ", timeEl(data.created_at));
+    const body = el("div", "body");
+    data.body.split("\n").forEach((line, i) => {
+      if (i) body.append(document.createElement("br"));
+      body.append(line);
+    });
+    item.append(meta, body);
+    list.append(item);
+  },
+};
+
+function send(frame) {
+  if (socket && socket.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+  return false;
+}
+
+function subscribe(stream) {
+  send({ op: "sub", stream, since: lastSeq.get(stream) });
+}
+
+function onEvent(frame) {
+  const list = listFor(frame.stream);
+  if (frame.seq === undefined) return;  // ephemeral: nothing on these pages yet
+  const last = lastSeq.get(frame.stream) ?? 0;
+  if (frame.seq <= last) return;         // already applied
+  if (frame.seq > last + 1) {            // a gap: ask for what we missed, in order
+    subscribe(frame.stream);
+    return;
+  }
+  lastSeq.set(frame.stream, frame.seq);
+  const render = renderers[frame.type];
+  if (list && render) render(list, frame.data);
+}
+
+function onFrame(message) {
+  let frame;
+  try { frame = JSON.parse(message.data); } catch { return; }
+  if (frame.op === "ev") onEvent(frame);
+  else if (frame.op === "resync") window.location.reload();  // the page is the snapshot
+  else if (frame.op === "subbed") { if (!lastSeq.has(frame.stream)) lastSeq.set(frame.stream, frame.seq); }
+  if (frame.ref && pending.has(frame.ref)) {
+    const waiter = pending.get(frame.ref);
+    pending.delete(frame.ref);
+    if (frame.op === "err") waiter.reject(frame); else waiter.resolve(frame);
+  }
+}
+
+function connect() {
+  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${scheme}://${window.location.host}/ws/`, ["linli.v1"]);
+  socket.addEventListener("open", () => {
+    attempt = 0;
+    setStatus("");
+    document.body.dataset.live = "on";
+    lastSeq.forEach((_seq, stream) => subscribe(stream));
+    clearInterval(pingTimer);
+    pingTimer = setInterval(() => send({ op: "ping" }), 25000);
+  });
+  socket.addEventListener("message", onFrame);
+  socket.addEventListener("close", (event) => {
+    document.body.dataset.live = "off";
+    clearInterval(pingTimer);
+    pending.forEach((waiter) => waiter.reject({ code: "disconnected" }));
+    pending.clear();
+    if (event.code === 4401 || event.code === 4403) return;  // logged out or refused: stay off
+    setStatus(texts.reconnecting || "…");
+    const delay = Math.min(30000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+    attempt += 1;
+    setTimeout(connect, delay);
+  });
+}
+
+function request(frame) {
+  const ref = `r${nextRef++}`;
+  return new Promise((resolve, reject) => {
+    if (!send({ ...frame, ref })) { reject({ code: "disconnected" }); return; }
+    pending.set(ref, { resolve, reject });
+  });
+}
+
+function enhanceForms() {
+  document.querySelectorAll("[data-live-form]").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return;  // plain POST instead
+      event.preventDefault();
+      const errorEl = form.querySelector("[data-form-error]");
+      const button = form.querySelector("button[type=submit]");
+      const data = Object.fromEntries(new FormData(form).entries());
+      delete data.csrfmiddlewaretoken;
+      button.disabled = true;
+      try {
+        await request({ op: "do", stream: form.dataset.stream, action: form.dataset.action, data });
+        form.reset();
+        if (errorEl) errorEl.hidden = true;
+      } catch (failure) {
+        if (errorEl) {
+          errorEl.textContent = failure.message || texts.failed || "";
+          errorEl.hidden = false;
+        }
+      } finally {
+        button.disabled = false;
+      }
+    });
+  });
+}
+
+function enhanceTextSize() {
+  const root = document.documentElement;
+  const button = document.querySelector("[data-textsize]");
+  const apply = (on) => {
+    root.classList.toggle("large-text", on);
+    if (button) button.setAttribute("aria-pressed", String(on));
+  };
+  apply(window.localStorage.getItem("linli.largeText") === "1");
+  button?.addEventListener("click", () => {
+    const on = !root.classList.contains("large-text");
+    window.localStorage.setItem("linli.largeText", on ? "1" : "0");
+    apply(on);
+  });
+}
+
+enhanceTextSize();
+document.querySelectorAll("[data-live-list]").forEach((list) => {
+  lastSeq.set(list.dataset.stream, Number(list.dataset.seq || 0));
+});
+enhanceForms();
+if (lastSeq.size) connect();

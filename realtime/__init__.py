@@ -1,0 +1,18 @@
+"""The realtime spine: persisted, sequenced events per stream, fanned out after commit.
+
+`publish(stream, type, data)` is the one way an app emits an event (see docs/realtime.md).
+"""
+
+from typing import Any
+
+
+def publish(stream: str, type: str, data: dict[str, Any]) -> int:  # noqa: A002
+    from realtime.publishing import publish as _publish
+
+    return _publish(stream, type, data)
+
+
+def publish_ephemeral(stream: str, type: str, data: dict[str, Any]) -> None:  # noqa: A002
+    from realtime.publishing import publish_ephemeral as _publish_ephemeral
+
+    _publish_ephemeral(stream, type, data)

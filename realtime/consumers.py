@@ -1,0 +1,169 @@
+"""The one WebSocket endpoint, /ws/ (PROTOCOL.md). A thin adapter: frames in, services out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import DomainError, Invalid
+from realtime import backlog, frames, registry
+from realtime.hub import hub
+from realtime.ratelimit import TokenBucket
+from realtime.selectors import events_between, stream_bounds
+
+log = logging.getLogger(__name__)
+
+SUBPROTOCOL = "linli.v1"
+CLOSE_NOT_AUTHENTICATED = 4401
+CLOSE_RATE_LIMITED = 4429
+CLOSE_TOO_BIG = 1009
+# After this many refused frames in a row the client is not backing off: close it.
+REFUSALS_BEFORE_CLOSE = 20
+
+
+def load_backlog(stream: str, since: int | None) -> tuple[bool, int, list[str]]:
+    """(resync?, head, frames to replay), read after the hub joined the stream."""
+    head, oldest = stream_bounds(stream)
+    plan = backlog.plan(since, head, oldest, settings.LINLI_BACKLOG_EVENTS)
+    if isinstance(plan, backlog.Resync):
+        return True, head, []
+    replay = events_between(stream, plan.first, plan.last) if plan.first <= plan.last else []
+    if len(replay) != plan.last - plan.first + 1:
+        return True, head, []  # trimmed while we read
+    return False, head, [frame for _seq, frame in replay]
+
+
+def _language(scope: dict[str, Any]) -> str:
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    candidates = [cookie] if cookie else []
+    for key, value in scope.get("headers", []):
+        if key == b"accept-language":
+            header = value.decode("latin1")
+            candidates += [lang for lang, _q in translation.trans_real.parse_accept_lang_header(header)]
+    for candidate in candidates:
+        try:
+            return translation.get_supported_language_variant(candidate)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        authenticated = bool(self.user is not None and self.user.is_authenticated)
+        self.user_id: int | None = self.user.pk if authenticated else None
+        session = self.scope.get("session")
+        via_session = self.scope.get("auth_via") == "session" and authenticated
+        self.session_key: str | None = session.session_key if via_session and session else None
+        self.language = _language(self.scope)
+        self.last_seen = time.monotonic()
+        self.streams: set[str] = set()
+        rate, burst = settings.LINLI_WS_RATE
+        self.bucket = TokenBucket(rate, burst, self.last_seen)
+        self.refusals = 0
+        offered = self.scope.get("subprotocols", [])
+        await hub().connect(self)
+        await self.accept(SUBPROTOCOL if SUBPROTOCOL in offered else None)
+        if self.scope.get("auth_via") == "bad_token":
+            await self.close(CLOSE_NOT_AUTHENTICATED)
+
+    async def disconnect(self, code: int) -> None:
+        await hub().disconnect(self, list(self.streams))
+        self.streams.clear()
+
+    # The hub calls these two ----------------------------------------------------------
+
+    async def send_frame(self, frame: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": frame})
+
+    async def close_with(self, code: int) -> None:
+        await self.close(code)
+
+    # Inbound ---------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        now = time.monotonic()
+        self.last_seen = now
+        if text_data is None:
+            await self._error("invalid", _("Frames must be JSON text."), None)
+            return
+        limit = settings.LINLI_WS_MAX_MESSAGE_BYTES
+        if len(text_data) > limit or len(text_data.encode()) > limit:
+            await self.close(CLOSE_TOO_BIG)
+            return
+        if not self.bucket.take(now):
+            self.refusals += 1
+            if self.refusals >= REFUSALS_BEFORE_CLOSE:
+                await self.close(CLOSE_RATE_LIMITED)
+            else:
+                await self._error("rate_limited", _("Too many messages; slow down."), None)
+            return
+        self.refusals = 0
+        try:
+            request = frames.parse(text_data)
+        except frames.FrameError as exc:
+            message = Invalid(_("Malformed frame: %(reason)s"), params={"reason": exc.reason})
+            await self._error("invalid", message, exc.ref)
+            return
+        try:
+            if isinstance(request, frames.Ping):
+                await self.send_frame(frames.pong(request.ref))
+            elif isinstance(request, frames.Sub):
+                await self._sub(request)
+            elif isinstance(request, frames.Unsub):
+                await self._unsub(request)
+            else:
+                await self._do(request)
+        except DomainError as exc:
+            await self._error(exc.code, exc, request.ref)
+        except Exception:
+            log.exception("websocket request failed")
+            await self._error("internal", _("Something went wrong on our side."), request.ref)
+
+    async def _sub(self, request: frames.Sub) -> None:
+        kind, key = frames.parse_stream(request.stream)
+        allowed = await database_sync_to_async(registry.may_subscribe)(self.user, kind, key)
+        if not allowed:
+            await self._error("forbidden", _("You may not follow this."), request.ref)
+            return
+        live = hub()
+        if request.stream in self.streams:  # a re-sub (e.g. after a gap) starts over
+            await live.detach(self, request.stream)
+        self.streams.add(request.stream)
+        await live.attach(self, request.stream)
+        resync, head, replay = await database_sync_to_async(load_backlog)(
+            request.stream, request.since
+        )
+        if resync:
+            self.streams.discard(request.stream)
+            await live.detach(self, request.stream)
+            await self.send_frame(frames.resync(request.stream, head, request.ref))
+            return
+        for frame in replay:
+            await self.send_frame(frame)
+        await self.send_frame(frames.subbed(request.stream, head, request.ref))
+        await live.go_live(self, request.stream, head)
+
+    async def _unsub(self, request: frames.Unsub) -> None:
+        self.streams.discard(request.stream)
+        await hub().detach(self, request.stream)
+        await self.send_frame(frames.ok(request.ref))
+
+    async def _do(self, request: frames.Do) -> None:
+        kind, key = frames.parse_stream(request.stream)
+        handler = registry.action_for(kind, request.action)
+        result = await database_sync_to_async(handler)(self.user, key, request.data)
+        await self.send_frame(frames.ok(request.ref, result))
+
+    async def _error(self, code: str, message: Any, ref: str | None) -> None:
+        with translation.override(self.language):
+            text = message.render() if isinstance(message, DomainError) else str(message)
+        await self.send_frame(frames.err(code, text, ref))

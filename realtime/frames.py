@@ -1,0 +1,143 @@
+"""The wire format of PROTOCOL.md: inbound frames validated at the edge, outbound built once.
+
+Pure: no Django import. Every inbound frame is checked here before any handler sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+STREAM_PATTERN = re.compile(r"^([a-z][a-z_]{0,30})\.([1-9][0-9]{0,17})$")
+ACTION_PATTERN = re.compile(r"^[a-z][a-z_.]{0,63}$")
+REF_MAX = 64
+
+
+class FrameError(Exception):
+    """The frame is malformed; answered with `err` code `invalid`, the socket stays open."""
+
+    def __init__(self, reason: str, ref: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.ref = ref
+
+
+@dataclass(frozen=True)
+class Sub:
+    stream: str
+    since: int | None
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class Unsub:
+    stream: str
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class Do:
+    stream: str
+    action: str
+    data: dict[str, Any]
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class Ping:
+    ref: str | None
+
+
+Request = Sub | Unsub | Do | Ping
+
+
+def parse_stream(name: object) -> tuple[str, int]:
+    """`board.12` -> ("board", 12); raises FrameError for anything else."""
+    if not isinstance(name, str):
+        raise FrameError("stream must be a string")
+    match = STREAM_PATTERN.match(name)
+    if match is None:
+        raise FrameError("stream must look like kind.id")
+    return match.group(1), int(match.group(2))
+
+
+def parse(text: str) -> Request:
+    try:
+        frame = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise FrameError("not JSON") from exc
+    if not isinstance(frame, dict):
+        raise FrameError("a frame is a JSON object")
+    ref = frame.get("ref")
+    if ref is not None and (not isinstance(ref, str) or len(ref) > REF_MAX):
+        raise FrameError("ref must be a short string")
+    op = frame.get("op")
+    if op == "ping":
+        return Ping(ref)
+    if op not in ("sub", "unsub", "do"):
+        raise FrameError("unknown op", ref)
+    stream = frame.get("stream")
+    try:
+        parse_stream(stream)
+    except FrameError as exc:
+        raise FrameError(exc.reason, ref) from None
+    assert isinstance(stream, str)
+    if op == "unsub":
+        return Unsub(stream, ref)
+    if op == "sub":
+        since = frame.get("since")
+        if since is not None and (
+            isinstance(since, bool) or not isinstance(since, int) or since < 0
+        ):
+            raise FrameError("since must be a non-negative integer", ref)
+        return Sub(stream, since, ref)
+    action = frame.get("action")
+    if not isinstance(action, str) or not ACTION_PATTERN.match(action):
+        raise FrameError("action must be a name", ref)
+    data = frame.get("data", {})
+    if not isinstance(data, dict):
+        raise FrameError("data must be an object", ref)
+    return Do(stream, action, data, ref)
+
+
+def encode(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def event(stream: str, seq: int, type_: str, at: str, data: dict[str, Any]) -> str:
+    return encode({"op": "ev", "stream": stream, "seq": seq, "type": type_, "at": at, "data": data})
+
+
+def ephemeral(stream: str, type_: str, data: dict[str, Any]) -> str:
+    return encode({"op": "ev", "stream": stream, "type": type_, "data": data})
+
+
+def with_ref(frame: dict[str, Any], ref: str | None) -> str:
+    if ref is not None:
+        frame["ref"] = ref
+    return encode(frame)
+
+
+def subbed(stream: str, seq: int, ref: str | None) -> str:
+    return with_ref({"op": "subbed", "stream": stream, "seq": seq}, ref)
+
+
+def resync(stream: str, seq: int, ref: str | None) -> str:
+    return with_ref({"op": "resync", "stream": stream, "seq": seq}, ref)
+
+
+def ok(ref: str | None, data: dict[str, Any] | None = None) -> str:
+    frame: dict[str, Any] = {"op": "ok"}
+    if data is not None:
+        frame["data"] = data
+    return with_ref(frame, ref)
+
+
+def err(code: str, message: str, ref: str | None) -> str:
+    return with_ref({"op": "err", "code": code, "message": message}, ref)
+
+
+def pong(ref: str | None) -> str:
+    return with_ref({"op": "pong"}, ref)

@@ -1,0 +1,248 @@
+"""The process-local fan-out: one subscription per stream per process.
+
+Connections attach to streams here, not to channel-layer groups. When the first local
+connection watches a stream, the hub joins that stream's group; every event then arrives
+once per process, already encoded, and is written to each watching socket directly: no
+per-connection channel, no thread hop, no ORM call per delivered message.
+
+The hub also keeps per-stream order. Commits of one stream happen in seq order, but their
+after-commit sends may reach Redis out of order, and pub/sub drops messages while it
+reconnects; a frame that arrives ahead of its predecessor is held and the gap is filled
+from the event table (one query per gap per process, not per connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from realtime import fanout
+from realtime.selectors import events_between
+
+log = logging.getLogger(__name__)
+
+GAP_GRACE_SECONDS = 0.05
+SWEEP_SECONDS = 5.0
+
+
+class Connection(Protocol):
+    user_id: int | None
+    session_key: str | None
+    last_seen: float
+
+    async def send_frame(self, frame: str) -> None: ...
+
+    async def close_with(self, code: int) -> None: ...
+
+
+@dataclass
+class Watch:
+    """One connection's view of a feed."""
+
+    # Frames that arrived while the connection was reading its snapshot or backlog;
+    # None once it is live.
+    buffer: list[tuple[int | None, str]] | None = field(default_factory=list)
+    # The seq the connection's snapshot or replay reached: it already has all below.
+    floor: int = 0
+
+
+@dataclass
+class Feed:
+    """The local watchers of one stream and the last seq delivered to them."""
+
+    ready: asyncio.Future[None]
+    watchers: dict[Connection, Watch] = field(default_factory=dict)
+    # The highest seq delivered (to live sockets and buffers). Gap detection starts at the
+    # first frame; a gap before it is caught by the client (docs/realtime.md).
+    last_seq: int | None = None
+    held: dict[int, str] = field(default_factory=dict)
+    filling: bool = False
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.feeds: dict[str, Feed] = {}
+        self.connections: set[Connection] = set()
+        self._started: asyncio.Future[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        if self._started is None:
+            self._started = asyncio.get_running_loop().create_future()
+            try:
+                self.channel = await self.layer.new_channel("hub.")
+                await self.layer.group_add(fanout.CONTROL_GROUP, self.channel)
+            except BaseException as exc:
+                self._started.set_exception(exc)
+                self._started = None
+                raise
+            self._tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._sweep())]
+            self._started.set_result(None)
+        await self._started
+
+    # Connections ---------------------------------------------------------------------
+
+    async def connect(self, conn: Connection) -> None:
+        await self.start()
+        self.connections.add(conn)
+
+    async def disconnect(self, conn: Connection, streams: list[str]) -> None:
+        self.connections.discard(conn)
+        for stream in streams:
+            await self.detach(conn, stream)
+
+    async def attach(self, conn: Connection, stream: str) -> None:
+        """Watch a stream, buffering live frames until `go_live`."""
+        feed = self.feeds.get(stream)
+        if feed is None:
+            feed = Feed(ready=asyncio.get_running_loop().create_future())
+            self.feeds[stream] = feed
+            feed.watchers[conn] = Watch()
+            try:
+                await self.layer.group_add(fanout.group_for(stream), self.channel)
+            except BaseException as exc:
+                del self.feeds[stream]
+                feed.ready.set_exception(exc)
+                feed.ready.exception()  # mark retrieved; waiters re-raise it
+                raise
+            feed.ready.set_result(None)
+        else:
+            feed.watchers[conn] = Watch()
+        # The group must be joined before the caller reads the backlog, or an event
+        # committed in between would be neither replayed nor received.
+        await feed.ready
+
+    async def go_live(self, conn: Connection, stream: str, seq: int) -> None:
+        """Send what arrived during the snapshot (above `seq`), then go live, in order."""
+        feed = self.feeds.get(stream)
+        watch = feed.watchers.get(conn) if feed is not None else None
+        if watch is None:
+            return
+        watch.floor = seq
+        # Frames keep landing in the buffer while we send; drain until it is empty.
+        while watch.buffer:
+            frame_seq, frame = watch.buffer.pop(0)
+            if frame_seq is None or frame_seq > seq:
+                await conn.send_frame(frame)
+        watch.buffer = None
+
+    async def detach(self, conn: Connection, stream: str) -> None:
+        feed = self.feeds.get(stream)
+        if feed is None or feed.watchers.pop(conn, None) is None:
+            return
+        if not feed.watchers:
+            del self.feeds[stream]
+            try:
+                await self.layer.group_discard(fanout.group_for(stream), self.channel)
+            except Exception:  # the process keeps a stale membership; harmless
+                log.warning("could not leave group of %s", stream, exc_info=True)
+
+    # Delivery ------------------------------------------------------------------------
+
+    async def _receive(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+                await self.handle(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("hub failed to handle a message")
+                await asyncio.sleep(0.1)
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "ev":
+            await self._on_event(message["stream"], int(message["seq"]), message["frame"])
+        elif kind == "eph":
+            feed = self.feeds.get(message["stream"])
+            if feed is not None:
+                await self._deliver(feed, None, message["frame"])
+        elif kind == "logout":
+            for conn in list(self.connections):
+                if conn.user_id == message["user"] and conn.session_key == message["session"]:
+                    await conn.close_with(4401)
+
+    async def _on_event(self, stream: str, seq: int, frame: str) -> None:
+        feed = self.feeds.get(stream)
+        if feed is None:
+            return
+        if feed.last_seq is not None:
+            if seq <= feed.last_seq:
+                return  # a duplicate, or already filled from the database
+            if seq > feed.last_seq + 1:
+                feed.held[seq] = frame
+                if not feed.filling:
+                    feed.filling = True
+                    task = asyncio.create_task(self._fill_gap(stream, feed))
+                    self._tasks.append(task)
+                    task.add_done_callback(self._tasks.remove)
+                return
+        await self._deliver(feed, seq, frame)
+        await self._drain(feed)
+
+    async def _drain(self, feed: Feed) -> None:
+        while feed.last_seq is not None and feed.last_seq + 1 in feed.held:
+            seq = feed.last_seq + 1
+            await self._deliver(feed, seq, feed.held.pop(seq))
+
+    async def _fill_gap(self, stream: str, feed: Feed) -> None:
+        try:
+            await asyncio.sleep(GAP_GRACE_SECONDS)  # usually the late frame just arrives
+            while feed.held and feed.last_seq is not None and self.feeds.get(stream) is feed:
+                first, last = feed.last_seq + 1, min(feed.held) - 1
+                if first <= last:
+                    missing = await database_sync_to_async(events_between)(stream, first, last)
+                    for seq, frame in missing:
+                        if seq == feed.last_seq + 1:
+                            await self._deliver(feed, seq, frame)
+                    if feed.last_seq < last:
+                        log.error("events %s..%s of %s are missing", first, last, stream)
+                        feed.last_seq = last
+                await self._drain(feed)
+        finally:
+            feed.filling = False
+
+    async def _deliver(self, feed: Feed, seq: int | None, frame: str) -> None:
+        if seq is not None:
+            feed.last_seq = seq
+        for conn, watch in list(feed.watchers.items()):
+            if watch.buffer is not None:
+                watch.buffer.append((seq, frame))
+                continue
+            if seq is not None and seq <= watch.floor:
+                continue
+            try:
+                await conn.send_frame(frame)
+            except Exception:  # a socket that went away; its disconnect cleans up
+                log.debug("send failed", exc_info=True)
+
+    async def _sweep(self) -> None:
+        """Close sockets that said nothing for too long (4408); one timer per process."""
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            limit = time.monotonic() - settings.LINLI_WS_IDLE_SECONDS
+            for conn in [c for c in self.connections if c.last_seen < limit]:
+                await conn.close_with(4408)
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub() -> Hub:
+    """The hub of the running event loop (one per process under daphne)."""
+    loop = asyncio.get_running_loop()
+    current = _hubs.get(loop)
+    if current is None:
+        current = _hubs[loop] = Hub()
+    return current

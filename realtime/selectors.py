@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.db.models import Max, Min
+
+from realtime import frames
+from realtime.models import Event, StreamHead
+
+
+def _frame(event: Event) -> str:
+    return frames.event(
+        event.stream, event.seq, event.type, event.at.isoformat().replace("+00:00", "Z"), event.data
+    )
+
+
+def events_between(stream: str, first: int, last: int) -> list[tuple[int, str]]:
+    """Encoded frames of seqs first..last (inclusive), in order."""
+    events = Event.objects.filter(stream=stream, seq__gte=first, seq__lte=last).order_by("seq")
+    return [(event.seq, _frame(event)) for event in events]
+
+
+def stream_head(stream: str) -> int:
+    """The stream's current seq: what an HTTP snapshot read now must carry."""
+    head = StreamHead.objects.filter(stream=stream).values_list("seq", flat=True).first()
+    return int(head or 0)
+
+
+def stream_bounds(stream: str) -> tuple[int, int | None]:
+    """(head, oldest seq still stored)."""
+    oldest = Event.objects.filter(stream=stream).aggregate(low=Min("seq"), high=Max("seq"))["low"]
+    return stream_head(stream), oldest
