@@ -6,6 +6,7 @@ channels-redis, any number of daphne processes.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -99,6 +100,8 @@ DATABASES = {
         "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
         # Several daphne threads write to the demo database; wait instead of failing.
         "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        # A file, not memory, so a daphne subprocess in the tests sees the same data.
+        "TEST": {"NAME": str(BASE_DIR / "test-db.sqlite3")},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -159,6 +162,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # WhiteNoise serves static files from the app folders in the demo and from STATIC_ROOT
 # (after collectstatic) in production; no separate file server is needed for either.
 WHITENOISE_USE_FINDERS = not env_bool("LINLI_COLLECTED_STATIC", False)
+# Before collectstatic, STATIC_ROOT does not exist and the finders serve everything.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

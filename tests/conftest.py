@@ -1,0 +1,129 @@
+"""Shared fixtures. Service-backed tests skip with a reason when DATABASE_URL / REDIS_URL are
+absent, and fail instead when LINLI_REQUIRE_SERVICES=1 (CI)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("LINLI_REQUIRE_SERVICES") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_configure() -> None:
+    # Connections opened in database_sync_to_async threads close after each call, so the
+    # test database can be dropped at the end of the run.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip with a visible reason, or fail when CI says the service must be there."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required but missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres() -> None:
+    need(
+        settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        "needs PostgreSQL: set DATABASE_URL",
+    )
+
+
+@pytest.fixture
+def redis() -> None:
+    need(bool(settings.REDIS_URL), "needs Redis: set REDIS_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _database_env() -> dict[str, str]:
+    """Point a child process at the database the test runner created."""
+    db = settings.DATABASES["default"]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if db["ENGINE"].endswith("postgresql"):
+        port = db.get("PORT") or 5432
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{port}/{db['NAME']}"
+        )
+    else:
+        env["SQLITE_PATH"] = str(db["NAME"])
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return env
+
+
+def start_daphne(port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    daphne = str(Path(sys.executable).with_name("daphne"))
+    process = subprocess.Popen(
+        [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=ROOT,
+        env=env or _database_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode() if process.stderr else "daphne died")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("daphne did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def daphne_url(transactional_db: None) -> Iterator[str]:
+    """A real daphne serving the app on the test database."""
+    port = free_port()
+    process = start_daphne(port)
+    yield f"127.0.0.1:{port}"
+    stop(process)
+
+
+@pytest.fixture
+def chromium() -> Iterator[object]:
+    need(shutil.which("chromium") is not None, "needs Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
