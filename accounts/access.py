@@ -54,15 +54,21 @@ def is_member(user: User, neighborhood_id: int) -> bool:
 
 
 def is_verified_resident(user: User, neighborhood_id: int) -> bool:
-    return bool(user.is_authenticated) and Residency.objects.filter(
-        user=user, ended_at__isnull=True, household__building__neighborhood_id=neighborhood_id
-    ).exists()
+    return (
+        bool(user.is_authenticated)
+        and Residency.objects.filter(
+            user=user, ended_at__isnull=True, household__building__neighborhood_id=neighborhood_id
+        ).exists()
+    )
 
 
 def is_staff_of(user: User, neighborhood_id: int) -> bool:
-    return bool(user.is_authenticated) and Neighborhood.objects.filter(
-        _role_grants(user, STAFF_ROLES), pk=neighborhood_id
-    ).exists()
+    return (
+        bool(user.is_authenticated)
+        and Neighborhood.objects.filter(
+            _role_grants(user, STAFF_ROLES), pk=neighborhood_id
+        ).exists()
+    )
 
 
 def may_speak_in(user: User, neighborhood_id: int) -> bool:

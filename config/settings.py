@@ -6,7 +6,6 @@ channels-redis, any number of daphne processes.
 """
 
 import os
-import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -158,12 +157,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# WhiteNoise serves static files from the app folders in the demo and from STATIC_ROOT
-# (after collectstatic) in production; no separate file server is needed for either.
-WHITENOISE_USE_FINDERS = not env_bool("LINLI_COLLECTED_STATIC", False)
-# Before collectstatic, STATIC_ROOT does not exist and the finders serve everything.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+# WhiteNoise serves static files from the app folders in the demo and from STATIC_ROOT in
+# production (LINLI_COLLECTED_STATIC=1 manage.py collectstatic); no separate file server.
+COLLECTED_STATIC = env_bool("LINLI_COLLECTED_STATIC", False)
+STATIC_ROOT = BASE_DIR / "staticfiles" if COLLECTED_STATIC else None
+WHITENOISE_USE_FINDERS = not COLLECTED_STATIC
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -40,7 +40,13 @@ class BoardDetailApi(APIView):
             for t in selectors.board_topics(board=board)
         ]
         return Response(
-            {"id": board.pk, "name": board.name, "stream": board.stream, "seq": seq, "topics": topics}
+            {
+                "id": board.pk,
+                "name": board.name,
+                "stream": board.stream,
+                "seq": seq,
+                "topics": topics,
+            }
         )
 
 

@@ -2,6 +2,7 @@
 
 from typing import TypedDict
 
+from forum import text
 from forum.models import Post, Topic
 
 
@@ -30,7 +31,7 @@ def topic_payload(topic: Topic, first_post: Post) -> TopicPayload:
         "board": topic.board_id,
         "title": topic.title,
         "author": str(topic.author),
-        "excerpt": first_post.body[:140],
+        "excerpt": text.excerpt(topic.title, first_post.body),
         "created_at": topic.created_at.isoformat(),
         "reply_count": topic.reply_count,
         "url": f"/topics/{topic.pk}/",

@@ -12,7 +12,7 @@ import realtime
 from accounts import access
 from accounts.models import User
 from config.errors import Forbidden, Invalid
-from forum import events
+from forum import events, text
 from forum.models import BODY_MAX, TITLE_MAX, Board, Post, Topic
 
 
@@ -45,7 +45,7 @@ def topic_create(*, user: User, board: Board, title: object, body: object) -> To
             too_long=_("Titles are at most %(limit)s characters."),
         )
         if isinstance(title, str) and title.strip()
-        else body_text.splitlines()[0][:TITLE_MAX]
+        else text.title_from(body_text, TITLE_MAX)
     )
     _require_voice(user, board)
     now = timezone.now()
@@ -69,9 +69,7 @@ def post_create(*, user: User, topic: Topic, body: object) -> Post:
     now = timezone.now()
     with transaction.atomic():
         post = Post.objects.create(topic=topic, author=user, body=body_text, created_at=now)
-        Topic.objects.filter(pk=topic.pk).update(
-            reply_count=F("reply_count") + 1, last_post_at=now
-        )
+        Topic.objects.filter(pk=topic.pk).update(reply_count=F("reply_count") + 1, last_post_at=now)
         realtime.publish(topic.stream, "post.created", dict(events.post_payload(post)))
         realtime.publish(
             topic.board.stream,

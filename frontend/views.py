@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from config.errors import DomainError, NotFound
 from forum import selectors, services
+from forum.text import excerpt
 from realtime.selectors import stream_head
 
 
@@ -30,7 +31,10 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
     seq = stream_head(found.stream)
     topics = list(selectors.board_topics(board=found))
     openers = selectors.first_posts(topics)
-    rows = [(topic, openers.get(topic.pk)) for topic in topics]
+    rows = [
+        (topic, excerpt(topic.title, openers[topic.pk].body) if topic.pk in openers else "")
+        for topic in topics
+    ]
     siblings = [b for n, bs in selectors.boards_for_member(user=request.user) for b in bs]
     return render(
         request,

@@ -46,7 +46,9 @@ def _language(scope: dict[str, Any]) -> str:
     for key, value in scope.get("headers", []):
         if key == b"accept-language":
             header = value.decode("latin1")
-            candidates += [lang for lang, _q in translation.trans_real.parse_accept_lang_header(header)]
+            candidates += [
+                lang for lang, _q in translation.trans_real.parse_accept_lang_header(header)
+            ]
     for candidate in candidates:
         try:
             return translation.get_supported_language_variant(candidate)

@@ -12,6 +12,9 @@ class StreamHead(models.Model):
     stream = models.CharField(max_length=64, primary_key=True)
     seq = models.BigIntegerField()
 
+    def __str__(self) -> str:
+        return f"{self.stream}@{self.seq}"
+
 
 class Event(models.Model):
     stream = models.CharField(max_length=64)

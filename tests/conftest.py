@@ -10,10 +10,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("LINLI_REQUIRE_SERVICES") == "1"
@@ -127,3 +131,25 @@ def chromium() -> Iterator[object]:
         )
         yield browser
         browser.close()
+
+
+@dataclass
+class World:
+    place: Any
+    board: Any
+    alice: Any  # verified resident of place
+    bob: Any  # verified resident of place
+    outsider: Any  # verified resident of another neighborhood
+
+
+@pytest.fixture
+def world(transactional_db: None) -> World:
+    place = factories.neighborhood("昌里第五")
+    other = factories.neighborhood("云台第一")
+    return World(
+        place=place,
+        board=factories.board(place),
+        alice=factories.resident(place, "alice", name="王小明"),
+        bob=factories.resident(place, "bob", name="李阿姨"),
+        outsider=factories.resident(other, "outsider", name="赵大海"),
+    )

@@ -15,8 +15,8 @@ from accounts.models import (
     District,
     Household,
     Neighborhood,
-    Resident,
     Residency,
+    Resident,
     RoleGrant,
     Subdistrict,
     User,
@@ -31,13 +31,19 @@ _counter = itertools.count(1)
 def neighborhood(name: str | None = None) -> Neighborhood:
     district, _ = District.objects.get_or_create(name="浦东新区")
     subdistrict, _ = Subdistrict.objects.get_or_create(district=district, name="周家渡街道")
-    return Neighborhood.objects.create(subdistrict=subdistrict, name=name or f"居民区{next(_counter)}")
+    return Neighborhood.objects.create(
+        subdistrict=subdistrict, name=name or f"居民区{next(_counter)}"
+    )
 
 
 def household(place: Neighborhood, *, area: str = "72.50", tenure: str = "owner") -> Household:
     building, _ = Building.objects.get_or_create(neighborhood=place, name="1号楼")
     return Household.objects.create(
-        building=building, unit="1", room=str(next(_counter)), floor_area=Decimal(area), tenure=tenure
+        building=building,
+        unit="1",
+        room=str(next(_counter)),
+        floor_area=Decimal(area),
+        tenure=tenure,
     )
 
 

@@ -1,4 +1,4 @@
-from accounts.models.people import Resident, Residency, RoleGrant, User
+from accounts.models.people import Residency, Resident, RoleGrant, User
 from accounts.models.places import Building, District, Household, Neighborhood, Subdistrict
 
 __all__ = [

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -9,29 +8,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from config.asgi import application
-from tests import factories
-
-
-@dataclass
-class World:
-    place: Any
-    board: Any
-    alice: Any  # verified resident of place
-    bob: Any  # verified resident of place
-    outsider: Any  # verified resident of another neighborhood
-
-
-@pytest.fixture
-def world(transactional_db: None) -> World:
-    place = factories.neighborhood("昌里第五")
-    other = factories.neighborhood("云台第一")
-    return World(
-        place=place,
-        board=factories.board(place),
-        alice=factories.resident(place, "alice", name="王小明"),
-        bob=factories.resident(place, "bob", name="李阿姨"),
-        outsider=factories.resident(other, "outsider", name="赵大海"),
-    )
+from tests.conftest import World  # noqa: F401  (re-exported for the tests here)
 
 
 def session_cookie(user: Any) -> str:

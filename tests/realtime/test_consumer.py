@@ -13,7 +13,8 @@ from rest_framework.authtoken.models import Token
 import realtime
 from forum import services
 from realtime.models import Event
-from tests.realtime.conftest import Connect, World, session_cookie
+from tests.conftest import World
+from tests.realtime.conftest import Connect, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,7 +75,10 @@ async def test_sub_beyond_the_backlog_answers_resync(world: World, connect: Conn
     await database_sync_to_async(Event.objects.filter(seq__lte=2).delete)()
     assert (await subscribe(ws, world.board.stream, since=1))[-1]["op"] == "resync"
     assert (await subscribe(ws, world.board.stream, since=2))[-1] == {
-        "op": "subbed", "stream": world.board.stream, "seq": 4, "ref": "s"
+        "op": "subbed",
+        "stream": world.board.stream,
+        "seq": 4,
+        "ref": "s",
     }
     # A client ahead of the server (a restored database) must reload too.
     assert (await subscribe(ws, world.board.stream, since=99))[-1]["op"] == "resync"
@@ -82,8 +86,13 @@ async def test_sub_beyond_the_backlog_answers_resync(world: World, connect: Conn
 
 async def test_streams_outside_ones_neighborhood_are_forbidden(world: World, connect: Connect):
     ws = await connect(await database_sync_to_async(session_cookie)(world.outsider))
-    for stream in (world.board.stream, f"place.{world.place.pk}", f"user.{world.alice.pk}",
-                   "board.999999", "nosuchkind.1"):
+    for stream in (
+        world.board.stream,
+        f"place.{world.place.pk}",
+        f"user.{world.alice.pk}",
+        "board.999999",
+        "nosuchkind.1",
+    ):
         answer = await subscribe(ws, stream)
         assert answer == [answer[0]] and answer[0]["op"] == "err"
         assert answer[0]["code"] == "forbidden", stream
@@ -99,8 +108,14 @@ async def test_anonymous_sockets_may_not_follow_private_streams(world: World, co
 
 @pytest.mark.parametrize(
     "text",
-    ["not json", "[]", '{"op":"sub","stream":"board"}', '{"op":"dance"}',
-     '{"op":"sub","stream":"board.1","since":-4}', '{"op":"do","stream":"board.1"}'],
+    [
+        "not json",
+        "[]",
+        '{"op":"sub","stream":"board"}',
+        '{"op":"dance"}',
+        '{"op":"sub","stream":"board.1","since":-4}',
+        '{"op":"do","stream":"board.1"}',
+    ],
 )
 async def test_malformed_frames_answer_invalid_and_keep_the_socket(
     world: World, connect: Connect, text: str
@@ -157,10 +172,15 @@ async def test_a_bad_token_closes_with_4401(world: World, connect: Connect):
 async def test_do_runs_the_service_and_answers_ok(world: World, connect: Connect):
     ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
     await subscribe(ws, world.board.stream)
-    await ws.send_json_to({
-        "op": "do", "stream": world.board.stream, "action": "topic.create",
-        "data": {"body": "社区花园什么时候开工?"}, "ref": "d1",
-    })
+    await ws.send_json_to(
+        {
+            "op": "do",
+            "stream": world.board.stream,
+            "action": "topic.create",
+            "data": {"body": "社区花园什么时候开工?"},
+            "ref": "d1",
+        }
+    )
     frames = [await ws.receive_json_from(timeout=5) for _ in range(2)]
     ok = next(f for f in frames if f["op"] == "ok")
     event = next(f for f in frames if f["op"] == "ev")
@@ -174,7 +194,10 @@ async def test_do_errors_carry_a_stable_code_and_a_translated_message(
     base = {"op": "do", "stream": world.board.stream, "action": "topic.create"}
     await ws.send_json_to({**base, "data": {"body": "   "}, "ref": "e1"})
     assert await ws.receive_json_from(timeout=5) == {
-        "op": "err", "code": "invalid", "message": "Please write something.", "ref": "e1"
+        "op": "err",
+        "code": "invalid",
+        "message": "Please write something.",
+        "ref": "e1",
     }
     await ws.send_json_to({**base, "data": {"body": "长" * 5001}, "ref": "e2"})
     answer = await ws.receive_json_from(timeout=5)
@@ -190,8 +213,15 @@ async def test_do_errors_carry_a_stable_code_and_a_translated_message(
 
 async def test_chinese_is_the_default_language_of_messages(world: World, connect: Connect):
     ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
-    await ws.send_json_to({"op": "do", "stream": world.board.stream, "action": "topic.create",
-                           "data": {"body": ""}, "ref": "z"})
+    await ws.send_json_to(
+        {
+            "op": "do",
+            "stream": world.board.stream,
+            "action": "topic.create",
+            "data": {"body": ""},
+            "ref": "z",
+        }
+    )
     answer = await ws.receive_json_from(timeout=5)
     assert answer["code"] == "invalid"
     assert any("\u4e00" <= ch <= "\u9fff" for ch in answer["message"]), answer["message"]
@@ -252,7 +282,9 @@ async def test_logging_out_closes_that_sessions_sockets_with_4401(world: World, 
     assert (await other_session.receive_json_from(timeout=5))["op"] == "pong"
 
 
-async def test_idle_sockets_are_closed_with_4408(world: World, connect: Connect, settings, monkeypatch):
+async def test_idle_sockets_are_closed_with_4408(
+    world: World, connect: Connect, settings, monkeypatch
+):
     from realtime import hub
 
     monkeypatch.setattr(hub, "SWEEP_SECONDS", 0.05)

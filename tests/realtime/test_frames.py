@@ -20,7 +20,10 @@ from realtime import frames
             '{"op":"do","stream":"board.1","action":"topic.create","data":{"body":"hi"}}',
             frames.Do("board.1", "topic.create", {"body": "hi"}, None),
         ),
-        ('{"op":"do","stream":"board.1","action":"hand.raise"}', frames.Do("board.1", "hand.raise", {}, None)),
+        (
+            '{"op":"do","stream":"board.1","action":"hand.raise"}',
+            frames.Do("board.1", "hand.raise", {}, None),
+        ),
     ],
 )
 def test_valid_frames_parse(text: str, expected: frames.Request) -> None:
@@ -67,18 +70,34 @@ def test_a_refused_frame_keeps_its_ref_so_the_client_can_match_the_error() -> No
 
 
 def test_outbound_frames_follow_the_contract() -> None:
-    ev = json.loads(frames.event("board.1", 3, "topic.created", "2026-11-28T02:00:00Z", {"t": "猫"}))
+    ev = json.loads(
+        frames.event("board.1", 3, "topic.created", "2026-11-28T02:00:00Z", {"t": "猫"})
+    )
     assert ev == {
-        "op": "ev", "stream": "board.1", "seq": 3, "type": "topic.created",
-        "at": "2026-11-28T02:00:00Z", "data": {"t": "猫"},
+        "op": "ev",
+        "stream": "board.1",
+        "seq": 3,
+        "type": "topic.created",
+        "at": "2026-11-28T02:00:00Z",
+        "data": {"t": "猫"},
     }
     assert "seq" not in json.loads(frames.ephemeral("room.1", "typing", {}))
     assert json.loads(frames.err("forbidden", "不可以", "r1")) == {
-        "op": "err", "code": "forbidden", "message": "不可以", "ref": "r1",
+        "op": "err",
+        "code": "forbidden",
+        "message": "不可以",
+        "ref": "r1",
     }
-    assert json.loads(frames.subbed("board.1", 4, None)) == {"op": "subbed", "stream": "board.1", "seq": 4}
+    assert json.loads(frames.subbed("board.1", 4, None)) == {
+        "op": "subbed",
+        "stream": "board.1",
+        "seq": 4,
+    }
     assert json.loads(frames.resync("board.1", 9, "r")) == {
-        "op": "resync", "stream": "board.1", "seq": 9, "ref": "r",
+        "op": "resync",
+        "stream": "board.1",
+        "seq": 9,
+        "ref": "r",
     }
     assert json.loads(frames.ok("r2", {"id": 1})) == {"op": "ok", "data": {"id": 1}, "ref": "r2"}
     assert json.loads(frames.pong(None)) == {"op": "pong"}

@@ -46,7 +46,7 @@ const renderers = {
     const link = el("a", "title", data.title);
     link.href = data.url;
     item.append(link);
-    if (data.excerpt && data.excerpt !== data.title) item.append(el("p", "excerpt", data.excerpt));
+    if (data.excerpt) item.append(el("p", "excerpt", data.excerpt));
     const meta = el("p", "meta");
     const replies = el("span", "", String(data.reply_count));
     replies.dataset.replies = "";

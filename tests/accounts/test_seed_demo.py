@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts import access
+from accounts.models import Household, Neighborhood, Resident, User
+from forum.models import Board, Topic
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_builds_the_article_subdistrict_with_every_role() -> None:
+    out = StringIO()
+    call_command("seed_demo", "--households", "120", stdout=out, verbosity=0)
+    names = set(Neighborhood.objects.values_list("name", flat=True))
+    assert {"昌里第五", "云台第一"} <= names
+    assert Household.objects.count() == 120
+    today = timezone.localdate()
+    births = list(Resident.objects.values_list("birth_date", flat=True))
+    assert any((today - b).days > 90 * 365 for b in births)  # some over 90
+    assert any((today - b).days < 14 * 365 for b in births)  # and children
+    assert Resident.objects.exclude(vehicles=[]).exists()
+    printed = out.getvalue()
+    for username in ("resident", "neighbor", "rep", "staff", "secretary", "moderator", "admin"):
+        assert username in printed
+        assert authenticate(username=username, password="linli-demo-2026") is not None
+    home = Neighborhood.objects.get(name="昌里第五")
+    resident = User.objects.get(username="resident")
+    assert access.may_speak_in(resident, home.pk)
+    assert not access.is_member(resident, Neighborhood.objects.get(name="云台第一").pk)
+    assert access.is_staff_of(User.objects.get(username="staff"), home.pk)
+    assert access.is_member(User.objects.get(username="admin"), home.pk)
+    assert Board.objects.filter(neighborhood=home).count() == 2
+    assert Topic.objects.filter(title="谁家的狗丢了?").exists()
+    # No ID number is stored in the clear.
+    sample = Resident.objects.first()
+    assert sample is not None and "*" in sample.id_number_masked
+    assert sample.id_number_masked[:6] not in sample.id_number_encrypted
+
+
+def test_seed_demo_runs_once() -> None:
+    call_command("seed_demo", "--households", "12", verbosity=0, stdout=StringIO())
+    with pytest.raises(CommandError):
+        call_command("seed_demo", verbosity=0, stdout=StringIO())
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert Household.objects.count() == 12 and "linli-demo-2026" in out.getvalue()

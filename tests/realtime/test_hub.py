@@ -1,0 +1,109 @@
+"""The process-local fan-out keeps per-stream order even when the bus does not."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import transaction
+
+import realtime
+from realtime.hub import Hub
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Socket:
+    """A stand-in for a connection: records what the hub writes to it."""
+
+    def __init__(self) -> None:
+        self.user_id = None
+        self.session_key = None
+        self.last_seen = float("inf")
+        self.sent: list[dict] = []
+        self.closed: int | None = None
+
+    async def send_frame(self, frame: str) -> None:
+        self.sent.append(json.loads(frame))
+
+    async def close_with(self, code: int) -> None:
+        self.closed = code
+
+
+def publish_many(stream: str, count: int) -> list[str]:
+    from realtime.selectors import events_between
+
+    with transaction.atomic():
+        for i in range(count):
+            realtime.publish(stream, "n", {"i": i})
+    return [frame for _seq, frame in events_between(stream, 1, count)]
+
+
+async def live_hub(stream: str, *sockets: Socket) -> Hub:
+    hub = Hub()
+    await hub.start()
+    for socket in sockets:
+        await hub.attach(socket, stream)
+        await hub.go_live(socket, stream, 0)
+    return hub
+
+
+async def test_frames_arriving_out_of_order_are_delivered_in_order() -> None:
+    frames = await database_sync_to_async(publish_many)("board.5", 3)
+    a, b = Socket(), Socket()
+    hub = await live_hub("board.5", a, b)
+    for seq in (1, 3, 2):
+        await hub.handle({"type": "ev", "stream": "board.5", "seq": seq, "frame": frames[seq - 1]})
+    assert [f["seq"] for f in a.sent] == [1, 2, 3] == [f["seq"] for f in b.sent]
+
+
+async def test_a_frame_lost_on_the_bus_is_filled_from_the_event_table() -> None:
+    frames = await database_sync_to_async(publish_many)("board.6", 4)
+    a = Socket()
+    hub = await live_hub("board.6", a)
+    for seq in (1, 4):  # 2 and 3 never arrive
+        await hub.handle({"type": "ev", "stream": "board.6", "seq": seq, "frame": frames[seq - 1]})
+    await asyncio.sleep(0.3)
+    assert [f["seq"] for f in a.sent] == [1, 2, 3, 4]
+    assert [f["data"]["i"] for f in a.sent] == [0, 1, 2, 3]
+
+
+async def test_duplicates_are_dropped() -> None:
+    frames = await database_sync_to_async(publish_many)("board.7", 2)
+    a = Socket()
+    hub = await live_hub("board.7", a)
+    for seq in (1, 1, 2, 1, 2):
+        await hub.handle({"type": "ev", "stream": "board.7", "seq": seq, "frame": frames[seq - 1]})
+    assert [f["seq"] for f in a.sent] == [1, 2]
+
+
+async def test_a_connection_reading_its_snapshot_gets_later_frames_after_it() -> None:
+    frames = await database_sync_to_async(publish_many)("board.8", 3)
+    early, late = Socket(), Socket()
+    hub = await live_hub("board.8", early)
+    await hub.attach(late, "board.8")  # now reading its snapshot...
+    for seq in (1, 2, 3):
+        await hub.handle({"type": "ev", "stream": "board.8", "seq": seq, "frame": frames[seq - 1]})
+    assert late.sent == []
+    await hub.go_live(late, "board.8", 2)  # ...which already held seq 1 and 2
+    assert [f["seq"] for f in late.sent] == [3]
+    assert [f["seq"] for f in early.sent] == [1, 2, 3]
+
+
+async def test_ephemeral_frames_reach_live_watchers_only_once() -> None:
+    a = Socket()
+    hub = await live_hub("room.2", a)
+    await hub.handle({"type": "eph", "stream": "room.2", "frame": '{"op":"ev","stream":"room.2"}'})
+    await hub.handle({"type": "eph", "stream": "room.9", "frame": '{"op":"ev","stream":"room.9"}'})
+    assert a.sent == [{"op": "ev", "stream": "room.2"}]
+
+
+async def test_the_last_watcher_leaving_drops_the_subscription() -> None:
+    a, b = Socket(), Socket()
+    hub = await live_hub("board.9", a, b)
+    await hub.detach(a, "board.9")
+    assert "board.9" in hub.feeds
+    await hub.disconnect(b, ["board.9"])
+    assert "board.9" not in hub.feeds
