@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from config.errors import DomainError, NotFound
 from forum import selectors, services
 from forum.text import excerpt
 from realtime.selectors import stream_head
 
 
+def _member(request: HttpRequest) -> User:
+    """The logged-in user (the views below are behind login_required)."""
+    return cast(User, request.user)
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    places = selectors.boards_for_member(user=request.user) if request.user.is_authenticated else []
+    places = (
+        selectors.boards_for_member(user=_member(request)) if request.user.is_authenticated else []
+    )
     if len(places) == 1 and len(places[0][1]) >= 1 and request.GET.get("all") is None:
         return redirect("board", board_id=places[0][1][0].pk)
     return render(request, "frontend/home.html", {"places": places})
@@ -24,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def board(request: HttpRequest, board_id: int) -> HttpResponse:
     try:
-        found = selectors.board_for_reader(user=request.user, board_id=board_id)
+        found = selectors.board_for_reader(user=_member(request), board_id=board_id)
     except NotFound as exc:
         raise Http404 from exc
     # The seq is read before the topics: the live feed resumes from it with no gap.
@@ -35,7 +45,7 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
         (topic, excerpt(topic.title, openers[topic.pk].body) if topic.pk in openers else "")
         for topic in topics
     ]
-    siblings = [b for n, bs in selectors.boards_for_member(user=request.user) for b in bs]
+    siblings = [b for n, bs in selectors.boards_for_member(user=_member(request)) for b in bs]
     return render(
         request,
         "frontend/board.html",
@@ -47,9 +57,9 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
 @require_POST
 def topic_new(request: HttpRequest, board_id: int) -> HttpResponse:
     try:
-        found = selectors.board_for_reader(user=request.user, board_id=board_id)
+        found = selectors.board_for_reader(user=_member(request), board_id=board_id)
         services.topic_create(
-            user=request.user,
+            user=_member(request),
             board=found,
             title=request.POST.get("title", ""),
             body=request.POST.get("body", ""),
@@ -64,7 +74,7 @@ def topic_new(request: HttpRequest, board_id: int) -> HttpResponse:
 @login_required
 def topic(request: HttpRequest, topic_id: int) -> HttpResponse:
     try:
-        found = selectors.topic_for_reader(user=request.user, topic_id=topic_id)
+        found = selectors.topic_for_reader(user=_member(request), topic_id=topic_id)
     except NotFound as exc:
         raise Http404 from exc
     seq = stream_head(found.stream)
@@ -76,8 +86,8 @@ def topic(request: HttpRequest, topic_id: int) -> HttpResponse:
 @require_POST
 def post_new(request: HttpRequest, topic_id: int) -> HttpResponse:
     try:
-        found = selectors.topic_for_reader(user=request.user, topic_id=topic_id)
-        services.post_create(user=request.user, topic=found, body=request.POST.get("body", ""))
+        found = selectors.topic_for_reader(user=_member(request), topic_id=topic_id)
+        services.post_create(user=_member(request), topic=found, body=request.POST.get("body", ""))
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:

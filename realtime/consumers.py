@@ -11,6 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from config.errors import DomainError, Invalid
 from realtime import backlog, frames, registry
@@ -46,9 +47,7 @@ def _language(scope: dict[str, Any]) -> str:
     for key, value in scope.get("headers", []):
         if key == b"accept-language":
             header = value.decode("latin1")
-            candidates += [
-                lang for lang, _q in translation.trans_real.parse_accept_lang_header(header)
-            ]
+            candidates += [lang for lang, _q in parse_accept_lang_header(header)]
     for candidate in candidates:
         try:
             return translation.get_supported_language_variant(candidate)
