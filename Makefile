@@ -25,7 +25,7 @@ run: $(STAMP)
 	@echo ""
 	@echo "Linli (邻里) is running at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	@echo ""
-	@$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --proxy-headers config.asgi:application
+	@$(PY) -m realtime.serve -b $(HOST) -p $(PORT) --proxy-headers config.asgi:application
 
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_ARGS)

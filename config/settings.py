@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
 LINLI_WS_MAX_MESSAGE_BYTES = int(os.environ.get("LINLI_WS_MAX_MESSAGE_BYTES", str(64 * 1024)))
 LINLI_WS_IDLE_SECONDS = int(os.environ.get("LINLI_WS_IDLE_SECONDS", "120"))
 LINLI_WS_RATE = (20.0, 60.0)  # frames per second, burst
+# A socket with more unsent bytes than this is dropped; its client resumes with `since`.
+LINLI_WS_SEND_BUFFER_MAX = int(os.environ.get("LINLI_WS_SEND_BUFFER_MAX", str(1024 * 1024)))
 LINLI_BACKLOG_EVENTS = 1000
 LINLI_BACKLOG_DAYS = 7
 

@@ -15,6 +15,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from config.errors import DomainError, Invalid
 from realtime import backlog, frames, registry
+from realtime.direct import DirectSocket
 from realtime.hub import hub
 from realtime.ratelimit import TokenBucket
 from realtime.selectors import events_between, stream_bounds
@@ -70,6 +71,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         rate, burst = settings.LINLI_WS_RATE
         self.bucket = TokenBucket(rate, burst, self.last_seen)
         self.refusals = 0
+        # The fast path when served by `python -m realtime.serve`; None under plain daphne.
+        self.direct = DirectSocket.attach(self.scope, settings.LINLI_WS_SEND_BUFFER_MAX)
         offered = self.scope.get("subprotocols", [])
         await hub().connect(self)
         await self.accept(SUBPROTOCOL if SUBPROTOCOL in offered else None)

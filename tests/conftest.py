@@ -73,10 +73,15 @@ def _database_env() -> dict[str, str]:
     return env
 
 
-def start_daphne(port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    daphne = str(Path(sys.executable).with_name("daphne"))
+SERVE = [sys.executable, "-m", "realtime.serve"]  # daphne plus the fan-out fast path
+PLAIN_DAPHNE = [str(Path(sys.executable).with_name("daphne"))]
+
+
+def start_daphne(
+    port: int, env: dict[str, str] | None = None, command: list[str] = SERVE
+) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        [*command, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
         cwd=ROOT,
         env=env or _database_env(),
         stdout=subprocess.DEVNULL,

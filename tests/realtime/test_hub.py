@@ -24,6 +24,7 @@ class Socket:
         self.last_seen = float("inf")
         self.sent: list[dict] = []
         self.closed: int | None = None
+        self.direct = None
 
     async def send_frame(self, frame: str) -> None:
         self.sent.append(json.loads(frame))

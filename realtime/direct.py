@@ -1,0 +1,89 @@
+"""Writing a prebuilt frame straight to a daphne socket: the fan-out's fast path.
+
+Through ASGI each delivery costs a send coroutine, autobahn's framing and a Twisted write
+that waits for the next reactor turn; with thousands of sockets that waiting dominates
+(docs/realtime.md, docs/performance.md). Here the frame is built once per event and each
+socket gets it with one `send()` when its buffer is empty, or appended to Twisted's buffer
+otherwise, so per-socket order holds either way.
+
+This leans on daphne, autobahn and Twisted internals: the protocol that `realtime.serve`
+puts in the scope, autobahn's `state`/`send_queue`/`_perMessageCompress`, and Twisted's
+`tcp.Connection` buffer (`dataBuffer`, `offset`, `_tempDataLen`, `writeSomeData`).
+`DirectSocket.attach` checks each of them and returns None when one is missing, so an
+upgrade that changes them degrades to the ASGI path instead of breaking;
+tests/realtime/test_direct.py pins the behaviour on the installed versions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from autobahn.websocket.protocol import PreparedMessage
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "linli.direct"
+
+_TRANSPORT_API = ("writeSomeData", "write", "dataBuffer", "offset", "_tempDataLen", "connected")
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One unmasked, uncompressed text frame, built by autobahn's broadcast helper."""
+    return bytes(PreparedMessage(payload, False, False, True).payloadHybi)
+
+
+class SlowClient(Exception):
+    """The socket's unsent backlog passed the cap: it is dropped, and resumes with `since`."""
+
+
+class DirectSocket:
+    __slots__ = ("protocol", "transport", "limit")
+
+    def __init__(self, protocol: Any, transport: Any, limit: int) -> None:
+        self.protocol = protocol
+        self.transport = transport
+        self.limit = limit
+
+    @classmethod
+    def attach(cls, scope: dict[str, Any], limit: int) -> DirectSocket | None:
+        protocol = scope.get("extensions", {}).get(EXTENSION, {}).get("protocol")
+        if protocol is None:
+            return None
+        transport = getattr(protocol, "transport", None)
+        if (
+            transport is None
+            or not all(hasattr(transport, name) for name in _TRANSPORT_API)
+            or getattr(protocol, "_perMessageCompress", "missing") is not None
+            or not hasattr(protocol, "send_queue")
+            or not hasattr(protocol, "STATE_OPEN")
+            or not hasattr(protocol, "sendData")
+        ):
+            return None
+        return cls(protocol, transport, limit)
+
+    def pending(self) -> int:
+        transport = self.transport
+        return int(len(transport.dataBuffer) - transport.offset + transport._tempDataLen)
+
+    def write(self, frame: bytes) -> bool:
+        """Send one prebuilt frame. False if the socket is not open (skip it)."""
+        protocol, transport = self.protocol, self.transport
+        if protocol.state != protocol.STATE_OPEN or not transport.connected:
+            return False
+        if protocol.send_queue:  # autobahn has queued frames: stay behind them
+            protocol.sendData(frame)
+            return True
+        backlog = self.pending()
+        if backlog == 0:
+            sent = transport.writeSomeData(frame)
+            if isinstance(sent, Exception):
+                return False  # the reactor notices the loss and closes the socket
+            if sent == len(frame):
+                return True
+            frame = frame[sent:]
+        elif backlog + len(frame) > self.limit:
+            transport.abortConnection()
+            raise SlowClient(backlog)
+        transport.write(frame)
+        return True
