@@ -61,5 +61,5 @@ def mask_phone(raw: str) -> str:
 
 
 def mask_name(real_name: str) -> str:
-    """王小明 -> 王**: how a real name appears to neighbours who are not staff."""
+    """王小明 -> 王**: how a real name appears to neighbors who are not staff."""
     return real_name[:1] + "*" * max(len(real_name) - 1, 1) if real_name else ""

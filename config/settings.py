@@ -190,6 +190,8 @@ LINLI_WS_IDLE_SECONDS = int(os.environ.get("LINLI_WS_IDLE_SECONDS", "120"))
 LINLI_WS_RATE = (20.0, 60.0)  # frames per second, burst
 # A socket with more unsent bytes than this is dropped; its client resumes with `since`.
 LINLI_WS_SEND_BUFFER_MAX = int(os.environ.get("LINLI_WS_SEND_BUFFER_MAX", str(1024 * 1024)))
+# How often each process checks its streams against the event table (lost pub/sub messages).
+LINLI_WS_RECONCILE_SECONDS = float(os.environ.get("LINLI_WS_RECONCILE_SECONDS", "30"))
 LINLI_BACKLOG_EVENTS = 1000
 LINLI_BACKLOG_DAYS = 7
 

@@ -35,7 +35,7 @@ def topic_create(*, user: User, board: Board, title: object, body: object) -> To
         body,
         limit=BODY_MAX,
         empty=_("Please write something."),
-        too_long=_("Please keep it under %(limit)s characters."),
+        too_long=_("Please keep it to %(limit)s characters or fewer."),
     )
     title_text = (
         _clean(
@@ -63,7 +63,7 @@ def post_create(*, user: User, topic: Topic, body: object) -> Post:
         body,
         limit=BODY_MAX,
         empty=_("Please write something."),
-        too_long=_("Please keep it under %(limit)s characters."),
+        too_long=_("Please keep it to %(limit)s characters or fewer."),
     )
     _require_voice(user, topic.board)
     now = timezone.now()

@@ -26,7 +26,7 @@ from django.conf import settings
 
 from realtime import fanout
 from realtime.direct import DirectSocket, SlowClient, text_frame
-from realtime.selectors import events_between
+from realtime.selectors import events_between, stream_heads
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,11 @@ class Hub:
                 self._started.set_exception(exc)
                 self._started = None
                 raise
-            self._tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._sweep())]
+            self._tasks = [
+                asyncio.create_task(self._receive()),
+                asyncio.create_task(self._sweep()),
+                asyncio.create_task(self._reconcile()),
+            ]
             self._started.set_result(None)
         await self._started
 
@@ -242,6 +246,40 @@ class Hub:
                 log.warning("dropped a socket %s bytes behind", slow.args[0])
             except Exception:  # a socket that went away; its disconnect cleans up
                 log.debug("send failed", exc_info=True)
+
+    async def _reconcile(self) -> None:
+        """Every so often, compare each local stream with the event table.
+
+        Redis pub/sub loses what is published while a subscriber reconnects; a gap is
+        noticed when the next event arrives, but a quiet stream may have no next event.
+        One query per interval per process covers every stream it watches.
+        """
+        while True:
+            await asyncio.sleep(settings.LINLI_WS_RECONCILE_SECONDS)
+            try:
+                await self.catch_up()
+            except Exception:
+                log.exception("reconciling streams failed")
+
+    async def catch_up(self) -> None:
+        known: dict[str, int] = {}
+        for stream, feed in self.feeds.items():
+            floors = [w.floor for w in feed.watchers.values() if w.buffer is None]
+            if feed.last_seq is not None:
+                known[stream] = feed.last_seq
+            elif floors and len(floors) == len(feed.watchers):
+                known[stream] = min(floors)
+        if not known:
+            return
+        heads = await database_sync_to_async(stream_heads)(list(known))
+        for stream, head in heads.items():
+            if head > known[stream]:
+                log.warning("%s: events %s..%s missed on the bus", stream, known[stream] + 1, head)
+                missing = await database_sync_to_async(events_between)(
+                    stream, known[stream] + 1, head
+                )
+                for seq, frame in missing:
+                    await self._on_event(stream, seq, frame)
 
     async def _sweep(self) -> None:
         """Close sockets that said nothing for too long (4408); one timer per process."""

@@ -24,6 +24,12 @@ def stream_head(stream: str) -> int:
     return int(head or 0)
 
 
+def stream_heads(streams: list[str]) -> dict[str, int]:
+    """Current seq of each stream, in one query."""
+    rows = StreamHead.objects.filter(stream__in=streams).values_list("stream", "seq")
+    return {stream: int(seq) for stream, seq in rows}
+
+
 def stream_bounds(stream: str) -> tuple[int, int | None]:
     """(head, oldest seq still stored)."""
     oldest = Event.objects.filter(stream=stream).aggregate(low=Min("seq"), high=Max("seq"))["low"]

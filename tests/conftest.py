@@ -58,7 +58,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _database_env() -> dict[str, str]:
+def database_env() -> dict[str, str]:
     """Point a child process at the database the test runner created."""
     db = settings.DATABASES["default"]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -83,7 +83,7 @@ def start_daphne(
     process = subprocess.Popen(
         [*command, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
         cwd=ROOT,
-        env=env or _database_env(),
+        env=env or database_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -108,3 +108,22 @@ async def test_the_last_watcher_leaving_drops_the_subscription() -> None:
     assert "board.9" in hub.feeds
     await hub.disconnect(b, ["board.9"])
     assert "board.9" not in hub.feeds
+
+
+async def test_catch_up_delivers_events_the_bus_never_brought() -> None:
+    frames = await database_sync_to_async(publish_many)("board.10", 3)
+    a = Socket()
+    hub = await live_hub("board.10", a)
+    await hub.handle({"type": "ev", "stream": "board.10", "seq": 1, "frame": frames[0]})
+    await hub.catch_up()  # 2 and 3 were lost and nothing else is coming
+    assert [f["seq"] for f in a.sent] == [1, 2, 3]
+    await hub.catch_up()
+    assert len(a.sent) == 3  # nothing twice
+
+
+async def test_catch_up_covers_a_stream_that_never_delivered_anything() -> None:
+    await database_sync_to_async(publish_many)("board.11", 2)
+    a = Socket()
+    hub = await live_hub("board.11", a)  # went live at seq 0; both frames lost
+    await hub.catch_up()
+    assert [f["seq"] for f in a.sent] == [1, 2]

@@ -51,7 +51,7 @@ const renderers = {
     const replies = el("span", "", String(data.reply_count));
     replies.dataset.replies = "";
     meta.append(el("span", "author", data.author), " · ", timeEl(data.created_at), " · ",
-      replies, ` ${texts.replies || ""}`);
+      `${texts.replies || ""} `, replies);
     item.append(meta);
     list.prepend(item);
   },
