@@ -162,6 +162,8 @@ STATIC_URL = "static/"
 COLLECTED_STATIC = env_bool("LINLI_COLLECTED_STATIC", False)
 STATIC_ROOT = BASE_DIR / "staticfiles" if COLLECTED_STATIC else None
 WHITENOISE_USE_FINDERS = not COLLECTED_STATIC
+# Without collectstatic (the demo), serve files as they are now, not as at startup.
+WHITENOISE_AUTOREFRESH = not COLLECTED_STATIC
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

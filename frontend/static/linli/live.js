@@ -24,10 +24,14 @@ function el(tag, className, text) {
   return node;
 }
 
+// Times read as the server renders them: the site's zone, not the browser's.
+const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang, {
+  timeZone: texts.tz || undefined, year: "numeric", month: "long", day: "numeric",
+  hour: "2-digit", minute: "2-digit", hour12: false,
+});
+
 function timeEl(iso) {
-  const node = el("time", "", new Date(iso).toLocaleString(document.documentElement.lang, {
-    month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
-  }));
+  const node = el("time", "", timeFormat.format(new Date(iso)));
   node.dateTime = iso;
   return node;
 }
