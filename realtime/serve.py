@@ -18,6 +18,10 @@ from realtime.direct import EXTENSION
 
 
 class LinliServer(Server):  # type: ignore[misc]
+    def run(self) -> None:
+        tune_gc()  # here, after daphne imported the application
+        super().run()
+
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
         if scope.get("type") == "websocket":
             scope = {**scope, "extensions": {**scope.get("extensions", {}), EXTENSION: {}}}
@@ -32,8 +36,9 @@ class LinliCommandLine(CommandLineInterface):  # type: ignore[misc]
 def tune_gc() -> None:
     """Thousands of long-lived sockets make full collections pause for 50-350 ms.
 
-    Everything imported so far is frozen out of the collector's scans, and full
-    collections are made rarer; young garbage is still collected as usual.
+    Everything loaded at startup (Django, the app, the URL conf) is frozen out of the
+    collector's scans, and full collections are made rarer; young garbage is still
+    collected as usual.
     """
     gc.collect()
     gc.freeze()
@@ -42,7 +47,6 @@ def tune_gc() -> None:
 
 
 def main() -> None:
-    tune_gc()
     LinliCommandLine.entrypoint()
 
 
