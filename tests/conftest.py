@@ -30,6 +30,23 @@ def pytest_configure() -> None:
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
+def off_the_loop(function: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """Run ORM code from a test that has an event loop in its thread (Playwright's sync
+    API), in a worker thread that closes its database connection afterwards."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def call() -> Any:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip with a visible reason, or fail when CI says the service must be there."""
     if condition:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from forum import services
 from tests import factories
-from tests.conftest import World, free_port, start_daphne, stop
+from tests.conftest import World, free_port, off_the_loop, start_daphne, stop
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -74,15 +72,9 @@ def test_after_a_server_restart_the_page_catches_up_on_what_it_missed(
         bob.wait_for_selector("body[data-live='off']", timeout=15_000)
         assert bob.locator("[data-live-status]").is_visible()  # tells the reader it is offline
         # Written while the page had no connection: it must arrive after the reconnect.
-        # (Playwright's sync API runs a loop in this thread, so the ORM runs in another.)
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(
-                services.topic_create,
-                user=world.alice,
-                board=world.board,
-                title="",
-                body="断线时发的",
-            ).result()
+        off_the_loop(
+            services.topic_create, user=world.alice, board=world.board, title="", body="断线时发的"
+        )
         server = start_daphne(port)
         bob.locator(".topics .topic .title", has_text="断线时发的").wait_for(timeout=30_000)
         bob.wait_for_selector("body[data-live='on']")
