@@ -7,10 +7,13 @@ The frame is encoded once, by the publisher, and travels as a string.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
 log = logging.getLogger(__name__)
@@ -22,11 +25,48 @@ def group_for(stream: str) -> str:
     return f"s.{stream}"
 
 
+_publisher_loop: asyncio.AbstractEventLoop | None = None
+_publisher_lock = threading.Lock()
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the server thread that called this worker thread, if any.
+
+    asgiref records it for sync_to_async workers (the same check async_to_sync makes);
+    tests/realtime/test_consumer.py fails if this stops finding it.
+    """
+    local = SyncToAsync.threadlocal
+    if getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return getattr(local, "main_event_loop", None)
+
+
+def _background_loop() -> asyncio.AbstractEventLoop:
+    """One long-lived loop per process for publishers outside the server (commands, jobs).
+
+    Without it each send would build a new loop and a new Redis connection (~2.5 ms).
+    """
+    global _publisher_loop
+    with _publisher_lock:
+        if _publisher_loop is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="linli-publisher", daemon=True).start()
+            _publisher_loop = loop
+    return _publisher_loop
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:  # pragma: no cover - settings always configure one
         return
-    async_to_sync(layer.group_send)(group, message)
+    if _server_loop() is not None:
+        # In a server's worker thread: send on the server's own loop and connection.
+        async_to_sync(layer.group_send)(group, message)
+    else:
+        sending = asyncio.run_coroutine_threadsafe(
+            layer.group_send(group, message), _background_loop()
+        )
+        sending.result(timeout=10)
 
 
 def send_event(stream: str, seq: int, frame: str) -> None:
