@@ -136,7 +136,8 @@ else:
             "BACKEND": "channels.layers.InMemoryChannelLayer",
             # The hub is the only member of each stream group in a process; a small
             # capacity would silently drop events during a burst.
-            "CONFIG": {"capacity": 100_000, "expiry": 60},
+            # Memberships are the hub's, held for the life of the process.
+            "CONFIG": {"capacity": 100_000, "expiry": 60, "group_expiry": 10**9},
         }
     }
 
@@ -190,6 +191,7 @@ SPECTACULAR_SETTINGS = {
 LINLI_WS_MAX_MESSAGE_BYTES = int(os.environ.get("LINLI_WS_MAX_MESSAGE_BYTES", str(64 * 1024)))
 LINLI_WS_IDLE_SECONDS = int(os.environ.get("LINLI_WS_IDLE_SECONDS", "120"))
 LINLI_WS_RATE = (20.0, 60.0)  # frames per second, burst
+LINLI_WS_MAX_STREAMS = int(os.environ.get("LINLI_WS_MAX_STREAMS", "50"))  # per socket
 # A socket with more unsent bytes than this is dropped; its client resumes with `since`.
 LINLI_WS_SEND_BUFFER_MAX = int(os.environ.get("LINLI_WS_SEND_BUFFER_MAX", str(1024 * 1024)))
 # How often each process checks its streams against the event table (lost pub/sub messages).

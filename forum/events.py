@@ -2,6 +2,8 @@
 
 from typing import TypedDict
 
+from django.urls import reverse
+
 from forum import text
 from forum.models import Post, Topic
 
@@ -30,11 +32,11 @@ def topic_payload(topic: Topic, first_post: Post) -> TopicPayload:
         "id": topic.pk,
         "board": topic.board_id,
         "title": topic.title,
-        "author": str(topic.author),
+        "author": topic.author.public_name,
         "excerpt": text.excerpt(topic.title, first_post.body),
         "created_at": topic.created_at.isoformat(),
         "reply_count": topic.reply_count,
-        "url": f"/topics/{topic.pk}/",
+        "url": reverse("topic", args=[topic.pk]),
     }
 
 
@@ -42,7 +44,7 @@ def post_payload(post: Post) -> PostPayload:
     return {
         "id": post.pk,
         "topic": post.topic_id,
-        "author": str(post.author),
+        "author": post.author.public_name,
         "body": post.body,
         "created_at": post.created_at.isoformat(),
     }

@@ -40,8 +40,10 @@ def board_topics(*, board: Board, limit: int = 50) -> QuerySet[Topic]:
     return board.topics.select_related("author").order_by("-last_post_at", "-pk")[:limit]
 
 
-def topic_posts(*, topic: Topic, limit: int = 200) -> QuerySet[Post]:
-    return topic.posts.select_related("author").order_by("created_at", "pk")[:limit]
+def topic_posts(*, topic: Topic, limit: int = 200) -> list[Post]:
+    """The latest `limit` posts, oldest first, so live replies append after the newest."""
+    latest = topic.posts.select_related("author").order_by("-created_at", "-pk")[:limit]
+    return list(reversed(latest))
 
 
 def first_posts(topics: list[Topic]) -> dict[int, Post]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -68,12 +67,16 @@ def post_create(*, user: User, topic: Topic, body: object) -> Post:
     _require_voice(user, topic.board)
     now = timezone.now()
     with transaction.atomic():
-        post = Post.objects.create(topic=topic, author=user, body=body_text, created_at=now)
-        Topic.objects.filter(pk=topic.pk).update(reply_count=F("reply_count") + 1, last_post_at=now)
+        # The topic row is locked so concurrent replies publish the counts they made.
+        locked = Topic.objects.select_for_update().get(pk=topic.pk)
+        locked.reply_count += 1
+        locked.last_post_at = now
+        locked.save(update_fields=["reply_count", "last_post_at"])
+        post = Post.objects.create(topic=locked, author=user, body=body_text, created_at=now)
         realtime.publish(topic.stream, "post.created", dict(events.post_payload(post)))
         realtime.publish(
             topic.board.stream,
             "topic.replied",
-            {"id": topic.pk, "reply_count": topic.reply_count + 1, "last_post_at": now.isoformat()},
+            {"id": topic.pk, "reply_count": locked.reply_count, "last_post_at": now.isoformat()},
         )
     return post

@@ -78,8 +78,13 @@ def topic(request: HttpRequest, topic_id: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404 from exc
     seq = stream_head(found.stream)
-    posts = list(selectors.topic_posts(topic=found))
-    return render(request, "frontend/topic.html", {"topic": found, "posts": posts, "seq": seq})
+    posts = selectors.topic_posts(topic=found)
+    earlier = found.reply_count + 1 - len(posts)
+    return render(
+        request,
+        "frontend/topic.html",
+        {"topic": found, "posts": posts, "seq": seq, "earlier": max(earlier, 0)},
+    )
 
 
 @login_required

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from config.errors import DomainError, Invalid
 from realtime import backlog, frames, registry
-from realtime.direct import DirectSocket
+from realtime.direct import DirectSocket, SlowClient
 from realtime.hub import hub
 from realtime.ratelimit import TokenBucket
 from realtime.selectors import events_between, stream_bounds
@@ -57,7 +58,35 @@ def _language(scope: dict[str, Any]) -> str:
     return settings.LANGUAGE_CODE
 
 
+def off_loop(function: Any) -> Any:
+    """Database work in the shared thread pool: one slow action must not stall every
+    socket of the process behind Channels' single thread-sensitive worker."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
+    # Fan-out goes through the process hub, so a consumer needs no channel of its own:
+    # no Redis SUBSCRIBE per connection, no receive task per connection.
+    channel_layer_alias = "linli.none"
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the consumer ends (disconnect, crash, cancellation), the hub
+            # forgets it; synchronous, so cancellation cannot interrupt it.
+            if hasattr(self, "streams"):
+                hub().forget(self, list(self.streams))
+                self.streams.clear()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels runs aclose_old_connections (a hop to its sync thread) before every
+        # handler; our database calls manage their own connections in worker threads.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         authenticated = bool(self.user is not None and self.user.is_authenticated)
@@ -80,12 +109,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(CLOSE_NOT_AUTHENTICATED)
 
     async def disconnect(self, code: int) -> None:
-        await hub().disconnect(self, list(self.streams))
+        hub().forget(self, list(self.streams))
         self.streams.clear()
 
     # The hub calls these two ----------------------------------------------------------
 
     async def send_frame(self, frame: str) -> None:
+        # Replies and replays count against the same cap as live frames.
+        if self.direct is not None and self.direct.pending() > self.direct.limit:
+            self.direct.transport.abortConnection()
+            raise SlowClient(self.direct.pending())
         await self.base_send({"type": "websocket.send", "text": frame})
 
     async def close_with(self, code: int) -> None:
@@ -96,11 +129,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         now = time.monotonic()
         self.last_seen = now
-        if text_data is None:
-            await self._error("invalid", _("Frames must be JSON text."), None)
-            return
         limit = settings.LINLI_WS_MAX_MESSAGE_BYTES
-        if len(text_data) > limit or len(text_data.encode()) > limit:
+        size = len(bytes_data) if text_data is None else len(text_data)
+        if size > limit or (text_data is not None and len(text_data.encode()) > limit):
             await self.close(CLOSE_TOO_BIG)
             return
         if not self.bucket.take(now):
@@ -111,6 +142,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self._error("rate_limited", _("Too many messages; slow down."), None)
             return
         self.refusals = 0
+        if text_data is None:
+            await self._error("invalid", _("Frames must be JSON text."), None)
+            return
         try:
             request = frames.parse(text_data)
         except frames.FrameError as exc:
@@ -134,37 +168,49 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _sub(self, request: frames.Sub) -> None:
         kind, key = frames.parse_stream(request.stream)
-        allowed = await database_sync_to_async(registry.may_subscribe)(self.user, kind, key)
+        live = hub()
+        allowed = await off_loop(registry.may_subscribe)(self.user, kind, key)
         if not allowed:
+            if request.stream in self.streams:  # no longer allowed: stop what was allowed
+                self.streams.discard(request.stream)
+                live.detach(self, request.stream)
             await self._error("forbidden", _("You may not follow this."), request.ref)
             return
-        live = hub()
         if request.stream in self.streams:  # a re-sub (e.g. after a gap) starts over
-            await live.detach(self, request.stream)
-        self.streams.add(request.stream)
-        await live.attach(self, request.stream)
-        resync, head, replay = await database_sync_to_async(load_backlog)(
-            request.stream, request.since
-        )
-        if resync:
-            self.streams.discard(request.stream)
-            await live.detach(self, request.stream)
-            await self.send_frame(frames.resync(request.stream, head, request.ref))
+            live.detach(self, request.stream)
+        elif len(self.streams) >= settings.LINLI_WS_MAX_STREAMS:
+            await self._error(
+                "too_many_streams", _("Too many subscriptions on one connection."), request.ref
+            )
             return
-        for frame in replay:
-            await self.send_frame(frame)
-        await self.send_frame(frames.subbed(request.stream, head, request.ref))
-        await live.go_live(self, request.stream, head)
+        self.streams.add(request.stream)
+        try:
+            await live.attach(self, request.stream)
+            resync, head, replay = await off_loop(load_backlog)(request.stream, request.since)
+            if resync:
+                self.streams.discard(request.stream)
+                live.detach(self, request.stream)
+                await self.send_frame(frames.resync(request.stream, head, request.ref))
+                return
+            for frame in replay:
+                await self.send_frame(frame)
+            await self.send_frame(frames.subbed(request.stream, head, request.ref))
+            await live.go_live(self, request.stream, head)
+        except BaseException:
+            # Never leave a half-made subscription buffering events nobody sends.
+            self.streams.discard(request.stream)
+            live.detach(self, request.stream)
+            raise
 
     async def _unsub(self, request: frames.Unsub) -> None:
         self.streams.discard(request.stream)
-        await hub().detach(self, request.stream)
+        hub().detach(self, request.stream)
         await self.send_frame(frames.ok(request.ref))
 
     async def _do(self, request: frames.Do) -> None:
         kind, key = frames.parse_stream(request.stream)
         handler = registry.action_for(kind, request.action)
-        result = await database_sync_to_async(handler)(self.user, key, request.data)
+        result = await off_loop(handler)(self.user, key, request.data)
         await self.send_frame(frames.ok(request.ref, result))
 
     async def _error(self, code: str, message: Any, ref: str | None) -> None:

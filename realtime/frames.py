@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-STREAM_PATTERN = re.compile(r"^([a-z][a-z_]{0,30})\.([1-9][0-9]{0,17})$")
-ACTION_PATTERN = re.compile(r"^[a-z][a-z_.]{0,63}$")
+STREAM_PATTERN = re.compile(r"([a-z][a-z_]{0,30})\.([1-9][0-9]{0,17})")  # fullmatch
+ACTION_PATTERN = re.compile(r"[a-z][a-z_.]{0,63}")  # fullmatch
 REF_MAX = 64
 
 
@@ -57,7 +57,7 @@ def parse_stream(name: object) -> tuple[str, int]:
     """`board.12` -> ("board", 12); raises FrameError for anything else."""
     if not isinstance(name, str):
         raise FrameError("stream must be a string")
-    match = STREAM_PATTERN.match(name)
+    match = STREAM_PATTERN.fullmatch(name)
     if match is None:
         raise FrameError("stream must look like kind.id")
     return match.group(1), int(match.group(2))
@@ -70,6 +70,11 @@ def parse(text: str) -> Request:
         raise FrameError("not JSON") from exc
     if not isinstance(frame, dict):
         raise FrameError("a frame is a JSON object")
+    try:
+        # JSON may spell lone surrogates ("\ud800"); they cannot be sent back as UTF-8.
+        encode(frame).encode()
+    except UnicodeEncodeError:
+        raise FrameError("text must be valid Unicode", None) from None
     ref = frame.get("ref")
     if ref is not None and (not isinstance(ref, str) or len(ref) > REF_MAX):
         raise FrameError("ref must be a short string")
@@ -94,7 +99,7 @@ def parse(text: str) -> Request:
             raise FrameError("since must be a non-negative integer", ref)
         return Sub(stream, since, ref)
     action = frame.get("action")
-    if not isinstance(action, str) or not ACTION_PATTERN.match(action):
+    if not isinstance(action, str) or not ACTION_PATTERN.fullmatch(action):
         raise FrameError("action must be a name", ref)
     data = frame.get("data", {})
     if not isinstance(data, dict):

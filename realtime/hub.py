@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 import weakref
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,6 +32,7 @@ from realtime.selectors import events_between, stream_heads
 log = logging.getLogger(__name__)
 
 GAP_GRACE_SECONDS = 0.05
+SETTLE_SECONDS = 0.25
 SWEEP_SECONDS = 5.0
 
 
@@ -77,7 +79,7 @@ class Hub:
         self.connections: set[Connection] = set()
         self._started: asyncio.Future[None] | None = None
         # Deliveries by path, and sockets dropped for not keeping up (bench and tests).
-        self.stats = {"direct": 0, "asgi": 0, "slow_dropped": 0}
+        self.stats = {"direct": 0, "asgi": 0, "slow_dropped": 0, "reconciled": 0}
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -104,10 +106,12 @@ class Hub:
         await self.start()
         self.connections.add(conn)
 
-    async def disconnect(self, conn: Connection, streams: list[str]) -> None:
+    def forget(self, conn: Connection, streams: list[str]) -> None:
+        """Drop a connection from everything. Synchronous, so it also runs when the
+        consumer is cancelled or crashed; leaving emptied groups happens in the background."""
         self.connections.discard(conn)
         for stream in streams:
-            await self.detach(conn, stream)
+            self._unwatch(conn, stream)
 
     async def attach(self, conn: Connection, stream: str) -> None:
         """Watch a stream, buffering live frames until `go_live`."""
@@ -124,6 +128,9 @@ class Hub:
                 feed.ready.exception()  # mark retrieved; waiters re-raise it
                 raise
             feed.ready.set_result(None)
+            # SUBSCRIBE is sent, not confirmed: an event published in that instant is
+            # neither in the backlog the caller reads nor received. Look once more soon.
+            self._spawn(self._settle(stream))
         else:
             feed.watchers[conn] = Watch()
         # The group must be joined before the caller reads the backlog, or an event
@@ -131,29 +138,68 @@ class Hub:
         await feed.ready
 
     async def go_live(self, conn: Connection, stream: str, seq: int) -> None:
-        """Send what arrived during the snapshot (above `seq`), then go live, in order."""
+        """Send what arrived during the snapshot (above `seq`), then go live, in order.
+
+        Anything between the snapshot and the newest frame this feed has seen that is
+        missing from the buffer (dropped as a duplicate before this connection's read, or
+        lost on the bus) is read from the event table, so the connection has no hole.
+        """
         feed = self.feeds.get(stream)
         watch = feed.watchers.get(conn) if feed is not None else None
-        if watch is None:
+        if feed is None or watch is None:
             return
-        watch.floor = seq
-        # Frames keep landing in the buffer while we send; drain until it is empty.
-        while watch.buffer:
-            frame_seq, frame = watch.buffer.pop(0)
-            if frame_seq is None or frame_seq > seq:
-                await conn.send_frame(frame)
-        watch.buffer = None
+        floor = seq
+        while True:
+            buffered = watch.buffer or []
+            watch.buffer = []
+            ordered = sorted((s, f) for s, f in buffered if s is not None and s > floor)
+            top = max([feed.last_seq or 0] + [s for s, _ in ordered])
+            have = {s for s, _ in ordered}
+            if top > floor and len(have) < top - floor:
+                missing = await database_sync_to_async(events_between, thread_sensitive=False)(
+                    stream, floor + 1, top
+                )
+                merged = dict(ordered)
+                merged.update((s, f) for s, f in missing if s not in merged)
+                ordered = sorted(merged.items())
+            for frame_seq, frame in ordered:
+                if frame_seq > floor:
+                    await conn.send_frame(frame)
+                    floor = frame_seq
+            for frame_seq, frame in buffered:
+                if frame_seq is None:
+                    await conn.send_frame(frame)
+            if not watch.buffer:  # nothing landed while we were sending
+                break
+        watch.buffer, watch.floor = None, floor
+        if feed.last_seq is None and all(w.buffer is None for w in feed.watchers.values()):
+            # The baseline for gap detection: every live watcher has everything up to here.
+            feed.last_seq = min(w.floor for w in feed.watchers.values())
 
-    async def detach(self, conn: Connection, stream: str) -> None:
+    def detach(self, conn: Connection, stream: str) -> None:
+        self._unwatch(conn, stream)
+
+    def _unwatch(self, conn: Connection, stream: str) -> None:
         feed = self.feeds.get(stream)
         if feed is None or feed.watchers.pop(conn, None) is None:
             return
         if not feed.watchers:
             del self.feeds[stream]
-            try:
-                await self.layer.group_discard(fanout.group_for(stream), self.channel)
-            except Exception:  # the process keeps a stale membership; harmless
-                log.warning("could not leave group of %s", stream, exc_info=True)
+            self._spawn(self._leave(stream))
+
+    async def _leave(self, stream: str) -> None:
+        if stream in self.feeds:  # someone watched it again meanwhile
+            return
+        try:
+            await self.layer.group_discard(fanout.group_for(stream), self.channel)
+        except Exception:  # the process keeps a stale membership; harmless
+            log.warning("could not leave group of %s", stream, exc_info=True)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run a background task, keeping a strong reference until it ends."""
+        task = asyncio.create_task(work)
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
 
     # Delivery ------------------------------------------------------------------------
 
@@ -192,9 +238,7 @@ class Hub:
                 feed.held[seq] = frame
                 if not feed.filling:
                     feed.filling = True
-                    task = asyncio.create_task(self._fill_gap(stream, feed))
-                    self._tasks.append(task)
-                    task.add_done_callback(self._tasks.remove)
+                    self._spawn(self._fill_gap(stream, feed))
                 return
         await self._deliver(feed, seq, frame)
         await self._drain(feed)
@@ -208,9 +252,15 @@ class Hub:
         try:
             await asyncio.sleep(GAP_GRACE_SECONDS)  # usually the late frame just arrives
             while feed.held and feed.last_seq is not None and self.feeds.get(stream) is feed:
+                for stale in [seq for seq in feed.held if seq <= feed.last_seq]:
+                    del feed.held[stale]
+                if not feed.held:
+                    break
                 first, last = feed.last_seq + 1, min(feed.held) - 1
                 if first <= last:
-                    missing = await database_sync_to_async(events_between)(stream, first, last)
+                    missing = await database_sync_to_async(events_between, thread_sensitive=False)(
+                        stream, first, last
+                    )
                     for seq, frame in missing:
                         if seq == feed.last_seq + 1:
                             await self._deliver(feed, seq, frame)
@@ -261,9 +311,19 @@ class Hub:
             except Exception:
                 log.exception("reconciling streams failed")
 
-    async def catch_up(self) -> None:
+    async def _settle(self, stream: str) -> None:
+        await asyncio.sleep(SETTLE_SECONDS)
+        try:
+            await self.catch_up([stream])
+        except Exception:
+            log.exception("settling %s failed", stream)
+
+    async def catch_up(self, streams: list[str] | None = None) -> None:
         known: dict[str, int] = {}
-        for stream, feed in self.feeds.items():
+        for stream in self.feeds if streams is None else streams:
+            feed = self.feeds.get(stream)
+            if feed is None:
+                continue
             floors = [w.floor for w in feed.watchers.values() if w.buffer is None]
             if feed.last_seq is not None:
                 known[stream] = feed.last_seq
@@ -271,13 +331,14 @@ class Hub:
                 known[stream] = min(floors)
         if not known:
             return
-        heads = await database_sync_to_async(stream_heads)(list(known))
+        heads = await database_sync_to_async(stream_heads, thread_sensitive=False)(list(known))
         for stream, head in heads.items():
             if head > known[stream]:
                 log.warning("%s: events %s..%s missed on the bus", stream, known[stream] + 1, head)
-                missing = await database_sync_to_async(events_between)(
+                missing = await database_sync_to_async(events_between, thread_sensitive=False)(
                     stream, known[stream] + 1, head
                 )
+                self.stats["reconciled"] += len(missing)
                 for seq, frame in missing:
                     await self._on_event(stream, seq, frame)
 
@@ -287,7 +348,11 @@ class Hub:
             await asyncio.sleep(SWEEP_SECONDS)
             limit = time.monotonic() - settings.LINLI_WS_IDLE_SECONDS
             for conn in [c for c in self.connections if c.last_seen < limit]:
-                await conn.close_with(4408)
+                try:
+                    await conn.close_with(4408)
+                except Exception:
+                    log.exception("closing an idle socket failed")
+                    self.connections.discard(conn)
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

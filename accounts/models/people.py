@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from accounts import identity
 from accounts.models.places import District, Household, Neighborhood, Subdistrict
@@ -17,7 +17,12 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.display_name or self.username
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        """How neighbors see this user; never the login name (it may be a phone number)."""
+        return self.display_name or gettext("Neighbor %(number)s") % {"number": self.pk}
 
 
 class Resident(models.Model):

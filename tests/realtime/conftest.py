@@ -49,4 +49,5 @@ async def connect() -> AsyncIterator[Connect]:
 
     yield _connect
     for communicator in opened:
-        await communicator.disconnect()
+        if not communicator.future.done():
+            await communicator.disconnect()

@@ -292,3 +292,93 @@ async def test_idle_sockets_are_closed_with_4408(
     ws = await connect(None)
     await asyncio.sleep(0.1)
     assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4408}
+
+
+async def test_a_lone_surrogate_is_invalid_and_leaves_nothing_behind(world: World, connect):
+    from realtime.hub import hub
+
+    ws = await connect(None)
+    await ws.send_to(text_data='{"op":"ping","ref":"\\ud800"}')
+    answer = await ws.receive_json_from(timeout=5)
+    assert answer["code"] == "invalid"
+    assert "ref" not in answer
+    await ws.send_json_to({"op": "ping", "ref": "ok"})
+    assert (await ws.receive_json_from(timeout=5))["op"] == "pong"
+    await ws.disconnect()
+    assert hub().connections == set()
+
+
+async def test_a_cancelled_consumer_is_forgotten_by_the_hub(world: World, connect: Connect):
+    from realtime.hub import hub
+
+    ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
+    await subscribe(ws, world.board.stream)
+    assert world.board.stream in hub().feeds
+    ws.future.cancel()  # as daphne does to an application that outlives its socket
+    with pytest.raises(asyncio.CancelledError):
+        await ws.future
+    assert hub().connections == set()
+    assert world.board.stream not in hub().feeds
+
+
+async def test_consumers_have_no_channel_of_their_own(world: World, connect: Connect):
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    before = len(getattr(layer, "channels", {}))
+    for _ in range(3):
+        await connect(None)
+    assert len(getattr(layer, "channels", {})) <= before + 1  # at most the hub's own
+
+
+async def test_a_forbidden_re_sub_stops_what_was_allowed(world: World, connect: Connect):
+    from django.utils import timezone
+
+    from accounts.models import Residency
+
+    ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
+    await subscribe(ws, world.board.stream)
+    await database_sync_to_async(Residency.objects.filter(user=world.alice).update)(
+        ended_at=timezone.now()
+    )
+    assert (await subscribe(ws, world.board.stream))[0]["code"] == "forbidden"
+    await database_sync_to_async(post)(world, world.bob, "只给住户看")
+    assert await ws.receive_nothing(timeout=0.3)
+
+
+async def test_a_failed_sub_leaves_no_half_subscription(
+    world: World, connect: Connect, monkeypatch
+):
+    from realtime import consumers
+    from realtime.hub import hub
+
+    def broken(stream, since):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(consumers, "load_backlog", broken)
+    ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
+    assert (await subscribe(ws, world.board.stream))[0]["code"] == "internal"
+    assert world.board.stream not in hub().feeds
+    monkeypatch.undo()
+    assert (await subscribe(ws, world.board.stream))[-1]["op"] == "subbed"
+
+
+async def test_binary_frames_count_against_the_rate_limit(world: World, connect, settings):
+    settings.LINLI_WS_RATE = (0.001, 2.0)
+    ws = await connect(None)
+    for _ in range(2):
+        await ws.send_to(bytes_data=b"\x00")
+        assert (await ws.receive_json_from(timeout=5))["code"] == "invalid"
+    await ws.send_to(bytes_data=b"\x00")
+    assert (await ws.receive_json_from(timeout=5))["code"] == "rate_limited"
+
+
+async def test_subscriptions_per_socket_are_capped(world: World, connect: Connect, settings):
+    from forum.models import Board
+
+    settings.LINLI_WS_MAX_STREAMS = 1
+    other = await database_sync_to_async(Board.objects.create)(neighborhood=world.place, name="二")
+    ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
+    assert (await subscribe(ws, world.board.stream))[-1]["op"] == "subbed"
+    assert (await subscribe(ws, other.stream))[0]["code"] == "too_many_streams"
+    assert (await subscribe(ws, world.board.stream))[-1]["op"] == "subbed"  # a re-sub is fine

@@ -101,3 +101,9 @@ def test_outbound_frames_follow_the_contract() -> None:
     }
     assert json.loads(frames.ok("r2", {"id": 1})) == {"op": "ok", "data": {"id": 1}, "ref": "r2"}
     assert json.loads(frames.pong(None)) == {"op": "pong"}
+
+
+@pytest.mark.parametrize("name", ["board.1\n", "board.1\n\n", " board.1"])
+def test_stream_names_match_whole(name: str) -> None:
+    with pytest.raises(frames.FrameError):
+        frames.parse_stream(name)

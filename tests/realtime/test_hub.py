@@ -104,9 +104,9 @@ async def test_ephemeral_frames_reach_live_watchers_only_once() -> None:
 async def test_the_last_watcher_leaving_drops_the_subscription() -> None:
     a, b = Socket(), Socket()
     hub = await live_hub("board.9", a, b)
-    await hub.detach(a, "board.9")
+    hub.detach(a, "board.9")
     assert "board.9" in hub.feeds
-    await hub.disconnect(b, ["board.9"])
+    hub.forget(b, ["board.9"])
     assert "board.9" not in hub.feeds
 
 
@@ -127,3 +127,27 @@ async def test_catch_up_covers_a_stream_that_never_delivered_anything() -> None:
     hub = await live_hub("board.11", a)  # went live at seq 0; both frames lost
     await hub.catch_up()
     assert [f["seq"] for f in a.sent] == [1, 2]
+
+
+async def test_the_first_two_frames_out_of_order_are_both_delivered() -> None:
+    frames = await database_sync_to_async(publish_many)("board.12", 2)
+    a = Socket()
+    hub = await live_hub("board.12", a)
+    for seq in (2, 1):
+        await hub.handle({"type": "ev", "stream": "board.12", "seq": seq, "frame": frames[seq - 1]})
+    await asyncio.sleep(0.3)
+    assert [f["seq"] for f in a.sent] == [1, 2]
+
+
+async def test_going_live_fills_what_the_feed_passed_before_this_snapshot() -> None:
+    frames = await database_sync_to_async(publish_many)("board.13", 3)
+    early, late = Socket(), Socket()
+    hub = Hub()
+    await hub.start()
+    await hub.attach(early, "board.13")
+    await hub.attach(late, "board.13")
+    await hub.go_live(early, "board.13", 2)  # early read its snapshot at seq 2
+    await hub.handle({"type": "ev", "stream": "board.13", "seq": 3, "frame": frames[2]})
+    await hub.go_live(late, "board.13", 1)  # late read at seq 1: seq 2 never reached it
+    assert [f["seq"] for f in late.sent] == [2, 3]
+    assert [f["seq"] for f in early.sent] == [3]

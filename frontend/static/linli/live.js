@@ -5,11 +5,14 @@
 const texts = document.getElementById("live-texts")?.dataset ?? {};
 const statusEl = document.querySelector("[data-live-status]");
 const lastSeq = new Map();   // stream -> last seq applied
+const catchingUp = new Set(); // streams with a `sub` in flight: gaps wait for its answer
 const pending = new Map();   // ref -> {resolve, reject}
 let socket = null;
 let attempt = 0;
 let nextRef = 1;
 let pingTimer = null;
+let stableTimer = null;
+const DRAFTS = "linli.drafts";
 
 function setStatus(text) {
   if (!statusEl) return;
@@ -48,7 +51,7 @@ const renderers = {
     const item = el("li", "topic fresh");
     item.dataset.id = data.id;
     const link = el("a", "title", data.title);
-    link.href = data.url;
+    link.href = `/topics/${Number(data.id)}/`;
     item.append(link);
     if (data.excerpt) item.append(el("p", "excerpt", data.excerpt));
     const meta = el("p", "meta");
@@ -91,7 +94,16 @@ function send(frame) {
 }
 
 function subscribe(stream) {
-  send({ op: "sub", stream, since: lastSeq.get(stream) });
+  if (catchingUp.has(stream)) return;
+  catchingUp.add(stream);
+  request({ op: "sub", stream, since: lastSeq.get(stream) })
+    .catch((failure) => {
+      // A passing failure (not a refusal) is retried; a closed socket resubscribes anyway.
+      if (failure.code && !["forbidden", "disconnected", "too_many_streams"].includes(failure.code)) {
+        setTimeout(() => subscribe(stream), 2000 + Math.random() * 3000);
+      }
+    })
+    .finally(() => catchingUp.delete(stream));
 }
 
 function onEvent(frame) {
@@ -100,7 +112,7 @@ function onEvent(frame) {
   const last = lastSeq.get(frame.stream) ?? 0;
   if (frame.seq <= last) return;         // already applied
   if (frame.seq > last + 1) {            // a gap: ask for what we missed, in order
-    subscribe(frame.stream);
+    subscribe(frame.stream);              // (once: later frames wait for the replay)
     return;
   }
   lastSeq.set(frame.stream, frame.seq);
@@ -112,7 +124,7 @@ function onFrame(message) {
   let frame;
   try { frame = JSON.parse(message.data); } catch { return; }
   if (frame.op === "ev") onEvent(frame);
-  else if (frame.op === "resync") window.location.reload();  // the page is the snapshot
+  else if (frame.op === "resync") reloadKeepingDrafts();  // the page is the snapshot
   else if (frame.op === "subbed") { if (!lastSeq.has(frame.stream)) lastSeq.set(frame.stream, frame.seq); }
   if (frame.ref && pending.has(frame.ref)) {
     const waiter = pending.get(frame.ref);
@@ -125,7 +137,10 @@ function connect() {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${window.location.host}/ws/`, ["linli.v1"]);
   socket.addEventListener("open", () => {
-    attempt = 0;
+    // The backoff resets only once the connection has stayed up for a while, so a
+    // server that accepts and then closes at once is not hammered.
+    clearTimeout(stableTimer);
+    stableTimer = setTimeout(() => { attempt = 0; }, 10000);
     setStatus("");
     document.body.dataset.live = "on";
     lastSeq.forEach((_seq, stream) => subscribe(stream));
@@ -134,6 +149,8 @@ function connect() {
   });
   socket.addEventListener("message", onFrame);
   socket.addEventListener("close", (event) => {
+    clearTimeout(stableTimer);
+    catchingUp.clear();
     document.body.dataset.live = "off";
     clearInterval(pingTimer);
     pending.forEach((waiter) => waiter.reject({ code: "disconnected" }));
@@ -152,6 +169,27 @@ function request(frame) {
     if (!send({ ...frame, ref })) { reject({ code: "disconnected" }); return; }
     pending.set(ref, { resolve, reject });
   });
+}
+
+// A resync reloads the page; what the user was typing survives it.
+function reloadKeepingDrafts() {
+  const drafts = {};
+  document.querySelectorAll("[data-live-form] textarea, [data-live-form] input[name]")
+    .forEach((field) => { if (field.id && field.value) drafts[field.id] = field.value; });
+  window.sessionStorage.setItem(DRAFTS, JSON.stringify(drafts));
+  window.location.reload();
+}
+
+function restoreDrafts() {
+  const saved = window.sessionStorage.getItem(DRAFTS);
+  if (!saved) return;
+  window.sessionStorage.removeItem(DRAFTS);
+  try {
+    Object.entries(JSON.parse(saved)).forEach(([id, value]) => {
+      const field = document.getElementById(id);
+      if (field && !field.value) field.value = value;
+    });
+  } catch { /* a damaged draft is dropped */ }
 }
 
 function enhanceForms() {
@@ -196,6 +234,7 @@ function enhanceTextSize() {
 }
 
 enhanceTextSize();
+restoreDrafts();
 document.querySelectorAll("[data-live-list]").forEach((list) => {
   lastSeq.set(list.dataset.stream, Number(list.dataset.seq || 0));
 });
