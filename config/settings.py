@@ -112,14 +112,29 @@ REDIS_HOSTS = [url for url in REDIS_URL.split(",") if url]
 # Every process keeps one subscription per stream, not one per connection, but a burst
 # of thousands of connects must never hit redis-py's default async pool cap of 100.
 REDIS_POOL_SIZE = int(os.environ.get("REDIS_POOL_SIZE", "4000"))
+# Failover through Sentinel: REDIS_SENTINELS="s1:26379,s2:26379" REDIS_MASTER=mymaster
+# (REDIS_URL still names a host, used for the cache).
+REDIS_SENTINELS = [
+    (host, int(port))
+    for host, _, port in (item.partition(":") for item in env_list("REDIS_SENTINELS", ""))
+]
+REDIS_LAYER_HOSTS: list[dict[str, object]] = (
+    [
+        {
+            "sentinels": REDIS_SENTINELS,
+            "master_name": os.environ.get("REDIS_MASTER", "mymaster"),
+            "max_connections": REDIS_POOL_SIZE,
+        }
+    ]
+    if REDIS_SENTINELS
+    else [{"address": url, "max_connections": REDIS_POOL_SIZE} for url in REDIS_HOSTS]
+)
 if REDIS_HOSTS:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [
-                    {"address": url, "max_connections": REDIS_POOL_SIZE} for url in REDIS_HOSTS
-                ],
+                "hosts": REDIS_LAYER_HOSTS,
                 "prefix": os.environ.get("LINLI_CHANNEL_PREFIX", "linli"),
             },
         }
