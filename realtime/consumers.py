@@ -8,11 +8,11 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation.trans_real import parse_accept_lang_header
 
 from config.errors import DomainError, Invalid
 from realtime import backlog, frames, registry
@@ -43,21 +43,6 @@ def load_backlog(stream: str, since: int | None) -> tuple[bool, int, list[str]]:
     return False, head, [frame for _seq, frame in replay]
 
 
-def _language(scope: dict[str, Any]) -> str:
-    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
-    candidates = [cookie] if cookie else []
-    for key, value in scope.get("headers", []):
-        if key == b"accept-language":
-            header = value.decode("latin1")
-            candidates += [lang for lang, _q in parse_accept_lang_header(header)]
-    for candidate in candidates:
-        try:
-            return translation.get_supported_language_variant(candidate)
-        except LookupError:
-            continue
-    return settings.LANGUAGE_CODE
-
-
 def off_loop(function: Any) -> Any:
     """Database work in the shared thread pool: one slow action must not stall every
     socket of the process behind Channels' single thread-sensitive worker."""
@@ -70,8 +55,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = "linli.none"
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # A plain receive loop: Channels' version keeps a task and a wait set per socket
+        # for receive sources we do not have (no channel layer here).
+        self.scope = scope
+        self.channel_layer = None
+        self.channel_name = None
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
         finally:
             # However the consumer ends (disconnect, crash, cancellation), the hub
             # forgets it; synchronous, so cancellation cannot interrupt it.
@@ -88,13 +82,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def connect(self) -> None:
-        self.user = self.scope.get("user")
-        authenticated = bool(self.user is not None and self.user.is_authenticated)
-        self.user_id: int | None = self.user.pk if authenticated else None
-        session = self.scope.get("session")
-        via_session = self.scope.get("auth_via") == "session" and authenticated
-        self.session_key: str | None = session.session_key if via_session and session else None
-        self.language = _language(self.scope)
+        self.user = self.scope["user"]
+        self.user_id: int | None = self.user.pk if self.user.is_authenticated else None
+        self.session_key: str | None = self.scope["session_key"]
+        self.language = self.scope["language"]
         self.last_seen = time.monotonic()
         self.streams: set[str] = set()
         rate, burst = settings.LINLI_WS_RATE
@@ -105,6 +96,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         offered = self.scope.get("subprotocols", [])
         await hub().connect(self)
         await self.accept(SUBPROTOCOL if SUBPROTOCOL in offered else None)
+        if self.direct is not None:
+            self.direct.release_handshake()
         if self.scope.get("auth_via") == "bad_token":
             await self.close(CLOSE_NOT_AUTHENTICATED)
 

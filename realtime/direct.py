@@ -25,6 +25,16 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "linli.direct"
 
+# Filled during the opening handshake, read only by autobahn's processHandshake.
+_HANDSHAKE_FIELDS: tuple[tuple[str, Any], ...] = (
+    ("http_headers", {}),
+    ("http_request_data", b""),
+    ("http_response_data", ""),
+    ("http_request_params", {}),
+    ("websocket_protocols", []),
+    ("websocket_extensions", []),
+)
+
 _TRANSPORT_API = ("writeSomeData", "write", "dataBuffer", "offset", "_tempDataLen", "connected")
 
 
@@ -61,6 +71,25 @@ class DirectSocket:
         ):
             return None
         return cls(protocol, transport, limit)
+
+    def release_handshake(self) -> None:
+        """Let go of what only the opening handshake needed, once the socket is open.
+
+        autobahn keeps the request's headers and raw bytes on the protocol, and the
+        upgraded HTTP request stays reachable from the HTTP channel that Twisted keeps as
+        the transport's producer. Together that is several KiB per socket for its whole
+        life; autobahn's server side reads them only inside processHandshake.
+        """
+        protocol = self.protocol
+        if protocol.state != protocol.STATE_OPEN:
+            return
+        for name, empty in _HANDSHAKE_FIELDS:
+            if hasattr(protocol, name):
+                setattr(protocol, name, empty)
+        channel = getattr(self.transport, "producer", None)
+        requests = getattr(channel, "requests", None)
+        if isinstance(requests, list):
+            requests.clear()
 
     def pending(self) -> int:
         transport = self.transport

@@ -1,14 +1,17 @@
 """`python -m realtime.serve`: daphne, with the scope extension the fast path needs.
 
-Takes exactly daphne's command-line arguments. The one change: each WebSocket scope
+Takes exactly daphne's command-line arguments. The changes, all for WebSockets: the scope
 carries the daphne protocol under `extensions["linli.direct"]`, so the hub can write
-prebuilt frames to the socket (realtime/direct.py). Under plain `daphne` everything still
-works through ASGI sends, only slower.
+prebuilt frames to the socket (realtime/direct.py); the receive queue is a slim one; the
+collector is tuned. Under plain `daphne` everything still works, slower and bigger.
+tests/realtime/test_direct.py runs both.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
+from functools import partial
 from typing import Any
 
 from daphne.cli import CommandLineInterface
@@ -17,16 +20,53 @@ from daphne.server import Server
 from realtime.direct import EXTENSION
 
 
+class SlimQueue:
+    """A socket's receive queue. daphne uses an asyncio.Queue, whose four deques cost
+    ~3 KiB per connection; a WebSocket's queue rarely holds more than a message."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+
 class LinliServer(Server):  # type: ignore[misc]
     def run(self) -> None:
         tune_gc()  # here, after daphne imported the application
         super().run()
 
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
-        if scope.get("type") == "websocket":
-            scope = {**scope, "extensions": {**scope.get("extensions", {}), EXTENSION: {}}}
-            scope["extensions"][EXTENSION]["protocol"] = protocol
-        return super().create_application(protocol, scope)
+        if scope.get("type") != "websocket":
+            return super().create_application(protocol, scope)
+        scope.setdefault("extensions", {})[EXTENSION] = {"protocol": protocol}
+        # daphne keeps the handshake headers on the protocol; only this scope needs them.
+        protocol.clean_headers = None
+        # daphne.server.Server.create_application, with the slim queue.
+        assert "application_instance" not in self.connections[protocol]
+        input_queue = SlimQueue()
+        scope.setdefault("asgi", {"version": "3.0"})
+        instance = self.application(
+            scope=scope, receive=input_queue.get, send=partial(self.handle_reply, protocol)
+        )
+        if protocol not in self.connections:
+            return None
+        self.connections[protocol]["application_instance"] = asyncio.ensure_future(instance)
+        return input_queue
 
 
 class LinliCommandLine(CommandLineInterface):  # type: ignore[misc]

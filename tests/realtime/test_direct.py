@@ -19,7 +19,7 @@ from websockets.sync.client import connect
 
 import realtime
 from realtime.direct import text_frame
-from tests.conftest import PLAIN_DAPHNE, SERVE, World, free_port, start_daphne, stop
+from tests.conftest import PLAIN_DAPHNE, SERVE, World, database_env, free_port, start_daphne, stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -143,4 +143,28 @@ def test_a_client_that_stops_reading_is_dropped_and_others_are_not_held_up(
             assert health(port)["connections"] == 1  # only the reader is left
     finally:
         stalled.close()
+        stop(server)
+
+
+def test_a_socket_keeps_working_after_its_handshake_data_is_released(world: World) -> None:
+    """realtime.serve drops autobahn's handshake fields and the upgraded HTTP request once
+    a socket is open (DirectSocket.release_handshake): pings, replies and the server's
+    close handshake must all still work on such a socket."""
+    from websockets.exceptions import ConnectionClosed
+
+    token = Token.objects.create(user=world.alice)
+    port = free_port()
+    server = start_daphne(port, env={**database_env(), "LINLI_WS_IDLE_SECONDS": "3"})
+    try:
+        with open_socket(port, token) as ws:
+            ws.ping().wait(timeout=5)  # autobahn answers the protocol-level ping
+            ws.send(json.dumps({"op": "sub", "stream": world.board.stream, "ref": "s"}))
+            assert json.loads(ws.recv(timeout=10))["op"] == "subbed"
+            ws.send(json.dumps({"op": "unsub", "stream": world.board.stream, "ref": "u"}))
+            assert json.loads(ws.recv(timeout=10)) == {"op": "ok", "ref": "u"}
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=20)  # silent: the server closes it as idle
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 4408
+    finally:
         stop(server)
