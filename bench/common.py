@@ -1,0 +1,71 @@
+"""Constants shared by the orchestrator and its child processes (no Django import here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+PY = sys.executable
+DAPHNE = str(Path(PY).parent / "daphne")
+
+DB_NAME = "linli_bench"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Our own channel prefix, so a test run or a dev server on the same Redis cannot cross-talk.
+CHANNEL_PREFIX = "linlibench"
+
+HOST = "127.0.0.1"
+WS_PATH = "/ws/"
+SUBPROTOCOL = "linli.v1"
+EVENT_TYPE = "bench.tick"
+FRAME_BYTES = 200  # the whole ev frame, as the issue's reference measurements used
+
+# Pinning: the servers on core 0, clients (and the publisher) on core 1.
+SERVER_CORE = "0"
+CLIENT_CORE = "1"
+NOFILE = 65536
+
+# Fixed ports keep the generated bench/nginx.conf identical from run to run.
+PORT_OURS = 8701
+PORT_BASELINE = 8702
+PORT_OURS_2 = 8703
+PORT_NGINX = 8710
+
+
+# How our server starts: the ONE line to switch. `python -m realtime.serve` takes daphne's
+# arguments and is used as soon as realtime/serve.py exists.
+SERVER = [PY, "-m", "realtime.serve"] if (ROOT / "realtime" / "serve.py").exists() else [DAPHNE]
+
+
+def server_command(port: int) -> list[str]:
+    return [*SERVER, "-b", HOST, "-p", str(port), "config.asgi:application"]
+
+
+def django_env() -> dict[str, str]:
+    """The environment of our server and the publisher: production shape, bench database."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        LINLI_CHANNEL_PREFIX=CHANNEL_PREFIX,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def pad_for(frame_without_pad: str) -> int:
+    """How many pad characters bring a frame with an empty pad to FRAME_BYTES."""
+    return max(0, FRAME_BYTES - len(frame_without_pad.encode()))
+
+
+def reply(message: dict[str, Any]) -> None:
+    """A child process answers its orchestrator: one JSON line on stdout."""
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
