@@ -16,3 +16,13 @@ def publish_ephemeral(stream: str, type: str, data: dict[str, Any]) -> None:  # 
     from realtime.publishing import publish_ephemeral as _publish_ephemeral
 
     _publish_ephemeral(stream, type, data)
+
+
+def recheck_user(user_id: int) -> None:
+    """Call after a change to what a user may see (residency ended, role revoked, account
+    deactivated, token deleted): it takes effect on open sockets, after commit."""
+    from django.db import transaction
+
+    from realtime import fanout
+
+    transaction.on_commit(lambda: fanout.recheck_user(user_id), robust=True)

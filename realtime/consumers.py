@@ -43,6 +43,20 @@ def load_backlog(stream: str, since: int | None) -> tuple[bool, int, list[str]]:
     return False, head, [frame for _seq, frame in replay]
 
 
+def _credentials_valid(user_id: int | None, via: str | None, subprotocols: list[str]) -> bool:
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    if user_id is None:
+        return True
+    if not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
+        return False
+    if via == "token":
+        keys = [p.removeprefix("token.") for p in subprotocols if p.startswith("token.")]
+        return Token.objects.filter(key__in=keys[:1], user_id=user_id).exists()
+    return True
+
+
 def off_loop(function: Any) -> Any:
     """Database work in the shared thread pool: one slow action must not stall every
     socket of the process behind Channels' single thread-sensitive worker."""
@@ -116,6 +130,25 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def close_with(self, code: int) -> None:
         await self.close(code)
+
+    async def recheck(self) -> None:
+        """What this user may see changed: close if the account or token is gone, else
+        stop each stream no longer allowed, telling the client with `err` + `stream`."""
+        still_valid = await off_loop(_credentials_valid)(
+            self.user_id, self.scope.get("auth_via"), self.scope.get("subprotocols", [])
+        )
+        if not still_valid:
+            await self.close(CLOSE_NOT_AUTHENTICATED)
+            return
+        for stream in sorted(self.streams):
+            kind, key = frames.parse_stream(stream)
+            if await off_loop(registry.may_subscribe)(self.user, kind, key):
+                continue
+            self.streams.discard(stream)
+            hub().detach(self, stream)
+            with translation.override(self.language):
+                text = str(_("You may no longer follow this."))
+            await self.send_frame(frames.stream_error("forbidden", text, stream))
 
     # Inbound ---------------------------------------------------------------------------
 

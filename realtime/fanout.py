@@ -80,3 +80,9 @@ def send_ephemeral(stream: str, frame: str) -> None:
 def close_session(user_id: int, session_key: str) -> None:
     """Ask every process to close this session's sockets with 4401 (logged out)."""
     _send(CONTROL_GROUP, {"type": "logout", "user": user_id, "session": session_key})
+
+
+def recheck_user(user_id: int) -> None:
+    """Ask every process to re-check this user's open sockets: streams they may no longer
+    read are stopped, and a deactivated account or a revoked token is disconnected."""
+    _send(CONTROL_GROUP, {"type": "recheck", "user": user_id})

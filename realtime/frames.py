@@ -144,5 +144,10 @@ def err(code: str, message: str, ref: str | None) -> str:
     return with_ref({"op": "err", "code": code, "message": message}, ref)
 
 
+def stream_error(code: str, message: str, stream: str) -> str:
+    """An `err` the server sends unasked, about one stream (e.g. access revoked)."""
+    return encode({"op": "err", "code": code, "message": message, "stream": stream})
+
+
 def pong(ref: str | None) -> str:
     return with_ref({"op": "pong"}, ref)

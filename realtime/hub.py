@@ -46,6 +46,8 @@ class Connection(Protocol):
 
     async def close_with(self, code: int) -> None: ...
 
+    async def recheck(self) -> None: ...
+
 
 @dataclass
 class Watch:
@@ -226,6 +228,10 @@ class Hub:
             for conn in list(self.connections):
                 if conn.user_id == message["user"] and conn.session_key == message["session"]:
                     await conn.close_with(4401)
+        elif kind == "recheck":
+            for conn in list(self.connections):
+                if conn.user_id == message["user"]:
+                    self._spawn(conn.recheck())
 
     async def _on_event(self, stream: str, seq: int, frame: str) -> None:
         feed = self.feeds.get(stream)

@@ -175,3 +175,19 @@ def world(transactional_db: None) -> World:
         bob=factories.resident(place, "bob", name="李阿姨"),
         outsider=factories.resident(other, "outsider", name="赵大海"),
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_database_sessions(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Worker threads of finished event loops may still hold a connection to the test
+    database; end them so it can be dropped (PostgreSQL only)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -382,3 +382,52 @@ async def test_subscriptions_per_socket_are_capped(world: World, connect: Connec
     assert (await subscribe(ws, world.board.stream))[-1]["op"] == "subbed"
     assert (await subscribe(ws, other.stream))[0]["code"] == "too_many_streams"
     assert (await subscribe(ws, world.board.stream))[-1]["op"] == "subbed"  # a re-sub is fine
+
+
+async def test_revoked_access_stops_the_stream_on_open_sockets(world: World, connect: Connect):
+    from django.utils import timezone
+
+    from accounts.models import Residency
+
+    ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
+    await subscribe(ws, world.board.stream)
+
+    def move_out() -> None:
+        with transaction.atomic():
+            Residency.objects.filter(user=world.alice).update(ended_at=timezone.now())
+            realtime.recheck_user(world.alice.pk)
+
+    await database_sync_to_async(move_out)()
+    notice = await ws.receive_json_from(timeout=5)
+    assert notice["op"] == "err"
+    assert notice["code"] == "forbidden"
+    assert notice["stream"] == world.board.stream
+    await database_sync_to_async(post)(world, world.bob, "搬走以后")
+    assert await ws.receive_nothing(timeout=0.3)
+
+
+async def test_a_deactivated_account_is_disconnected(world: World, connect: Connect):
+    from accounts.models import User
+
+    ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
+    await subscribe(ws, world.board.stream)
+
+    def deactivate() -> None:
+        User.objects.filter(pk=world.alice.pk).update(is_active=False)
+        realtime.recheck_user(world.alice.pk)
+
+    await database_sync_to_async(deactivate)()
+    assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_a_deleted_token_disconnects_its_sockets(world: World, connect: Connect):
+    token = await database_sync_to_async(Token.objects.create)(user=world.alice)
+    ws = await connect(None, origin=None, subprotocols=("linli.v1", f"token.{token.key}"))
+    await subscribe(ws, world.board.stream)
+
+    def revoke() -> None:
+        Token.objects.filter(pk=token.pk).delete()
+        realtime.recheck_user(world.alice.pk)
+
+    await database_sync_to_async(revoke)()
+    assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}

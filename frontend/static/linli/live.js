@@ -124,6 +124,10 @@ function onFrame(message) {
   let frame;
   try { frame = JSON.parse(message.data); } catch { return; }
   if (frame.op === "ev") onEvent(frame);
+  else if (frame.op === "err" && frame.stream && !frame.ref) {
+    lastSeq.delete(frame.stream);  // no longer allowed to follow it: stop, and say so
+    setStatus(frame.message);
+  }
   else if (frame.op === "resync") reloadKeepingDrafts();  // the page is the snapshot
   else if (frame.op === "subbed") { if (!lastSeq.has(frame.stream)) lastSeq.set(frame.stream, frame.seq); }
   if (frame.ref && pending.has(frame.ref)) {
