@@ -156,7 +156,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         now = time.monotonic()
         self.last_seen = now
         limit = settings.LINLI_WS_MAX_MESSAGE_BYTES
-        size = len(bytes_data) if text_data is None else len(text_data)
+        size = len(text_data) if text_data is not None else len(bytes_data or b"")
         if size > limit or (text_data is not None and len(text_data.encode()) > limit):
             await self.close(CLOSE_TOO_BIG)
             return

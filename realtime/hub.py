@@ -168,9 +168,9 @@ class Hub:
                 if frame_seq > floor:
                     await conn.send_frame(frame)
                     floor = frame_seq
-            for frame_seq, frame in buffered:
-                if frame_seq is None:
-                    await conn.send_frame(frame)
+            for ephemeral_seq, ephemeral in buffered:
+                if ephemeral_seq is None:
+                    await conn.send_frame(ephemeral)
             if not watch.buffer:  # nothing landed while we were sending
                 break
         watch.buffer, watch.floor = None, floor
