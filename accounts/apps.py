@@ -7,4 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and places")
 
     def ready(self) -> None:
-        from accounts import streams  # noqa: F401  registers user.<id> and place.<id>
+        from accounts import (  # noqa: F401
+            revocation,  # open sockets re-check access when it changes
+            streams,  # registers user.<id> and place.<id>
+        )

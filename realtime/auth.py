@@ -13,16 +13,16 @@ thousands of sockets that was a quarter of the memory each one cost (docs/perfor
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
 from channels.db import database_sync_to_async
-from channels.security.websocket import OriginValidator, WebsocketDenier
+from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
@@ -36,9 +36,9 @@ def _headers(scope: dict[str, Any]) -> dict[bytes, bytes]:
     return {key: bytes(value) for key, value in scope.get("headers", [])}
 
 
-def _language(cookies: SimpleCookie, accept: bytes | None) -> str:
-    morsel = cookies.get(settings.LANGUAGE_COOKIE_NAME)
-    candidates = [morsel.value] if morsel else []
+def _language(cookies: dict[str, str], accept: bytes | None) -> str:
+    chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    candidates = [chosen] if chosen else []
     if accept:
         candidates += [lang for lang, _q in parse_accept_lang_header(accept.decode("latin1"))]
     for candidate in candidates:
@@ -58,11 +58,45 @@ def _user_for_token(key: str) -> Any:
     return token.user
 
 
-def _user_for_session(session_key: str) -> Any:
+class ReadOnlySession:
+    """A session Django's get_user may read but not change: over a WebSocket handshake a
+    new session cookie cannot reach the browser, so cycling or flushing the session (as
+    get_user does around SECRET_KEY rotation) would log the user out of every page."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def __getitem__(self, key: str) -> Any:
+        return self._store[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._store.get(key, default)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        pass
+
+    def cycle_key(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def user_for_session(session_key: str) -> Any:
+    """The user a session cookie authenticates, checked the way Django checks it (the
+    session hash included), without modifying the session."""
     from importlib import import_module
 
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    return auth.get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
+    request = SimpleNamespace(session=ReadOnlySession(store))
+    return auth.get_user(request)  # type: ignore[arg-type]
+
+
+async def deny(receive: Any, send: Any) -> None:
+    """Refuse the handshake (HTTP 403) without touching the channel layer."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.close"})
 
 
 class LiveEdge:
@@ -77,10 +111,9 @@ class LiveEdge:
             origin is not None
             and not self.origins.validate_origin(urlparse(origin.decode("latin1")))
         ):
-            return await WebsocketDenier()(scope, receive, send)
-        cookies: SimpleCookie = SimpleCookie()
-        if b"cookie" in headers:
-            cookies.load(headers[b"cookie"].decode("latin1"))
+            return await deny(receive, send)
+        # Django's parser: one odd cookie from another app must not hide the session.
+        cookies = parse_cookie(headers.get(b"cookie", b"").decode("latin1"))
         subprotocols = list(scope.get("subprotocols", []))
         tokens = [p for p in subprotocols if p.startswith(TOKEN_PREFIX)]
         user: Any = None
@@ -91,8 +124,8 @@ class LiveEdge:
             )
             via = "token" if user is not None else "bad_token"
         elif origin is not None and settings.SESSION_COOKIE_NAME in cookies:
-            session_key = cookies[settings.SESSION_COOKIE_NAME].value
-            user = await database_sync_to_async(_user_for_session, thread_sensitive=False)(
+            session_key = cookies[settings.SESSION_COOKIE_NAME]
+            user = await database_sync_to_async(user_for_session, thread_sensitive=False)(
                 session_key
             )
             via = "session"

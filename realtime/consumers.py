@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError, Invalid
 from realtime import backlog, frames, registry
+from realtime.auth import user_for_session
 from realtime.direct import DirectSocket, SlowClient
 from realtime.hub import hub
 from realtime.ratelimit import TokenBucket
@@ -43,7 +44,10 @@ def load_backlog(stream: str, since: int | None) -> tuple[bool, int, list[str]]:
     return False, head, [frame for _seq, frame in replay]
 
 
-def _credentials_valid(user_id: int | None, via: str | None, subprotocols: list[str]) -> bool:
+def _credentials_valid(
+    user_id: int | None, via: str | None, subprotocols: list[str], session_key: str | None
+) -> bool:
+    """Does what authenticated this socket still authenticate the same user?"""
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
@@ -54,6 +58,9 @@ def _credentials_valid(user_id: int | None, via: str | None, subprotocols: list[
     if via == "token":
         keys = [p.removeprefix("token.") for p in subprotocols if p.startswith("token.")]
         return Token.objects.filter(key__in=keys[:1], user_id=user_id).exists()
+    if via == "session" and session_key:
+        # A password change or a flushed session ends the session's sockets too.
+        return bool(user_for_session(session_key).pk == user_id)
     return True
 
 
@@ -105,6 +112,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         rate, burst = settings.LINLI_WS_RATE
         self.bucket = TokenBucket(rate, burst, self.last_seen)
         self.refusals = 0
+        self.rechecks = 0  # bumped by recheck(); a sub that raced one checks again
         # The fast path when served by `python -m realtime.serve`; None under plain daphne.
         self.direct = DirectSocket.attach(self.scope, settings.LINLI_WS_SEND_BUFFER_MAX)
         offered = self.scope.get("subprotocols", [])
@@ -134,8 +142,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def recheck(self) -> None:
         """What this user may see changed: close if the account or token is gone, else
         stop each stream no longer allowed, telling the client with `err` + `stream`."""
+        self.rechecks += 1
         still_valid = await off_loop(_credentials_valid)(
-            self.user_id, self.scope.get("auth_via"), self.scope.get("subprotocols", [])
+            self.user_id,
+            self.scope.get("auth_via"),
+            self.scope.get("subprotocols", []),
+            self.session_key,
         )
         if not still_valid:
             await self.close(CLOSE_NOT_AUTHENTICATED)
@@ -195,6 +207,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _sub(self, request: frames.Sub) -> None:
         kind, key = frames.parse_stream(request.stream)
         live = hub()
+        rechecks = self.rechecks
         allowed = await off_loop(registry.may_subscribe)(self.user, kind, key)
         if not allowed:
             if request.stream in self.streams:  # no longer allowed: stop what was allowed
@@ -212,6 +225,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.streams.add(request.stream)
         try:
             await live.attach(self, request.stream)
+            if self.rechecks != rechecks and not await off_loop(registry.may_subscribe)(
+                self.user, kind, key
+            ):  # access was revoked while we were checking it
+                self.streams.discard(request.stream)
+                live.detach(self, request.stream)
+                await self._error("forbidden", _("You may not follow this."), request.ref)
+                return
             resync, head, replay = await off_loop(load_backlog)(request.stream, request.since)
             if resync:
                 self.streams.discard(request.stream)

@@ -38,7 +38,17 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
     local = SyncToAsync.threadlocal
     if getattr(local, "main_event_loop_pid", None) != os.getpid():
         return None
-    return getattr(local, "main_event_loop", None)
+    loop = getattr(local, "main_event_loop", None)
+    # asgiref never clears the record; a finished loop (a command's) is no server.
+    return loop if loop is not None and loop.is_running() else None
+
+
+def _forget_publisher_loop() -> None:
+    global _publisher_loop
+    _publisher_loop = None  # a forked child has the loop but not its thread
+
+
+os.register_at_fork(after_in_child=_forget_publisher_loop)
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:

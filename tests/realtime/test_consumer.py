@@ -431,3 +431,42 @@ async def test_a_deleted_token_disconnects_its_sockets(world: World, connect: Co
 
     await database_sync_to_async(revoke)()
     assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_revocation_through_the_admin_reaches_open_sockets(world: World, connect: Connect):
+    """No service call needed: ending a residency however it is saved re-checks."""
+    from django.utils import timezone
+
+    from accounts.models import Residency
+
+    ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
+    await subscribe(ws, world.board.stream)
+
+    def move_out_in_admin() -> None:
+        residency = Residency.objects.get(user=world.alice)
+        residency.ended_at = timezone.now()
+        residency.save()
+
+    await database_sync_to_async(move_out_in_admin)()
+    notice = await ws.receive_json_from(timeout=5)
+    assert (notice["code"], notice["stream"]) == ("forbidden", world.board.stream)
+
+
+async def test_a_password_change_ends_other_sessions_sockets(world: World, connect: Connect):
+    ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
+    await subscribe(ws, world.board.stream)
+
+    def change_password() -> None:
+        world.alice.set_password("a-new-password-2026")
+        world.alice.save()
+
+    await database_sync_to_async(change_password)()
+    assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_an_odd_cookie_from_another_app_does_not_hide_the_session(
+    world: World, connect: Connect
+):
+    cookie = await database_sync_to_async(session_cookie)(world.alice)
+    ws = await connect(f'{cookie}; theme=dark mode; x="y')
+    assert (await subscribe(ws, world.board.stream))[-1]["op"] == "subbed"
