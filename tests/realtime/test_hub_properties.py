@@ -16,23 +16,9 @@ import realtime
 from realtime import fanout
 from realtime.hub import Hub
 from realtime.selectors import events_between, stream_head
+from tests.realtime.test_hub import Socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Socket:
-    def __init__(self) -> None:
-        self.user_id = None
-        self.session_key = None
-        self.last_seen = float("inf")
-        self.direct = None
-        self.seqs: list[int] = []
-
-    async def send_frame(self, frame: str) -> None:
-        self.seqs.append(json.loads(frame)["seq"])
-
-    async def close_with(self, code: int) -> None:  # pragma: no cover - not used here
-        pass
 
 
 def publish(stream: str) -> str:
@@ -101,7 +87,7 @@ def test_every_socket_gets_each_event_after_its_snapshot_once_in_order(plan, mon
         await hub.catch_up()  # and the periodic reconcile covers what was lost
         for task in list(hub._tasks):
             task.cancel()
-        return [(head, socket.seqs) for head, socket in sockets]
+        return [(head, [f["seq"] for f in socket.sent]) for head, socket in sockets]
 
     results = asyncio.run(run())
     final = stream_head(stream)
