@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Max, Min
+from django.db.models import Min
 
 from realtime import frames
 from realtime.models import Event, StreamHead
@@ -32,5 +32,5 @@ def stream_heads(streams: list[str]) -> dict[str, int]:
 
 def stream_bounds(stream: str) -> tuple[int, int | None]:
     """(head, oldest seq still stored)."""
-    oldest = Event.objects.filter(stream=stream).aggregate(low=Min("seq"), high=Max("seq"))["low"]
+    oldest = Event.objects.filter(stream=stream).aggregate(low=Min("seq"))["low"]
     return stream_head(stream), oldest

@@ -94,3 +94,25 @@ def test_login_with_the_demo_form(place) -> None:
     assert response.status_code == 302
     wrong = client.post("/login/", {"username": "wang", "password": "nope"})
     assert wrong.status_code == 200 and "form-error" in wrong.content.decode()
+
+
+def test_the_board_page_costs_the_same_queries_for_3_or_30_topics(
+    place, board, django_assert_num_queries
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from forum import services
+
+    author = factories.resident(place)
+    client = logged_in(author)
+    for i in range(3):
+        services.topic_create(user=author, board=board, title="", body=f"话题{i}")
+    client.get(f"/boards/{board.pk}/")  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/boards/{board.pk}/")
+    for i in range(27):
+        services.topic_create(user=author, board=board, title="", body=f"更多{i}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(f"/boards/{board.pk}/")
+    assert page.content.decode().count('<li class="topic"') == 30
