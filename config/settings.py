@@ -211,8 +211,8 @@ LINLI_WS_MAX_STREAMS = int(os.environ.get("LINLI_WS_MAX_STREAMS", "50"))  # per 
 LINLI_WS_SEND_BUFFER_MAX = int(os.environ.get("LINLI_WS_SEND_BUFFER_MAX", str(1024 * 1024)))
 # How often each process checks its streams against the event table (lost pub/sub messages).
 LINLI_WS_RECONCILE_SECONDS = float(os.environ.get("LINLI_WS_RECONCILE_SECONDS", "30"))
-LINLI_BACKLOG_EVENTS = 1000
-LINLI_BACKLOG_DAYS = 7
+LINLI_BACKLOG_EVENTS = int(os.environ.get("LINLI_BACKLOG_EVENTS", "1000"))
+LINLI_BACKLOG_DAYS = int(os.environ.get("LINLI_BACKLOG_DAYS", "7"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

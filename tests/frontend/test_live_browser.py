@@ -6,7 +6,7 @@ import pytest
 
 from forum import services
 from tests import factories
-from tests.conftest import World, free_port, off_the_loop, start_daphne, stop
+from tests.conftest import World, database_env, free_port, off_the_loop, start_daphne, stop
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -79,6 +79,38 @@ def test_after_a_server_restart_the_page_catches_up_on_what_it_missed(
         bob.locator(".topics .topic .title", has_text="断线时发的").wait_for(timeout=30_000)
         bob.wait_for_selector("body[data-live='on']")
         assert bob.locator(".topics .topic").count() == 1
+        bob_ctx.close()
+    finally:
+        stop(server)
+
+
+def test_a_page_too_far_behind_reloads_and_keeps_the_draft(world: World, chromium) -> None:
+    """Beyond the backlog the server answers resync: the page reloads its snapshot, and
+    what the resident was typing survives the reload."""
+    port = free_port()
+    env = {**database_env(), "LINLI_BACKLOG_EVENTS": "2"}
+    server = start_daphne(port, env=env)
+    try:
+        bob_ctx, bob, bob_errors = log_in(chromium, f"http://127.0.0.1:{port}", "bob")
+        bob.fill("#topic-body", "我还没写完")
+        bob.evaluate("window.beforeResync = true")  # gone only if the page reloads
+        stop(server)
+        bob.wait_for_selector("body[data-live='off']", timeout=15_000)
+        for i in range(4):  # more than the backlog the restarted server will replay
+            off_the_loop(
+                services.topic_create,
+                user=world.alice,
+                board=world.board,
+                title="",
+                body=f"第{i}条",
+            )
+        server = start_daphne(port, env=env)
+        bob.locator(".topics .topic .title", has_text="第3条").wait_for(timeout=30_000)
+        assert bob.locator(".topics .topic").count() == 4
+        assert bob.evaluate("window.beforeResync === undefined")  # it was a resync reload
+        assert bob.input_value("#topic-body") == "我还没写完"
+        # Only the reconnect attempts made while the server was down may have failed.
+        assert [e for e in bob_errors if "ERR_CONNECTION_REFUSED" not in e] == []
         bob_ctx.close()
     finally:
         stop(server)
