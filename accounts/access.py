@@ -46,11 +46,10 @@ def member_neighborhoods(user: User) -> list[Neighborhood]:
 def is_member(user: User, neighborhood_id: int) -> bool:
     if not user.is_authenticated:
         return False
-    if Residency.objects.filter(
-        user=user, ended_at__isnull=True, household__building__neighborhood_id=neighborhood_id
-    ).exists():
-        return True
-    return Neighborhood.objects.filter(_role_grants(user), pk=neighborhood_id).exists()
+    return (
+        is_verified_resident(user, neighborhood_id)
+        or Neighborhood.objects.filter(_role_grants(user), pk=neighborhood_id).exists()
+    )
 
 
 def is_verified_resident(user: User, neighborhood_id: int) -> bool:

@@ -49,6 +49,11 @@ def _language(cookies: dict[str, str], accept: bytes | None) -> str:
     return str(settings.LANGUAGE_CODE)
 
 
+def _token_key(subprotocols: list[str]) -> str | None:
+    tokens = [p for p in subprotocols if p.startswith(TOKEN_PREFIX)]
+    return tokens[0][len(TOKEN_PREFIX) :] if tokens else None
+
+
 def _user_for_token(key: str) -> Any:
     from rest_framework.authtoken.models import Token
 
@@ -92,6 +97,25 @@ def user_for_session(session_key: str) -> Any:
     return auth.get_user(request)  # type: ignore[arg-type]
 
 
+def still_authenticates(
+    user_id: int | None, via: str | None, subprotocols: list[str], session_key: str | None
+) -> bool:
+    """Does what authenticated a socket still authenticate the same, active user?
+
+    A deleted token, a deactivated account, or a session that no longer verifies (a
+    password change) all answer no."""
+    if user_id is None:
+        return True
+    token_key = _token_key(subprotocols)
+    if via == "token" and token_key is not None:
+        user = _user_for_token(token_key)
+    elif via == "session" and session_key:
+        user = user_for_session(session_key)
+    else:
+        return False
+    return user is not None and user.pk == user_id
+
+
 async def deny(receive: Any, send: Any) -> None:
     """Refuse the handshake (HTTP 403) without touching the channel layer."""
     message = await receive()
@@ -115,13 +139,11 @@ class LiveEdge:
         # Django's parser: one odd cookie from another app must not hide the session.
         cookies = parse_cookie(headers.get(b"cookie", b"").decode("latin1"))
         subprotocols = list(scope.get("subprotocols", []))
-        tokens = [p for p in subprotocols if p.startswith(TOKEN_PREFIX)]
+        token_key = _token_key(subprotocols)
         user: Any = None
         session_key = None
-        if tokens:
-            user = await database_sync_to_async(_user_for_token, thread_sensitive=False)(
-                tokens[0][len(TOKEN_PREFIX) :]
-            )
+        if token_key is not None:
+            user = await database_sync_to_async(_user_for_token, thread_sensitive=False)(token_key)
             via = "token" if user is not None else "bad_token"
         elif origin is not None and settings.SESSION_COOKIE_NAME in cookies:
             session_key = cookies[settings.SESSION_COOKIE_NAME]

@@ -15,12 +15,12 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError, Invalid
-from realtime import backlog, frames, registry
-from realtime.auth import user_for_session
+from realtime import frames, registry
+from realtime.auth import still_authenticates
 from realtime.direct import DirectSocket, SlowClient
 from realtime.hub import hub
 from realtime.ratelimit import TokenBucket
-from realtime.selectors import events_between, stream_bounds
+from realtime.selectors import load_backlog
 
 log = logging.getLogger(__name__)
 
@@ -30,38 +30,6 @@ CLOSE_RATE_LIMITED = 4429
 CLOSE_TOO_BIG = 1009
 # After this many refused frames in a row the client is not backing off: close it.
 REFUSALS_BEFORE_CLOSE = 20
-
-
-def load_backlog(stream: str, since: int | None) -> tuple[bool, int, list[str]]:
-    """(resync?, head, frames to replay), read after the hub joined the stream."""
-    head, oldest = stream_bounds(stream)
-    plan = backlog.plan(since, head, oldest, settings.LINLI_BACKLOG_EVENTS)
-    if isinstance(plan, backlog.Resync):
-        return True, head, []
-    replay = events_between(stream, plan.first, plan.last) if plan.first <= plan.last else []
-    if len(replay) != plan.last - plan.first + 1:
-        return True, head, []  # trimmed while we read
-    return False, head, [frame for _seq, frame in replay]
-
-
-def _credentials_valid(
-    user_id: int | None, via: str | None, subprotocols: list[str], session_key: str | None
-) -> bool:
-    """Does what authenticated this socket still authenticate the same user?"""
-    from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
-
-    if user_id is None:
-        return True
-    if not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
-        return False
-    if via == "token":
-        keys = [p.removeprefix("token.") for p in subprotocols if p.startswith("token.")]
-        return Token.objects.filter(key__in=keys[:1], user_id=user_id).exists()
-    if via == "session" and session_key:
-        # A password change or a flushed session ends the session's sockets too.
-        return bool(user_for_session(session_key).pk == user_id)
-    return True
 
 
 def off_loop(function: Any) -> Any:
@@ -143,7 +111,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """What this user may see changed: close if the account or token is gone, else
         stop each stream no longer allowed, telling the client with `err` + `stream`."""
         self.rechecks += 1
-        still_valid = await off_loop(_credentials_valid)(
+        still_valid = await off_loop(still_authenticates)(
             self.user_id,
             self.scope.get("auth_via"),
             self.scope.get("subprotocols", []),

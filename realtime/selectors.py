@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Min
 
-from realtime import frames
+from realtime import backlog, frames
 from realtime.models import Event, StreamHead
 
 
@@ -34,3 +35,16 @@ def stream_bounds(stream: str) -> tuple[int, int | None]:
     """(head, oldest seq still stored)."""
     oldest = Event.objects.filter(stream=stream).aggregate(low=Min("seq"))["low"]
     return stream_head(stream), oldest
+
+
+def load_backlog(stream: str, since: int | None) -> tuple[bool, int, list[str]]:
+    """(resync?, head, frames to replay) for a subscriber at `since`; read after the hub
+    joined the stream, so nothing committed in between is missed."""
+    head, oldest = stream_bounds(stream)
+    plan = backlog.plan(since, head, oldest, settings.LINLI_BACKLOG_EVENTS)
+    if isinstance(plan, backlog.Resync):
+        return True, head, []
+    replay = events_between(stream, plan.first, plan.last) if plan.first <= plan.last else []
+    if len(replay) != plan.last - plan.first + 1:
+        return True, head, []  # trimmed while we read
+    return False, head, [frame for _seq, frame in replay]
