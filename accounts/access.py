@@ -8,9 +8,13 @@ members of another.
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
+from accounts import permissions
 from accounts.models import Neighborhood, Residency, RoleGrant, User
 from accounts.models.people import Role
+from accounts.permissions import Perm
+from config.errors import Forbidden, NotFound
 
 STAFF_ROLES = (Role.STAFF, Role.SECRETARY)
 
@@ -73,3 +77,62 @@ def is_staff_of(user: User, neighborhood_id: int) -> bool:
 def may_speak_in(user: User, neighborhood_id: int) -> bool:
     """Posting needs a verified residency or a committee role: every voice is known."""
     return is_verified_resident(user, neighborhood_id) or is_staff_of(user, neighborhood_id)
+
+
+# Permissions per place: the one answer to "may this user do this here" for the ledger,
+# verification and outreach, whatever the adapter (page, API, WebSocket).
+
+
+def perms_at(user: User, neighborhood_id: int) -> frozenset[Perm]:
+    if not user.is_authenticated:
+        return frozenset()
+    place = (
+        Neighborhood.objects.filter(pk=neighborhood_id)
+        .values_list("subdistrict_id", "subdistrict__district_id")
+        .first()
+    )
+    if place is None:
+        return frozenset()
+    subdistrict_id, district_id = place
+    rows = RoleGrant.objects.filter(user=user).filter(
+        Q(neighborhood_id=neighborhood_id)
+        | Q(subdistrict_id=subdistrict_id)
+        | Q(district_id=district_id)
+    )
+    here: list[str] = []
+    above: list[str] = []
+    for role, at_neighborhood in rows.values_list("role", "neighborhood_id"):
+        (here if at_neighborhood else above).append(role)
+    return permissions.perms_of(neighborhood_roles=here, above_roles=above)
+
+
+def may(user: User, perm: Perm, neighborhood_id: int) -> bool:
+    return perm in perms_at(user, neighborhood_id)
+
+
+def require(user: User, perm: Perm, neighborhood_id: int) -> None:
+    """Raise unless the user holds `perm` at the neighborhood. To someone who is not even a
+    member the place does not exist (not_found); a member without the role is forbidden."""
+    if may(user, perm, neighborhood_id):
+        return
+    if not is_member(user, neighborhood_id):
+        raise NotFound(_("Not found."))
+    raise Forbidden(_("Your role here does not allow this."))
+
+
+def neighborhoods_with(user: User, perm: Perm) -> list[Neighborhood]:
+    """Every neighborhood where the user holds `perm`, in a fixed number of queries."""
+    if not user.is_authenticated:
+        return []
+    here_roles, above_roles = permissions.roles_with(perm)
+    grants = list(
+        RoleGrant.objects.filter(user=user).values_list(
+            "role", "neighborhood_id", "subdistrict_id", "district_id"
+        )
+    )
+    places = Q(pk__in=[n for role, n, _s, _d in grants if n and role in here_roles])
+    places |= Q(subdistrict_id__in=[s for role, _n, s, _d in grants if s and role in above_roles])
+    places |= Q(
+        subdistrict__district_id__in=[d for role, _n, _s, d in grants if d and role in above_roles]
+    )
+    return list(Neighborhood.objects.filter(places).select_related("subdistrict").order_by("pk"))

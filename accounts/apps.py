@@ -11,3 +11,5 @@ class AccountsConfig(AppConfig):
             revocation,  # open sockets re-check access when it changes
             streams,  # registers user.<id> and place.<id>
         )
+        from accounts.ledger import query  # noqa: F401  registers the has_item lookup
+        from accounts.outreach import streams as outreach_streams  # noqa: F401

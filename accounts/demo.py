@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import idcard
+from accounts.ledger.filters import is_child
 from accounts.models import (
     Building,
     District,
@@ -120,7 +121,7 @@ def _people(rng: random.Random, today: dt.date) -> Iterator[tuple[dt.date, list[
     if rng.random() < 0.8:
         yield _birth(rng, today, 28, 55), []
     for _ in range(rng.choice((0, 1, 1, 2))):
-        yield _birth(rng, today, 0, 17), ["minor"]
+        yield _birth(rng, today, 0, 17), []
     if rng.random() < 0.35:
         yield _birth(rng, today, 65, 92), ["disabled"] if rng.random() < 0.1 else []
 
@@ -188,11 +189,13 @@ def _save_households(rows: list[Household], rng: random.Random, today: dt.date) 
     residents: list[Resident] = []
     for house in saved:
         for serial, (birth, tags) in enumerate(_people(rng, today)):
+            # No phone for children under 14: the demo has no guardian consent on file.
+            has_phone = rng.random() < 0.9 and not is_child(birth, today)
             resident = Resident(
                 household=house,
                 real_name=_name(rng),
                 birth_date=birth,
-                phone=f"13{rng.randint(100000000, 999999999)}" if rng.random() < 0.9 else "",
+                phone=f"13{rng.randint(100000000, 999999999)}" if has_phone else "",
                 vehicles=[f"沪{rng.choice('ABCDEFGHJKLMN')}{rng.randint(10000, 99999)}"]
                 if serial == 0 and rng.random() < 0.3
                 else [],

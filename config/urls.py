@@ -10,5 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("forum.api_urls")),
+    path("api/v1/", include("accounts.api_urls")),
+    path("", include("accounts.urls")),
     path("", include("frontend.urls")),
 ]

@@ -76,3 +76,24 @@ def staff(place: Neighborhood, username: str | None = None, role: str = "staff")
 
 def board(place: Neighborhood, name: str = "邻里互助") -> Board:
     return Board.objects.create(neighborhood=place, name=name)
+
+
+def person(
+    house: Household,
+    name: str = "王小明",
+    *,
+    birth: dt.date = dt.date(1980, 5, 1),
+    id_number: str | None = None,
+    **fields: object,
+) -> Resident:
+    """A resident of the ledger (no account). The ID number is valid unless given."""
+    someone = Resident(household=house, real_name=name, birth_date=birth, **fields)
+    someone.set_id_number(id_number or idcard.make("310115", birth, next(_counter)))
+    someone.save()
+    return someone
+
+
+def admin(subdistrict: Subdistrict, username: str | None = None) -> User:
+    account = user(username)
+    RoleGrant.objects.create(user=account, role="admin", subdistrict=subdistrict)
+    return account

@@ -1,14 +1,53 @@
-from accounts.models.people import Residency, Resident, RoleGrant, User
-from accounts.models.places import Building, District, Household, Neighborhood, Subdistrict
+from accounts.models.ledger import AccessKind, DataAccess, LedgerAction, LedgerChange, LedgerEntity
+from accounts.models.outreach import (
+    Notification,
+    NotificationKind,
+    Outreach,
+    OutreachHousehold,
+    Segment,
+)
+from accounts.models.people import Residency, Resident, ResidentTag, Role, RoleGrant, User
+from accounts.models.places import Building, District, Household, Neighborhood, Subdistrict, Tenure
+from accounts.models.verification import (
+    AttemptOutcome,
+    HouseholdCode,
+    IdentityConflict,
+    LedgerMatch,
+    RequestStatus,
+    VerificationAttempt,
+    VerificationMethod,
+    VerificationRequest,
+)
 
 __all__ = [
+    "AccessKind",
+    "AttemptOutcome",
     "Building",
+    "DataAccess",
     "District",
     "Household",
+    "HouseholdCode",
+    "IdentityConflict",
+    "LedgerAction",
+    "LedgerChange",
+    "LedgerEntity",
+    "LedgerMatch",
     "Neighborhood",
+    "Notification",
+    "NotificationKind",
+    "Outreach",
+    "OutreachHousehold",
+    "RequestStatus",
     "Resident",
+    "ResidentTag",
     "Residency",
+    "Role",
     "RoleGrant",
+    "Segment",
     "Subdistrict",
+    "Tenure",
     "User",
+    "VerificationAttempt",
+    "VerificationMethod",
+    "VerificationRequest",
 ]

@@ -12,6 +12,12 @@ from accounts.models.places import District, Household, Neighborhood, Subdistric
 
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=32, blank=True)
+    # The keyed hash of the ID number of the person this account was verified as: one
+    # person, one account. It stays when a residency ends, so the person can verify
+    # elsewhere with the same account but never with a second one.
+    identity_hash = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -40,11 +46,19 @@ class Resident(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     vehicles = models.JSONField(_("vehicle plates"), default=list, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
+    # Children under 14: phone, vehicles and tags are stored only with this flag set.
+    guardian_consent = models.BooleanField(_("guardian consent"), default=False)
+    # Staff mark people who moved away; the ledger keeps them out of counts by default.
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
-        indexes = [models.Index(fields=["birth_date"], name="resident_birth_date")]
+        indexes = [
+            models.Index(fields=["birth_date"], name="resident_birth_date"),
+            models.Index(fields=["household", "real_name"], name="resident_household_name"),
+        ]
 
     def __str__(self) -> str:
         return identity.mask_name(self.real_name)
@@ -83,6 +97,18 @@ class Residency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.household}"
+
+
+class ResidentTag(models.TextChoices):
+    """The ledger's fixed vocabulary of care tags: filters and imports accept only these."""
+
+    LIVING_ALONE = "living_alone", _("living alone")
+    DISABLED = "disabled", _("disabled")
+    LOW_INCOME = "low_income", _("low income (低保)")
+    VETERAN = "veteran", _("veteran")
+    KEY_CARE = "key_care", _("needs regular visits")
+    PARTY_MEMBER = "party_member", _("party member")
+    VOLUNTEER = "volunteer", _("volunteer")
 
 
 class Role(models.TextChoices):

@@ -1,0 +1,138 @@
+"""Outreach (政策找人): a saved segment of the ledger, a notice sent to every verified member
+of its households, and each member's notification with read and acknowledged times."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models.places import Household, Neighborhood
+
+TITLE_MAX = 80
+BODY_MAX = 2000
+
+
+class Segment(models.Model):
+    """Ledger filters saved under a name, e.g. "90岁以上老人" for the free-milk policy."""
+
+    neighborhood = models.ForeignKey(
+        Neighborhood, on_delete=models.CASCADE, related_name="segments"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    filters = models.JSONField(_("filters"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        constraints = [
+            models.UniqueConstraint(fields=["neighborhood", "name"], name="segment_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outreach(models.Model):
+    neighborhood = models.ForeignKey(
+        Neighborhood, on_delete=models.CASCADE, related_name="outreaches"
+    )
+    segment = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="outreaches"
+    )
+    # The filters as they were when sent, whatever happens to the segment later.
+    filters = models.JSONField(default=dict)
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    body = models.TextField(_("text"), max_length=BODY_MAX)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    household_count = models.PositiveIntegerField(default=0)
+    member_count = models.PositiveIntegerField(default=0)
+    # Set when every member's live notification has been published.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outreach")
+        verbose_name_plural = _("outreach")
+        indexes = [models.Index(fields=["neighborhood", "-created_at"], name="outreach_place")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def stream(self) -> str:
+        return f"outreach.{self.pk}"
+
+
+class OutreachHousehold(models.Model):
+    """A household the outreach matched, with how many verified members it notified."""
+
+    outreach = models.ForeignKey(Outreach, on_delete=models.CASCADE, related_name="households")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    member_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outreach", "household"], name="outreachhousehold_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["outreach", "member_count"], name="outreachhousehold_reach")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outreach_id}/{self.household_id}"
+
+
+class NotificationKind(models.TextChoices):
+    OUTREACH = "outreach", _("notice from the committee")
+    VERIFICATION = "verification", _("verification")
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(max_length=200, blank=True)
+    outreach = models.ForeignKey(
+        Outreach, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    # When its live event went out on user.<id>; a crashed delivery resumes from here.
+    published_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outreach", "user"],
+                condition=Q(outreach__isnull=False),
+                name="notification_one_per_outreach",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_inbox"),
+            models.Index(
+                fields=["outreach"],
+                condition=Q(published_at__isnull=True),
+                name="notification_unpublished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,1 @@
+"""Who may subscribe to outreach.<id>: filled by the outreach work."""

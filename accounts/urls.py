@@ -1,0 +1,14 @@
+"""Pages of the accounts app: verification, the committee's ledger, outreach, notifications."""
+
+from django.urls import include, path
+
+from accounts import views
+
+urlpatterns = [
+    path("committee/", views.committee_home, name="committee_home"),
+    path("committee/<int:neighborhood_id>/", views.committee, name="committee"),
+    path("", include("accounts.verification.urls")),
+    path("", include("accounts.ledger.urls")),
+    path("", include("accounts.ledger.io_urls")),
+    path("", include("accounts.outreach.urls")),
+]
