@@ -1,3 +1,11 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from accounts.outreach import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path(
+        "committee/<int:neighborhood_id>/outreach/new/",
+        views.outreach_new,
+        name="outreach_new",
+    ),
+]
