@@ -1,3 +1,54 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from accounts.verification import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("verification/code/", api.CodeRedeemApi.as_view(), name="api-verification-code"),
+    path("verification/requests/", api.RequestCreateApi.as_view(), name="api-verification-request"),
+    path(
+        "verification/requests/mine/",
+        api.MyRequestsApi.as_view(),
+        name="api-verification-requests-mine",
+    ),
+    path(
+        "neighborhoods/<int:neighborhood_id>/verification-requests/",
+        api.RequestQueueApi.as_view(),
+        name="api-verification-queue",
+    ),
+    path(
+        "verification-requests/<int:request_id>/approve/",
+        api.RequestApproveApi.as_view(),
+        name="api-verification-approve",
+    ),
+    path(
+        "verification-requests/<int:request_id>/reject/",
+        api.RequestRejectApi.as_view(),
+        name="api-verification-reject",
+    ),
+    path(
+        "neighborhoods/<int:neighborhood_id>/codes/",
+        api.CodesIssueApi.as_view(),
+        name="api-codes-issue",
+    ),
+    path("codes/<int:code_id>/revoke/", api.CodeRevokeApi.as_view(), name="api-code-revoke"),
+    path(
+        "residencies/<int:residency_id>/end/",
+        api.ResidencyEndApi.as_view(),
+        name="api-residency-end",
+    ),
+    path(
+        "households/<int:household_id>/representative/",
+        api.RepresentativeApi.as_view(),
+        name="api-household-representative",
+    ),
+    path(
+        "neighborhoods/<int:neighborhood_id>/identity-conflicts/",
+        api.ConflictListApi.as_view(),
+        name="api-identity-conflicts",
+    ),
+    path(
+        "identity-conflicts/<int:conflict_id>/resolve/",
+        api.ConflictResolveApi.as_view(),
+        name="api-identity-conflict-resolve",
+    ),
+]

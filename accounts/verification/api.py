@@ -1,0 +1,274 @@
+"""REST API of verification: thin views over the same services and selectors as the pages."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import (
+    HouseholdCode,
+    IdentityConflict,
+    RequestStatus,
+    Residency,
+    User,
+    VerificationRequest,
+)
+from accounts.permissions import Perm
+from accounts.verification import selectors, services
+from config.errors import Invalid
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+# Outputs.
+
+
+class ResidencyOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    household = serializers.IntegerField(source="household_id")
+    address = serializers.CharField(source="household.address")
+    neighborhood = serializers.IntegerField(source="household.building.neighborhood_id")
+    representative = serializers.BooleanField(source="is_representative")
+    verified_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+
+
+class OwnRequestOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    reason = serializers.CharField()
+    neighborhood = serializers.IntegerField(source="neighborhood_id")
+    household_address = serializers.CharField(source="address_text")
+    real_name = serializers.CharField()
+    id_fragment_masked = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+
+
+class MatchedResidentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    real_name = serializers.CharField()
+    id_number_masked = serializers.CharField()
+
+
+class QueueRequestOutput(OwnRequestOutput):
+    user = serializers.IntegerField(source="user_id")
+    user_name = serializers.CharField(source="user.public_name")
+    household = serializers.IntegerField(source="household_id", allow_null=True)
+    match = serializers.CharField()
+    matched_resident = MatchedResidentOutput(allow_null=True)
+
+
+class IssuedCodeOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="record.pk")
+    household = serializers.IntegerField(source="record.household_id")
+    address = serializers.CharField(source="record.household.address")
+    code = serializers.CharField(source="display", help_text="shown this once, never again")
+    expires_at = serializers.DateTimeField(source="record.expires_at")
+
+
+class CodeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    household = serializers.IntegerField(source="household_id")
+    issued_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    used_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConflictOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    claimant = serializers.IntegerField(source="claimant_id")
+    claimant_name = serializers.CharField(source="claimant.public_name")
+    existing_user = serializers.IntegerField(source="existing_user_id")
+    existing_user_name = serializers.CharField(source="existing_user.public_name")
+    resident = serializers.IntegerField(source="resident_id")
+    resident_name = serializers.CharField(source="resident.real_name")
+    address = serializers.CharField(source="resident.household.address")
+    method = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+
+
+def _valid(serializer: serializers.Serializer) -> dict[str, Any]:
+    serializer.is_valid(raise_exception=True)
+    return cast(dict[str, Any], serializer.validated_data)
+
+
+# Residents.
+
+
+class CodeRedeemApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=40)
+        real_name = serializers.CharField(max_length=services.NAME_MAX)
+
+    @extend_schema(request=InputSerializer, responses={201: ResidencyOutput})
+    def post(self, request: Request) -> Response:
+        data = _valid(self.InputSerializer(data=request.data))
+        residency = services.household_code_redeem(
+            user=_user(request), code=data["code"], real_name=data["real_name"]
+        )
+        return Response(ResidencyOutput(residency).data, status=201)
+
+
+class RequestCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        neighborhood = serializers.IntegerField()
+        building = serializers.IntegerField()
+        unit = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+        room = serializers.CharField(max_length=16)
+        real_name = serializers.CharField(max_length=services.NAME_MAX)
+        id_fragment = serializers.CharField(max_length=16, help_text="last 6 of the ID number")
+
+    @extend_schema(request=InputSerializer, responses={201: OwnRequestOutput})
+    def post(self, request: Request) -> Response:
+        data = _valid(self.InputSerializer(data=request.data))
+        filed = services.verification_request_create(
+            user=_user(request),
+            neighborhood_id=data["neighborhood"],
+            building_id=data["building"],
+            unit=data["unit"],
+            room=data["room"],
+            real_name=data["real_name"],
+            id_fragment=data["id_fragment"],
+        )
+        return Response(OwnRequestOutput(filed).data, status=201)
+
+
+class MyRequestsApi(APIView):
+    @extend_schema(responses=OwnRequestOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(OwnRequestOutput(selectors.my_requests(_user(request)), many=True).data)
+
+
+# Staff.
+
+
+class RequestQueueApi(APIView):
+    @extend_schema(responses=QueueRequestOutput(many=True))
+    def get(self, request: Request, neighborhood_id: int) -> Response:
+        selectors.place_for(_user(request), Perm.VERIFICATION_REVIEW, neighborhood_id)
+        status = request.query_params.get("status") or None
+        if status is not None and status not in RequestStatus.values:
+            raise Invalid("status: " + ", ".join(RequestStatus.values), code="invalid_filter")
+        found: list[VerificationRequest] = list(selectors.requests_of(neighborhood_id, status))
+        return Response(QueueRequestOutput(found, many=True).data)
+
+
+class RequestApproveApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        resident = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+    @extend_schema(request=InputSerializer, responses=ResidencyOutput)
+    def post(self, request: Request, request_id: int) -> Response:
+        data = _valid(self.InputSerializer(data=request.data))
+        residency = services.verification_request_approve(
+            actor=_user(request), request_id=request_id, resident_id=data["resident"]
+        )
+        return Response(ResidencyOutput(residency).data)
+
+
+class RequestRejectApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=services.REASON_MAX, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses=OwnRequestOutput)
+    def post(self, request: Request, request_id: int) -> Response:
+        data = _valid(self.InputSerializer(data=request.data))
+        decided = services.verification_request_reject(
+            actor=_user(request), request_id=request_id, reason=data["reason"]
+        )
+        return Response(OwnRequestOutput(decided).data)
+
+
+class CodesIssueApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        household = serializers.IntegerField(required=False)
+        building = serializers.IntegerField(required=False)
+
+    @extend_schema(request=InputSerializer, responses={201: IssuedCodeOutput(many=True)})
+    def post(self, request: Request, neighborhood_id: int) -> Response:
+        actor = _user(request)
+        selectors.place_for(actor, Perm.CODES_ISSUE, neighborhood_id)
+        data = _valid(self.InputSerializer(data=request.data))
+        if ("household" in data) == ("building" in data):
+            raise Invalid("household or building", code="invalid")
+        if "household" in data:
+            selectors.household_in(neighborhood_id, data["household"])
+            issued = [services.household_code_issue(actor=actor, household_id=data["household"])]
+        else:
+            building = selectors.building_in(neighborhood_id, data["building"])
+            issued = services.building_codes_issue(actor=actor, building_id=building.pk)
+        response = Response(IssuedCodeOutput(issued, many=True).data, status=201)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class CodeRevokeApi(APIView):
+    @extend_schema(request=None, responses=CodeOutput)
+    def post(self, request: Request, code_id: int) -> Response:
+        revoked: HouseholdCode = services.household_code_revoke(
+            actor=_user(request), code_id=code_id
+        )
+        return Response(CodeOutput(revoked).data)
+
+
+class ResidencyEndApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=services.REASON_MAX, required=False, allow_blank=True, default=""
+        )
+
+    @extend_schema(request=InputSerializer, responses=ResidencyOutput)
+    def post(self, request: Request, residency_id: int) -> Response:
+        data = _valid(self.InputSerializer(data=request.data))
+        ended: Residency = services.residency_end(
+            actor=_user(request), residency_id=residency_id, reason=data["reason"]
+        )
+        return Response(ResidencyOutput(ended).data)
+
+
+class RepresentativeApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        user = serializers.IntegerField()
+
+    @extend_schema(request=InputSerializer, responses=ResidencyOutput)
+    def post(self, request: Request, household_id: int) -> Response:
+        data = _valid(self.InputSerializer(data=request.data))
+        chosen = services.representative_change(
+            actor=_user(request), household_id=household_id, user_id=data["user"]
+        )
+        return Response(ResidencyOutput(chosen).data)
+
+
+class ConflictListApi(APIView):
+    @extend_schema(responses=ConflictOutput(many=True))
+    def get(self, request: Request, neighborhood_id: int) -> Response:
+        selectors.place_for(_user(request), Perm.VERIFICATION_REVIEW, neighborhood_id)
+        resolved = request.query_params.get("resolved")
+        flag = None if resolved is None else resolved in ("1", "true", "yes")
+        return Response(
+            ConflictOutput(selectors.conflicts_of(neighborhood_id, resolved=flag), many=True).data
+        )
+
+
+class ConflictResolveApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=services.REASON_MAX, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses=ConflictOutput)
+    def post(self, request: Request, conflict_id: int) -> Response:
+        data = _valid(self.InputSerializer(data=request.data))
+        resolved: IdentityConflict = services.identity_conflict_resolve(
+            actor=_user(request), conflict_id=conflict_id, note=data["note"]
+        )
+        return Response(ConflictOutput(resolved).data)
