@@ -108,6 +108,9 @@ def _valid(serializer: serializers.Serializer) -> dict[str, Any]:
 
 class CodeRedeemApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "VerificationCodeRedeemInput"
+
         code = serializers.CharField(max_length=40)
         real_name = serializers.CharField(max_length=services.NAME_MAX)
 
@@ -122,6 +125,9 @@ class CodeRedeemApi(APIView):
 
 class RequestCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "VerificationRequestCreateInput"
+
         neighborhood = serializers.IntegerField()
         building = serializers.IntegerField()
         unit = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
@@ -166,6 +172,9 @@ class RequestQueueApi(APIView):
 
 class RequestApproveApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "VerificationRequestApproveInput"
+
         resident = serializers.IntegerField(required=False, allow_null=True, default=None)
 
     @extend_schema(request=InputSerializer, responses=ResidencyOutput)
@@ -179,6 +188,9 @@ class RequestApproveApi(APIView):
 
 class RequestRejectApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "VerificationRequestRejectInput"
+
         reason = serializers.CharField(max_length=services.REASON_MAX, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses=OwnRequestOutput)
@@ -192,6 +204,9 @@ class RequestRejectApi(APIView):
 
 class CodesIssueApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "VerificationCodesIssueInput"
+
         household = serializers.IntegerField(required=False)
         building = serializers.IntegerField(required=False)
 
@@ -224,6 +239,9 @@ class CodeRevokeApi(APIView):
 
 class ResidencyEndApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "VerificationResidencyEndInput"
+
         reason = serializers.CharField(
             max_length=services.REASON_MAX, required=False, allow_blank=True, default=""
         )
@@ -239,6 +257,9 @@ class ResidencyEndApi(APIView):
 
 class RepresentativeApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "VerificationRepresentativeInput"
+
         user = serializers.IntegerField()
 
     @extend_schema(request=InputSerializer, responses=ResidencyOutput)
@@ -263,6 +284,9 @@ class ConflictListApi(APIView):
 
 class ConflictResolveApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "VerificationConflictResolveInput"
+
         note = serializers.CharField(max_length=services.REASON_MAX, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses=ConflictOutput)
