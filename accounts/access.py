@@ -136,3 +136,22 @@ def neighborhoods_with(user: User, perm: Perm) -> list[Neighborhood]:
         subdistrict__district_id__in=[d for role, _n, _s, d in grants if d and role in above_roles]
     )
     return list(Neighborhood.objects.filter(places).select_related("subdistrict").order_by("pk"))
+
+
+def is_admin_above(user: User, neighborhood_id: int) -> bool:
+    """An admin of the subdistrict or district the neighborhood belongs to."""
+    if not user.is_authenticated:
+        return False
+    return Neighborhood.objects.filter(
+        Q(
+            subdistrict__in=RoleGrant.objects.filter(user=user, role=Role.ADMIN).values(
+                "subdistrict"
+            )
+        )
+        | Q(
+            subdistrict__district__in=RoleGrant.objects.filter(user=user, role=Role.ADMIN).values(
+                "district"
+            )
+        ),
+        pk=neighborhood_id,
+    ).exists()

@@ -7,6 +7,12 @@ from accounts import views
 urlpatterns = [
     path("committee/", views.committee_home, name="committee_home"),
     path("committee/<int:neighborhood_id>/", views.committee, name="committee"),
+    path("committee/<int:neighborhood_id>/roles/", views.roles_page, name="roles"),
+    path(
+        "committee/<int:neighborhood_id>/roles/<int:grant_id>/revoke/",
+        views.role_revoke,
+        name="role_revoke",
+    ),
     path("", include("accounts.verification.urls")),
     path("", include("accounts.ledger.urls")),
     path("", include("accounts.ledger.io_urls")),

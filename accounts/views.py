@@ -1,37 +1,112 @@
-"""The committee's front door: the places a user serves, and each place's dashboard."""
+"""The committee's front door: the places a user serves, each place's dashboard, roles."""
 
 from __future__ import annotations
 
 from typing import cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from accounts import access
+from accounts import access, roles, selectors
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
-from config.errors import DomainError
+from config.errors import DomainError, NotFound
+
+# The dashboard's sections: (URL name, label, permission needed to see the link).
+SECTIONS = (
+    ("ledger", _("Household ledger (台账)"), Perm.LEDGER_VIEW),
+    ("verification_queue", _("Verification requests"), Perm.VERIFICATION_REVIEW),
+    ("codes", _("Household codes and letters"), Perm.CODES_ISSUE),
+    ("outreach_list", _("Outreach (政策找人)"), Perm.OUTREACH_SEND),
+    ("ledger_import", _("Import a spreadsheet"), Perm.LEDGER_IMPORT),
+    ("roles", _("Committee roles"), Perm.ROLES_MANAGE),
+)
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
 
 
 @login_required
 def committee_home(request: HttpRequest) -> HttpResponse:
-    places = access.neighborhoods_with(cast(User, request.user), Perm.LEDGER_VIEW)
+    places = access.neighborhoods_with(_user(request), Perm.LEDGER_VIEW)
     if len(places) == 1:
         return redirect("committee", neighborhood_id=places[0].pk)
     return render(request, "accounts/committee_home.html", {"places": places})
 
 
-@login_required
-def committee(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    user = cast(User, request.user)
+def _place_or_404(user: User, perm: Perm, neighborhood_id: int) -> Neighborhood:
     try:
-        access.require(user, Perm.LEDGER_VIEW, neighborhood_id)
+        access.require(user, perm, neighborhood_id)
     except DomainError as exc:
         raise Http404 from exc
-    place = Neighborhood.objects.select_related("subdistrict").get(pk=neighborhood_id)
+    return Neighborhood.objects.select_related("subdistrict").get(pk=neighborhood_id)
+
+
+@login_required
+def committee(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
+    user = _user(request)
+    place = _place_or_404(user, Perm.LEDGER_VIEW, neighborhood_id)
+    perms = access.perms_at(user, neighborhood_id)
+    links = []
+    for name, label, perm in SECTIONS:
+        if perm not in perms:
+            continue
+        try:
+            links.append((reverse(name, args=[neighborhood_id]), label))
+        except NoReverseMatch:  # a section not installed in this build
+            continue
     return render(
         request,
         "accounts/committee.html",
-        {"place": place, "perms": access.perms_at(user, neighborhood_id)},
+        {
+            "place": place,
+            "links": links,
+            "numbers": selectors.dashboard(user=user, neighborhood_id=neighborhood_id),
+        },
     )
+
+
+@login_required
+def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
+    user = _user(request)
+    place = _place_or_404(user, Perm.ROLES_MANAGE, neighborhood_id)
+    if request.method == "POST":
+        try:
+            roles.role_grant(
+                actor=user,
+                neighborhood_id=neighborhood_id,
+                username=request.POST.get("username", ""),
+                role=request.POST.get("role", ""),
+            )
+            messages.success(request, _("Role granted."))
+        except DomainError as exc:
+            messages.error(request, exc.render())
+        return redirect("roles", neighborhood_id=neighborhood_id)
+    return render(
+        request,
+        "accounts/roles.html",
+        {
+            "place": place,
+            "grants": roles.grants_at(actor=user, neighborhood_id=neighborhood_id),
+            "choices": [(r.value, r.label) for r in roles.NEIGHBORHOOD_ROLES],
+        },
+    )
+
+
+@login_required
+@require_POST
+def role_revoke(request: HttpRequest, neighborhood_id: int, grant_id: int) -> HttpResponse:
+    try:
+        roles.role_revoke(actor=_user(request), grant_id=grant_id)
+        messages.success(request, _("Role removed."))
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.render())
+    return redirect("roles", neighborhood_id=neighborhood_id)

@@ -12,6 +12,7 @@ class LedgerEntity(models.TextChoices):
     HOUSEHOLD = "household", _("household")
     RESIDENT = "resident", _("resident")
     RESIDENCY = "residency", _("residency")
+    ROLE = "role", _("role")
 
 
 class LedgerAction(models.TextChoices):
@@ -22,6 +23,8 @@ class LedgerAction(models.TextChoices):
     VERIFY = "verify", _("verified")
     END = "end", _("residency ended")
     REPRESENTATIVE = "representative", _("representative changed")
+    GRANT = "grant", _("role granted")
+    REVOKE = "revoke", _("role revoked")
 
 
 class LedgerChange(models.Model):

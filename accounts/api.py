@@ -1,0 +1,53 @@
+"""REST API of committee roles: thin views over accounts/roles.py."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import roles
+
+
+class GrantOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    user_id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    role = serializers.CharField()
+    role_label = serializers.CharField()
+    granted_at = serializers.DateTimeField()
+
+
+class RoleListApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        role = serializers.CharField(max_length=16)
+
+    @extend_schema(responses=GrantOutput(many=True))
+    def get(self, request: Request, neighborhood_id: int) -> Response:
+        rows = roles.grants_at(actor=request.user, neighborhood_id=neighborhood_id)
+        return Response([asdict(row) for row in rows])
+
+    @extend_schema(request=InputSerializer, responses={201: GrantOutput})
+    def post(self, request: Request, neighborhood_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        grant = roles.role_grant(
+            actor=request.user,
+            neighborhood_id=neighborhood_id,
+            username=data.validated_data["username"],
+            role=data.validated_data["role"],
+        )
+        return Response({"id": grant.pk, "role": grant.role, "user_id": grant.user_id}, status=201)
+
+
+class RoleDetailApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, grant_id: int) -> Response:
+        roles.role_revoke(actor=request.user, grant_id=grant_id)
+        return Response(status=204)

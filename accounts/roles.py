@@ -1,0 +1,108 @@
+"""Granting and revoking committee roles at a neighborhood, with the history kept.
+
+A secretary appoints staff and moderators of their own neighborhood; an admin of the
+subdistrict or district above appoints any neighborhood role, secretaries included.
+Admin roles themselves are granted in the Django admin by the platform's operators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import access
+from accounts.models import LedgerAction, LedgerChange, LedgerEntity, Role, RoleGrant, User
+from accounts.permissions import Perm
+from config.errors import Forbidden, Invalid, NotFound
+
+NEIGHBORHOOD_ROLES = (Role.STAFF, Role.SECRETARY, Role.MODERATOR)
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    id: int
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    granted_at: str
+
+
+def _may_appoint(actor: User, role: str, neighborhood_id: int) -> bool:
+    """Only an admin above the neighborhood appoints (or removes) its secretary."""
+    if role != Role.SECRETARY:
+        return True
+    return access.is_admin_above(actor, neighborhood_id)
+
+
+def _log(actor: User, grant: RoleGrant, action: str) -> None:
+    assert grant.neighborhood_id is not None
+    LedgerChange.objects.create(
+        neighborhood_id=grant.neighborhood_id,
+        actor=actor,
+        at=timezone.now(),
+        entity=LedgerEntity.ROLE,
+        entity_id=grant.pk,
+        action=action,
+        before={} if action == LedgerAction.GRANT else {"user": grant.user_id, "role": grant.role},
+        after={"user": grant.user_id, "role": grant.role} if action == LedgerAction.GRANT else {},
+    )
+
+
+def role_grant(*, actor: User, neighborhood_id: int, username: object, role: object) -> RoleGrant:
+    access.require(actor, Perm.ROLES_MANAGE, neighborhood_id)
+    if role not in NEIGHBORHOOD_ROLES:
+        raise Invalid(_("Choose staff, secretary or moderator."), code="invalid_role")
+    assert isinstance(role, str)
+    if not _may_appoint(actor, role, neighborhood_id):
+        raise Forbidden(_("Only the subdistrict can appoint a secretary."))
+    name = username.strip() if isinstance(username, str) else ""
+    user = User.objects.filter(username=name, is_active=True).first() if name else None
+    if user is None:
+        raise Invalid(_("There is no account with that login name."), code="unknown_user")
+    with transaction.atomic():
+        if RoleGrant.objects.filter(user=user, role=role, neighborhood_id=neighborhood_id).exists():
+            raise Invalid(_("This person already holds that role here."), code="already_granted")
+        grant = RoleGrant.objects.create(user=user, role=role, neighborhood_id=neighborhood_id)
+        _log(actor, grant, LedgerAction.GRANT)
+    return grant
+
+
+def role_revoke(*, actor: User, grant_id: int) -> None:
+    grant = RoleGrant.objects.filter(pk=grant_id, neighborhood__isnull=False).first()
+    if grant is None or not access.may(actor, Perm.ROLES_MANAGE, grant.neighborhood_id or 0):
+        if grant is not None and access.is_member(actor, grant.neighborhood_id or 0):
+            raise Forbidden(_("Your role here does not allow this."))
+        raise NotFound(_("Not found."))
+    if grant.user_id == actor.pk:
+        raise Invalid(_("You cannot remove your own role."), code="cannot_revoke_self")
+    if not _may_appoint(actor, grant.role, grant.neighborhood_id or 0):
+        raise Forbidden(_("Only the subdistrict can remove a secretary."))
+    with transaction.atomic():
+        _log(actor, grant, LedgerAction.REVOKE)
+        grant.delete()
+
+
+def grants_at(*, actor: User, neighborhood_id: int) -> list[GrantRow]:
+    access.require(actor, Perm.ROLES_MANAGE, neighborhood_id)
+    rows = (
+        RoleGrant.objects.filter(neighborhood_id=neighborhood_id)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+    return [
+        GrantRow(
+            id=g.pk,
+            user_id=g.user_id,
+            username=g.user.username,
+            display_name=g.user.public_name,
+            role=g.role,
+            role_label=str(g.get_role_display()),
+            granted_at=g.granted_at.isoformat(),
+        )
+        for g in rows
+    ]
