@@ -236,12 +236,19 @@ def codes_issue(request: HttpRequest, place: Any) -> HttpResponse:
     except NotFound as exc:
         raise Http404 from exc
     letters = []
+    plain_url = request.build_absolute_uri(reverse("verify"))
     for item in issued:
         url = request.build_absolute_uri(
             reverse("verify") + "?" + urlencode({"code": item.display})
         )
         letters.append(
-            {"issued": item, "household": item.record.household, "qr": _qr(url), "url": url}
+            {
+                "issued": item,
+                "household": item.record.household,
+                "qr": _qr(url),
+                "url": url,
+                "plain_url": plain_url,
+            }
         )
     response = render(
         request, "accounts/verification/letters.html", {"place": place, "letters": letters}

@@ -236,3 +236,44 @@ def test_household_page_changes_the_representative_and_moves_out(scene):
         {"reason": "去世"},
     )
     assert Residency.objects.get(pk=residency.pk).ended_at is not None
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_codes_page_and_the_queue_cost_the_same_for_2_or_6_households(scene):
+    place, house, clerk = scene
+    staff = login(clerk)
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            home = factories.household(place)
+            factories.person(home, "王五")
+            services.household_code_issue(actor=clerk, household_id=home.pk)
+            services.verification_request_create(
+                user=factories.user(),
+                neighborhood_id=place.pk,
+                building_id=home.building_id,
+                unit=home.unit,
+                room=home.room,
+                real_name="王五",
+                id_fragment="000000",
+            )
+
+    grow(2)
+    small = (
+        _queries(staff, f"/committee/{place.pk}/codes/"),
+        _queries(staff, f"/committee/{place.pk}/verification/"),
+    )
+    grow(4)
+    large = (
+        _queries(staff, f"/committee/{place.pk}/codes/"),
+        _queries(staff, f"/committee/{place.pk}/verification/"),
+    )
+    assert small == large
