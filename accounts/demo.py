@@ -23,6 +23,7 @@ from accounts.models import (
     Building,
     District,
     Household,
+    HouseholdCode,
     Neighborhood,
     Residency,
     Resident,
@@ -32,6 +33,8 @@ from accounts.models import (
 )
 from accounts.models.people import Role
 from accounts.models.places import Tenure
+from accounts.verification import codes
+from accounts.verification.services import code_hash
 
 DEMO_PASSWORD = "linli-demo-2026"
 REGION_PUDONG = "310115"
@@ -90,7 +93,28 @@ DEMO_USERS = [
     DemoUser("secretary", "周书记", "secretary (昌里第五)"),
     DemoUser("moderator", "议事主持人", "moderator (昌里第五)"),
     DemoUser("admin", "街道管理员", "subdistrict admin (周家渡街道)"),
+    DemoUser("newcomer", "新邻居", "not verified yet: try 实名认证 with the household code below"),
 ]
+# A household code printed for the demo, so a newcomer can try verification at once.
+DEMO_CODE = "CHANG-5WU26"
+
+
+def demo_code_hint() -> str | None:
+    """How to use the demo code, while it is unused: the code, the address, the name."""
+    found = (
+        HouseholdCode.objects.filter(
+            code_hash=code_hash(codes.normalise(DEMO_CODE) or ""),
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .select_related("household__building")
+        .first()
+    )
+    if found is None:
+        return None
+    person = found.household.residents.order_by("birth_date").first()
+    name = person.real_name if person else ""
+    return f"household code {DEMO_CODE} for {found.household.address}, real name {name}"
 
 
 def is_seeded() -> bool:
@@ -215,7 +239,7 @@ def _seed_users_and_boards(home: Neighborhood, subdistrict: Subdistrict) -> None
     houses = list(
         Household.objects.filter(building__neighborhood=home)
         .select_related("building")
-        .order_by("pk")[:3]
+        .order_by("pk")[:4]
     )
     users = {}
     password = make_password(DEMO_PASSWORD)  # one slow hash, shared by all demo users
@@ -243,6 +267,13 @@ def _seed_users_and_boards(home: Neighborhood, subdistrict: Subdistrict) -> None
     ):
         RoleGrant.objects.create(user=users[username], role=role, neighborhood=home)
     RoleGrant.objects.create(user=users["admin"], role=Role.ADMIN, subdistrict=subdistrict)
+    HouseholdCode.objects.create(
+        household=houses[3],
+        code_hash=code_hash(codes.normalise(DEMO_CODE) or ""),
+        issued_by=users["staff"],
+        issued_at=now,
+        expires_at=now + dt.timedelta(days=365),
+    )
     users["admin"].is_staff = users["admin"].is_superuser = True
     users["admin"].save(update_fields=["is_staff", "is_superuser"])
 

@@ -50,3 +50,25 @@ def test_seed_demo_runs_once() -> None:
     out = StringIO()
     call_command("seed_demo", "--if-empty", stdout=out)
     assert Household.objects.count() == 12 and "linli-demo-2026" in out.getvalue()
+
+
+def test_the_newcomer_verifies_with_the_printed_demo_code() -> None:
+    from accounts import demo
+    from accounts.ledger.filters import is_child
+    from accounts.verification.services import household_code_redeem
+
+    out = StringIO()
+    call_command("seed_demo", "--households", "60", stdout=out, verbosity=0)
+    hint = demo.demo_code_hint()
+    assert hint is not None and hint in out.getvalue()
+    real_name = hint.rsplit("real name ", 1)[1]
+    newcomer = User.objects.get(username="newcomer")
+    assert not access.member_neighborhoods(newcomer)
+    residency = household_code_redeem(user=newcomer, code=demo.DEMO_CODE, real_name=real_name)
+    assert residency.household.building.neighborhood.name == "昌里第五"
+    assert demo.demo_code_hint() is None  # spent: no longer printed
+    # The demo keeps children's non-essential data empty (no guardian consent on file).
+    today = timezone.localdate()
+    for person in Resident.objects.all():
+        if is_child(person.birth_date, today):
+            assert person.phone == "" and person.tags == [] and person.vehicles == []

@@ -35,3 +35,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for user in demo.DEMO_USERS:
             self.stdout.write(f"  {user.username:<10} {user.display_name:<8} {user.role}")
+        hint = demo.demo_code_hint()
+        if hint:
+            self.stdout.write(f"  newcomer's {hint}")
