@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Rules with no Django import: typed strictly.
-PURE := realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py
+PURE := realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench bench-ledger clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@$(PY) -m bench
+
+# Issue 4's figures: ledger counts and pages, outreach to 5,000 households (PostgreSQL).
+bench-ledger: $(STAMP)
+	@$(PY) -m bench.ledger
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test-db*.sqlite3 .pytest_cache .mypy_cache .ruff_cache
