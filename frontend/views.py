@@ -10,7 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import access
 from accounts.models import User
+from accounts.permissions import Perm
 from config.errors import DomainError, NotFound
 from forum import selectors, services
 from forum.text import excerpt
@@ -26,7 +28,11 @@ def home(request: HttpRequest) -> HttpResponse:
     places = (
         selectors.boards_for_member(user=_member(request)) if request.user.is_authenticated else []
     )
-    if len(places) == 1 and len(places[0][1]) >= 1 and request.GET.get("all") is None:
+    # Residents land on their board; the committee lands on the home page with its places.
+    serves = bool(places) and request.user.is_authenticated and bool(
+        access.neighborhoods_with(_member(request), Perm.LEDGER_VIEW)
+    )
+    if len(places) == 1 and places[0][1] and request.GET.get("all") is None and not serves:
         return redirect("board", board_id=places[0][1][0].pk)
     return render(request, "frontend/home.html", {"places": places})
 
