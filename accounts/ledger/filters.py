@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 AGE_LIMIT = 130
 CHILD_AGE = 14  # under this age a guardian's consent is needed for non-essential fields
 MAX_BUILDINGS = 200
+MAX_ID = 2**63 - 1  # a primary key (bigint)
 
 
 class FilterError(ValueError):
@@ -59,6 +60,11 @@ def _values(params: Params, name: str) -> list[str]:
     return [item.strip() for item in items if isinstance(item, str) and item.strip()]
 
 
+def _is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also admits "²", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _one(params: Params, name: str) -> str:
     values = _values(params, name)
     return values[-1] if values else ""
@@ -68,8 +74,10 @@ def _int(params: Params, name: str, low: int, high: int) -> int | None:
     text = _one(params, name)
     if not text:
         return None
-    if not text.isdigit():
+    if not _is_number(text):
         raise FilterError(name, "not_a_number")
+    if len(text.lstrip("0")) > 6:  # int() of thousands of digits refuses, too
+        raise FilterError(name, "out_of_range")
     value = int(text)
     if not low <= value <= high:
         raise FilterError(name, "out_of_range")
@@ -104,8 +112,10 @@ def parse(params: Params, *, known_tags: Collection[str], tenures: Collection[st
     """Read a filter from query parameters; unknown parameters are ignored (paging etc.)."""
     buildings: list[int] = []
     for text in _values(params, "building"):
-        if not text.isdigit():
+        if not _is_number(text):
             raise FilterError("building", "not_a_number")
+        if len(text) > 19 or int(text) > MAX_ID:
+            raise FilterError("building", "out_of_range")
         buildings.append(int(text))
     if len(buildings) > MAX_BUILDINGS:
         raise FilterError("building", "out_of_range")
