@@ -37,6 +37,9 @@ def test_seed_demo_builds_the_article_subdistrict_with_every_role() -> None:
     assert access.is_member(User.objects.get(username="admin"), home.pk)
     assert Board.objects.filter(neighborhood=home).count() == 2
     assert Topic.objects.filter(title="谁家的狗丢了?").exists()
+    # Every person has their own ID number (one person, one account depends on it).
+    hashes = list(Resident.objects.values_list("id_number_hash", flat=True))
+    assert len(set(hashes)) == len(hashes)
     # No ID number is stored in the clear.
     sample = Resident.objects.first()
     assert sample is not None and "*" in sample.id_number_masked
