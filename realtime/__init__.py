@@ -12,6 +12,14 @@ def publish(stream: str, type: str, data: dict[str, Any]) -> int:  # noqa: A002
     return _publish(stream, type, data)
 
 
+def publish_many(events: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
+    """Publish a batch of (stream, type, data) with publish()'s guarantees, in one statement
+    for the stream heads and one bulk insert; returns the seqs in the order given."""
+    from realtime.publishing import publish_many as _publish_many
+
+    return _publish_many(events)
+
+
 def publish_ephemeral(stream: str, type: str, data: dict[str, Any]) -> None:  # noqa: A002
     from realtime.publishing import publish_ephemeral as _publish_ephemeral
 

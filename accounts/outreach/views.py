@@ -1,9 +1,256 @@
-"""Outreach pages (staff) and the resident's notifications page."""
+"""Outreach pages (staff, under /committee/<nid>/outreach/) and the resident's inbox."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import access
+from accounts.ledger import filters as ledger_filters
+from accounts.models import Neighborhood, ResidentTag, Segment, Tenure, User
+from accounts.notifications import user_stream
+from accounts.outreach import selectors, services
+from accounts.outreach.events import outreach_stream
+from accounts.permissions import Perm
+from config.errors import DomainError, Forbidden, NotFound
+from realtime.selectors import stream_head
 
 
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _place(request: HttpRequest, neighborhood_id: int) -> Neighborhood:
+    """The neighborhood, if the user may send outreach there (a 404 otherwise)."""
+    try:
+        access.require(_user(request), Perm.OUTREACH_SEND, neighborhood_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    except Forbidden as exc:
+        raise Http404 from exc
+    return Neighborhood.objects.get(pk=neighborhood_id)
+
+
+def _forbidden_as_404(exc: DomainError) -> Http404:
+    return Http404(exc.render())
+
+
+@login_required
+def outreach_list(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
+    place = _place(request, neighborhood_id)
+    user = _user(request)
+    return render(
+        request,
+        "accounts/outreach/list.html",
+        {
+            "place": place,
+            "outreaches": selectors.outreaches_of(actor=user, neighborhood_id=place.pk),
+            "segments": selectors.segments_of(actor=user, neighborhood_id=place.pk),
+        },
+    )
+
+
+def _selection(
+    request: HttpRequest, place: Neighborhood
+) -> tuple[ledger_filters.LedgerFilter, Segment | None]:
+    """The selection from the query string (ledger filters) or ?segment=<id>."""
+    params = request.POST if request.method == "POST" else request.GET
+    segment_key = params.get("segment", "")
+    if segment_key.isdigit():
+        segment = Segment.objects.filter(pk=int(segment_key), neighborhood=place).first()
+        if segment is not None:
+            return selectors.parse_filters(segment.filters), segment
+    return selectors.parse_filters(params), None
+
+
+FILTER_FIELDS = ("age_min", "age_max", "unit", "tenure", "vehicle", "verified", "child")
+
+
+def _new_page(
+    request: HttpRequest,
+    place: Neighborhood,
+    *,
+    error: str = "",
+    status: int = 200,
+    title: str = "",
+    body: str = "",
+) -> HttpResponse:
+    user = _user(request)
+    spec = ledger_filters.LedgerFilter()
+    segment: Segment | None = None
+    preview: selectors.Preview | None = None
+    filter_error = ""
+    try:
+        spec, segment = _selection(request, place)
+        preview = selectors.preview(
+            actor=user, neighborhood_id=place.pk, spec=spec, today=timezone.localdate()
+        )
+    except DomainError as exc:
+        filter_error = exc.render()
+        status = 400
+    params = ledger_filters.to_params(spec)
+    hidden = [
+        (name, value)
+        for name, values in params.items()
+        for value in ([values] if isinstance(values, str) else values)
+    ]
+    context: dict[str, Any] = {
+        "place": place,
+        "spec": spec,
+        "params": params,
+        "hidden": hidden,
+        "segment": segment,
+        "segments": selectors.segments_of(actor=user, neighborhood_id=place.pk),
+        "preview": preview,
+        "filter_error": filter_error,
+        "error": error,
+        "title_value": title,
+        "body_value": body,
+        "tags": ResidentTag.choices,
+        "tenures": Tenure.choices,
+        "buildings": place.buildings.order_by("name"),
+        "preview_api": reverse("api-outreach-preview", args=[place.pk]),
+        "query": urlencode(params, doseq=True),
+    }
+    return render(request, "accounts/outreach/new.html", context, status=status)
+
+
+@login_required
 def outreach_new(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    return HttpResponse("outreach: coming soon")
+    place = _place(request, neighborhood_id)
+    if request.method != "POST":
+        return _new_page(request, place)
+    title = request.POST.get("title", "")
+    body = request.POST.get("body", "")
+    try:
+        spec, segment = _selection(request, place)
+        outreach = services.outreach_send(
+            actor=_user(request),
+            neighborhood_id=place.pk,
+            spec=None if segment is not None else spec,
+            segment_id=segment.pk if segment is not None else None,
+            title=title,
+            body=body,
+        )
+    except DomainError as exc:
+        return _new_page(request, place, error=exc.render(), status=400, title=title, body=body)
+    messages.success(request, _("The notice is on its way."))
+    return redirect("outreach_detail", neighborhood_id=place.pk, outreach_id=outreach.pk)
+
+
+@login_required
+@require_POST
+def segment_create(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
+    place = _place(request, neighborhood_id)
+    try:
+        spec = selectors.parse_filters(request.POST)
+        segment = services.segment_create(
+            actor=_user(request),
+            neighborhood_id=place.pk,
+            name=request.POST.get("name", ""),
+            spec=spec,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.render())
+        query = urlencode(ledger_filters.to_params(_safe_spec(request)), doseq=True)
+        return redirect(reverse("outreach_new", args=[place.pk]) + (f"?{query}" if query else ""))
+    messages.success(request, _("Segment saved."))
+    return redirect(reverse("outreach_new", args=[place.pk]) + f"?segment={segment.pk}")
+
+
+def _safe_spec(request: HttpRequest) -> ledger_filters.LedgerFilter:
+    try:
+        return selectors.parse_filters(request.POST)
+    except DomainError:
+        return ledger_filters.LedgerFilter()
+
+
+@login_required
+@require_POST
+def segment_delete(request: HttpRequest, neighborhood_id: int, segment_id: int) -> HttpResponse:
+    place = _place(request, neighborhood_id)
+    if not Segment.objects.filter(pk=segment_id, neighborhood=place).exists():
+        raise Http404
+    services.segment_delete(actor=_user(request), segment_id=segment_id)
+    messages.success(request, _("Segment deleted."))
+    return redirect("outreach_list", neighborhood_id=place.pk)
+
+
+def _outreach(request: HttpRequest, neighborhood_id: int, outreach_id: int) -> Any:
+    place = _place(request, neighborhood_id)
+    try:
+        found = selectors.outreach_for_staff(actor=_user(request), outreach_id=outreach_id)
+    except DomainError as exc:
+        raise _forbidden_as_404(exc) from exc
+    if found.neighborhood_id != place.pk:
+        raise Http404
+    return place, found
+
+
+@login_required
+def outreach_detail(request: HttpRequest, neighborhood_id: int, outreach_id: int) -> HttpResponse:
+    place, found = _outreach(request, neighborhood_id, outreach_id)
+    # The seq before the counts: the live feed resumes from it with no gap.
+    seq = stream_head(outreach_stream(found.pk))
+    counts = selectors.outreach_counts(found)
+    return render(
+        request,
+        "accounts/outreach/detail.html",
+        {
+            "place": place,
+            "outreach": found,
+            "counts": counts,
+            "seq": seq,
+            "stream": outreach_stream(found.pk),
+            "filters": ledger_filters.to_params(selectors.parse_filters(found.filters)),
+        },
+    )
+
+
+@login_required
+def outreach_door_visits(
+    request: HttpRequest, neighborhood_id: int, outreach_id: int
+) -> HttpResponse:
+    place, found = _outreach(request, neighborhood_id, outreach_id)
+    return render(
+        request,
+        "accounts/outreach/door_visits.html",
+        {"place": place, "outreach": found, "visits": selectors.door_visits(found)},
+    )
+
+
+# The resident's side -------------------------------------------------------------------
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    stream = user_stream(user.pk)
+    seq = stream_head(stream)  # before the rows: no gap to the live feed
+    inbox = selectors.notifications_for(user)
+    # What the page shows is read; notices still wait for 收到.
+    services.notifications_read_all(user=user)
+    return render(
+        request,
+        "accounts/notifications/list.html",
+        {"inbox": inbox, "stream": stream, "seq": seq},
+    )
+
+
+@login_required
+@require_POST
+def notification_ack(request: HttpRequest, notification_id: int) -> HttpResponse:
+    try:
+        services.notification_acknowledge(user=_user(request), notification_id=notification_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    return redirect(reverse("notifications") + f"#n{notification_id}")

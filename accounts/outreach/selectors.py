@@ -1,0 +1,221 @@
+"""Reads of outreach: the staff's views (counts, the door-visit list, segments) and the
+resident's inbox. Each costs a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import access, identity
+from accounts.ledger import filters as ledger_filters
+from accounts.ledger import query
+from accounts.models import (
+    Notification,
+    NotificationKind,
+    Outreach,
+    OutreachHousehold,
+    Residency,
+    Resident,
+    ResidentTag,
+    Segment,
+    Tenure,
+    User,
+)
+from accounts.outreach.events import OutreachCounts
+from accounts.permissions import Perm
+from config.errors import Invalid, NotFound
+
+INBOX_SIZE = 50
+
+
+def parse_filters(params: ledger_filters.Params) -> ledger_filters.LedgerFilter:
+    """Ledger filter parameters to a filter, or Invalid with code invalid_filter."""
+    try:
+        return ledger_filters.parse(params, known_tags=ResidentTag.values, tenures=Tenure.values)
+    except ledger_filters.FilterError as exc:
+        raise Invalid(
+            _("The selection is not valid (%(field)s: %(problem)s)."),
+            code="invalid_filter",
+            params={"field": exc.field, "problem": exc.problem},
+        ) from exc
+
+
+def outreach_for_staff(*, actor: User, outreach_id: int) -> Outreach:
+    """An outreach the actor may follow; missing and foreign look alike."""
+    found = (
+        Outreach.objects.select_related("neighborhood", "segment").filter(pk=outreach_id).first()
+    )
+    if found is None:
+        raise NotFound(_("Not found."))
+    access.require(actor, Perm.OUTREACH_SEND, found.neighborhood_id)
+    return found
+
+
+def outreaches_of(*, actor: User, neighborhood_id: int) -> list[Outreach]:
+    access.require(actor, Perm.OUTREACH_SEND, neighborhood_id)
+    return list(
+        Outreach.objects.filter(neighborhood_id=neighborhood_id)
+        .select_related("segment")
+        .annotate(
+            reached_count=Count("households", filter=Q(households__member_count__gt=0)),
+        )
+        .order_by("-created_at", "-pk")[:200]
+    )
+
+
+def segments_of(*, actor: User, neighborhood_id: int) -> list[Segment]:
+    access.require(actor, Perm.OUTREACH_SEND, neighborhood_id)
+    return list(Segment.objects.filter(neighborhood_id=neighborhood_id).order_by("name"))
+
+
+def segment_for_staff(*, actor: User, segment_id: int) -> Segment:
+    found = Segment.objects.filter(pk=segment_id).first()
+    if found is None:
+        raise NotFound(_("Not found."))
+    access.require(actor, Perm.OUTREACH_SEND, found.neighborhood_id)
+    return found
+
+
+@dataclass(frozen=True)
+class Preview:
+    households: int
+    without_account: int  # matching households with no verified member: door visits
+
+
+def preview(
+    *, actor: User, neighborhood_id: int, spec: ledger_filters.LedgerFilter, today: dt.date
+) -> Preview:
+    """How many households a selection reaches, and how many of them have no account."""
+    access.require(actor, Perm.OUTREACH_SEND, neighborhood_id)
+    found = query.households(neighborhood_id, spec, today).aggregate(
+        total=Count("pk", distinct=True),
+        silent=Count(
+            "pk",
+            distinct=True,
+            filter=~Q(pk__in=_households_with_members(neighborhood_id)),
+        ),
+    )
+    return Preview(households=found["total"], without_account=found["silent"])
+
+
+def _households_with_members(neighborhood_id: int) -> Any:
+    return Residency.objects.filter(
+        ended_at__isnull=True,
+        user__is_active=True,
+        household__building__neighborhood_id=neighborhood_id,
+    ).values("household_id")
+
+
+def outreach_counts(outreach: Outreach) -> OutreachCounts:
+    """Reach of one outreach, in two queries."""
+    houses = OutreachHousehold.objects.filter(outreach=outreach).aggregate(
+        total=Count("pk"), reached=Count("pk", filter=Q(member_count__gt=0))
+    )
+    notes = Notification.objects.filter(outreach=outreach).aggregate(
+        members=Count("pk"),
+        members_acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
+        published=Count("pk", filter=Q(published_at__isnull=False)),
+        read=Count("household_id", distinct=True, filter=Q(read_at__isnull=False)),
+        acknowledged=Count("household_id", distinct=True, filter=Q(acknowledged_at__isnull=False)),
+    )
+    return {
+        "households": houses["total"],
+        "reached": houses["reached"],
+        "read": notes["read"],
+        "acknowledged": notes["acknowledged"],
+        "not_reached": houses["total"] - houses["reached"],
+        "members": notes["members"],
+        "members_acknowledged": notes["members_acknowledged"],
+        "published": notes["published"],
+    }
+
+
+@dataclass(frozen=True)
+class VisitResident:
+    name: str  # the real name: the visit is to a person
+    phone: str  # masked
+
+
+@dataclass
+class DoorVisit:
+    household_id: int
+    address: str
+    residents: list[VisitResident] = field(default_factory=list)
+
+
+def door_visits(outreach: Outreach) -> list[DoorVisit]:
+    """The matching households that had no verified account when the notice went out (the
+    silent minority), by address, each with its residents who match the selection (real
+    names, phones masked). Two queries; the caller checked the actor (outreach_for_staff)."""
+    rows = list(
+        OutreachHousehold.objects.filter(outreach=outreach, member_count=0)
+        .select_related("household__building")
+        .order_by("household__building__name", "household__unit", "household__room", "pk")
+    )
+    visits = {
+        row.household_id: DoorVisit(household_id=row.household_id, address=row.household.address)
+        for row in rows
+    }
+    try:
+        spec = parse_filters(outreach.filters)
+    except Invalid:
+        spec = ledger_filters.LedgerFilter()
+    sent_on = timezone.localtime(outreach.created_at).date()
+    people: QuerySet[Resident] = (
+        query.residents(outreach.neighborhood_id, spec, sent_on)
+        .filter(
+            household_id__in=OutreachHousehold.objects.filter(
+                outreach=outreach, member_count=0
+            ).values("household_id")
+        )
+        .only("pk", "household_id", "real_name", "phone", "birth_date")
+        .order_by("household_id", "birth_date", "pk")
+    )
+    for person in people:
+        visit = visits.get(person.household_id)
+        if visit is not None:
+            phone = identity.mask_phone(person.phone) if person.phone else ""
+            visit.residents.append(VisitResident(name=person.real_name, phone=phone))
+    return list(visits.values())
+
+
+def _attention() -> Q:
+    """What the header counts: notices not yet acknowledged, other notifications unread."""
+    return Q(kind=NotificationKind.OUTREACH, acknowledged_at__isnull=True) | (
+        ~Q(kind=NotificationKind.OUTREACH) & Q(read_at__isnull=True)
+    )
+
+
+def attention_count(user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(_attention(), user=user).count()
+
+
+@dataclass(frozen=True)
+class Inbox:
+    notifications: list[Notification]
+    unread: int
+    unacknowledged: int  # outreach notices not yet acknowledged
+    attention: int  # the header badge
+
+
+def notifications_for(user: User, *, limit: int = INBOX_SIZE) -> Inbox:
+    """The user's own notifications, newest first, with counts: two queries."""
+    if not user.is_authenticated:
+        return Inbox([], 0, 0, 0)
+    mine = Notification.objects.filter(user=user)
+    counts = mine.aggregate(
+        unread=Count("pk", filter=Q(read_at__isnull=True)),
+        unacknowledged=Count(
+            "pk", filter=Q(kind=NotificationKind.OUTREACH, acknowledged_at__isnull=True)
+        ),
+        attention=Count("pk", filter=_attention()),
+    )
+    items = list(mine.order_by("-created_at", "-pk")[:limit])
+    return Inbox(items, counts["unread"], counts["unacknowledged"], counts["attention"])
