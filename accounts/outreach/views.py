@@ -156,7 +156,7 @@ def segment_create(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
         segment = services.segment_create(
             actor=_user(request),
             neighborhood_id=place.pk,
-            name=request.POST.get("name", ""),
+            name=request.POST.get("segment_name", ""),  # "name" is a ledger filter
             spec=spec,
         )
     except DomainError as exc:

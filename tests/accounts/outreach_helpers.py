@@ -33,3 +33,48 @@ def house_with(
         if i < accounts:
             users.append(member(house, person))
     return house, users
+
+
+def many_households(
+    place: Neighborhood, count: int, *, members: int = 2, silent_every: int = 10
+) -> int:
+    """`count` households of 90-year-olds in bulk; every `silent_every`th has no account,
+    the others `members` verified members. Returns the number of members."""
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import Building
+
+    building = Building.objects.create(neighborhood=place, name=f"{place.pk}号楼")
+    houses = Household.objects.bulk_create(
+        [
+            Household(building=building, unit="1", room=str(n), floor_area="60", tenure="owner")
+            for n in range(count)
+        ]
+    )
+    people = Resident.objects.bulk_create(
+        [
+            Resident(
+                household=house,
+                real_name=f"老人{house.pk}-{i}",
+                birth_date=OLD,
+                id_number_encrypted="x",
+                id_number_hash=f"h{house.pk}-{i}",
+                id_number_masked="3101**********0000",
+            )
+            for house in houses
+            for i in range(members)
+        ]
+    )
+    password = make_password("x")
+    verified = [p for n, p in enumerate(people) if (n // members) % silent_every != 0]
+    users = User.objects.bulk_create(
+        [User(username=f"m{place.pk}-{p.pk}", password=password) for p in verified]
+    )
+    now = timezone.now()
+    Residency.objects.bulk_create(
+        [
+            Residency(user=u, household_id=p.household_id, resident=p, verified_at=now)
+            for u, p in zip(users, verified, strict=True)
+        ]
+    )
+    return len(users)

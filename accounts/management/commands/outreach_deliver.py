@@ -18,4 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         done = delivery.deliver_pending()
         total = sum(done.values())
-        self.stdout.write(f"{len(done)} outreach checked, {total} notifications published.")
+        if options["verbosity"] >= 1:
+            self.stdout.write(f"{len(done)} outreach checked, {total} notifications published.")

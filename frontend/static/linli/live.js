@@ -69,6 +69,39 @@ const renderers = {
     if (count) count.textContent = String(data.reply_count);
     list.prepend(item);
   },
+  "notification.created"(list, data) {
+    if (list.querySelector(`[data-id="${Number(data.id)}"]`)) return;
+    list.querySelector("[data-empty]")?.remove();
+    const item = el("li", "notification unread fresh");
+    item.dataset.id = data.id;
+    item.id = `n${Number(data.id)}`;
+    item.append(el("h2", "title", data.title));
+    const meta = el("p", "meta");
+    meta.append(timeEl(data.created_at));
+    if (data.kind === "outreach") meta.append(` · ${texts.fromCommittee || ""}`);
+    item.append(meta);
+    if (data.body) item.append(lines(el("p", "body"), data.body));
+    if (data.kind === "outreach" && !data.acknowledged) item.append(ackForm(list.dataset.stream, data.id));
+    list.prepend(item);
+  },
+  "notification.acknowledged"(list, data) {
+    const item = list.querySelector(`[data-id="${Number(data.id)}"]`);
+    if (item) markAcknowledged(item);
+  },
+  "outreach.counts"(box, data) {
+    Object.entries(data).forEach(([key, value]) => {
+      box.querySelectorAll(`[data-count="${key}"]`).forEach((node) => { node.textContent = String(value); });
+    });
+  },
+  "outreach.progress"(box, data) {
+    Object.entries(data).forEach(([key, value]) => {
+      box.querySelectorAll(`[data-progress="${key}"]`).forEach((node) => { node.textContent = String(value); });
+    });
+  },
+  "outreach.delivered"(box, data) {
+    renderers["outreach.progress"](box, { published: data.published, total: data.total });
+    box.querySelectorAll("[data-delivered]").forEach((node) => { node.hidden = false; });
+  },
   "post.created"(list, data) {
     if (list.querySelector(`[data-id="${data.id}"]`)) return;
     const item = el("li", "post fresh");
@@ -82,6 +115,76 @@ const renderers = {
     });
     item.append(meta, body);
     list.append(item);
+  },
+};
+
+function lines(node, text) {
+  String(text).split("\n").forEach((line, i) => {
+    if (i) node.append(document.createElement("br"));
+    node.append(line);
+  });
+  return node;
+}
+
+// The 收到 form as the page renders it: a plain POST that the submit handler sends as `do`.
+function ackForm(stream, id) {
+  const form = el("form", "ack");
+  form.method = "post";
+  form.action = `/notifications/${Number(id)}/ack/`;
+  form.dataset.liveForm = "";
+  form.dataset.stream = stream;
+  form.dataset.action = "notification.ack";
+  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+  if (csrf) {
+    const token = el("input");
+    token.type = "hidden"; token.name = csrf.name; token.value = csrf.value;
+    form.append(token);
+  }
+  const key = el("input");
+  key.type = "hidden"; key.name = "id"; key.value = String(Number(id));
+  const error = el("p", "form-error");
+  error.dataset.formError = ""; error.hidden = true; error.setAttribute("role", "alert");
+  const button = el("button", "ack-button", texts.ack || "OK");
+  button.type = "submit";
+  form.append(key, error, button);
+  return form;
+}
+
+function markAcknowledged(item) {
+  item.classList.add("acknowledged");
+  item.classList.remove("unread");
+  const form = item.querySelector("form.ack");
+  if (!form) return;
+  const done = el("p", "acked", `${texts.acked || ""} ✓`);
+  done.dataset.acked = "";
+  form.replaceWith(done);
+}
+
+// The header badge: notices waiting for 收到 and unread notifications, on every page.
+const badge = document.querySelector("[data-user-stream]");
+function bumpBadge(delta) {
+  const count = badge?.querySelector("[data-badge-count]");
+  if (!count) return;
+  const value = Math.max(0, (Number(count.textContent) || 0) + delta);
+  count.textContent = String(value);
+  count.hidden = value === 0;
+}
+
+// Effects of an event on the page as a whole, whether or not it shows the stream's list.
+const effects = {
+  "notification.created"(data) { if (!data.acknowledged) bumpBadge(1); },
+  "notification.acknowledged"() { bumpBadge(-1); },
+  // A decided verification changes what the page may show: reload it (drafts survive).
+  "verification.decided"() {
+    if (document.querySelector("[data-verification-status]")) reloadKeepingDrafts();
+  },
+};
+
+// What a successful `do` changes at once, before its event arrives.
+const afterDo = {
+  "notification.ack"(form) {
+    const item = form.closest(".notification");
+    if (item) markAcknowledged(item);
   },
 };
 
@@ -118,6 +221,7 @@ function onEvent(frame) {
   lastSeq.set(frame.stream, frame.seq);
   const render = renderers[frame.type];
   if (list && render) render(list, frame.data);
+  if (frame.stream === badge?.dataset.userStream) effects[frame.type]?.(frame.data);
 }
 
 function onFrame(message) {
@@ -196,29 +300,73 @@ function restoreDrafts() {
   } catch { /* a damaged draft is dropped */ }
 }
 
+// Live forms, including those rendered later (a notice that arrived live): one handler.
 function enhanceForms() {
-  document.querySelectorAll("[data-live-form]").forEach((form) => {
-    form.addEventListener("submit", async (event) => {
-      if (!socket || socket.readyState !== WebSocket.OPEN) return;  // plain POST instead
-      event.preventDefault();
-      const errorEl = form.querySelector("[data-form-error]");
-      const button = form.querySelector("button[type=submit]");
-      const data = Object.fromEntries(new FormData(form).entries());
-      delete data.csrfmiddlewaretoken;
-      button.disabled = true;
-      try {
-        await request({ op: "do", stream: form.dataset.stream, action: form.dataset.action, data });
-        form.reset();
-        if (errorEl) errorEl.hidden = true;
-      } catch (failure) {
-        if (errorEl) {
-          errorEl.textContent = failure.message || texts.failed || "";
-          errorEl.hidden = false;
-        }
-      } finally {
-        button.disabled = false;
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest?.("[data-live-form]");
+    if (!form) return;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;  // plain POST instead
+    event.preventDefault();
+    const errorEl = form.querySelector("[data-form-error]");
+    const button = form.querySelector("button[type=submit]");
+    const data = Object.fromEntries(new FormData(form).entries());
+    delete data.csrfmiddlewaretoken;
+    if (button) button.disabled = true;
+    try {
+      const reply = await request({ op: "do", stream: form.dataset.stream, action: form.dataset.action, data });
+      form.reset();
+      if (errorEl) errorEl.hidden = true;
+      afterDo[form.dataset.action]?.(form, reply.data);
+    } catch (failure) {
+      if (errorEl) {
+        errorEl.textContent = failure.message || texts.failed || "";
+        errorEl.hidden = false;
       }
-    });
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+}
+
+// The outreach page's selection: a changed filter updates the household counts in place
+// (GET .../outreach/preview/) and the selection the send and save forms carry.
+function enhancePreview() {
+  const form = document.querySelector("[data-preview-form]");
+  if (!form) return;
+  let latest = 0;
+  form.addEventListener("change", async () => {
+    const params = new URLSearchParams();
+    new FormData(form).forEach((value, name) => { if (String(value).trim()) params.append(name, value); });
+    const mine = ++latest;
+    const errorEl = document.querySelector("[data-preview-error]");
+    try {
+      const response = await fetch(`${form.dataset.previewUrl}?${params}`, {
+        credentials: "same-origin", headers: { Accept: "application/json" },
+      });
+      const body = await response.json();
+      if (mine !== latest) return;  // a later change answers instead
+      if (!response.ok) throw body;
+      if (errorEl) errorEl.hidden = true;
+      document.querySelectorAll("[data-preview]").forEach((node) => {
+        node.textContent = String(body[node.dataset.preview] ?? "");
+      });
+      document.querySelectorAll("form[data-selection]").forEach((target) => {
+        target.querySelectorAll("[data-filter-field]").forEach((node) => node.remove());
+        params.forEach((value, name) => {
+          const field = el("input");
+          field.type = "hidden"; field.name = name; field.value = value;
+          field.dataset.filterField = "";
+          target.prepend(field);
+        });
+      });
+      document.querySelectorAll("form[data-selection] [data-send]").forEach((button) => {
+        button.disabled = !body.households;
+      });
+    } catch (failure) {
+      if (mine !== latest || !errorEl) return;
+      errorEl.textContent = failure.message || texts.failed || "";
+      errorEl.hidden = false;
+    }
   });
 }
 
@@ -239,8 +387,14 @@ function enhanceTextSize() {
 
 enhanceTextSize();
 restoreDrafts();
-document.querySelectorAll("[data-live-list]").forEach((list) => {
-  lastSeq.set(list.dataset.stream, Number(list.dataset.seq || 0));
+// Every stream the page shows, from the seq it was rendered at; a stream shown twice (the
+// inbox and the header badge) resumes from the earlier of the two reads.
+[...document.querySelectorAll("[data-live-list]"), ...(badge ? [badge] : [])].forEach((node) => {
+  const stream = node.dataset.stream || node.dataset.userStream;
+  if (!stream) return;
+  const seq = Number(node.dataset.seq || 0);
+  lastSeq.set(stream, Math.min(seq, lastSeq.get(stream) ?? seq));
 });
 enhanceForms();
+enhancePreview();
 if (lastSeq.size) connect();
