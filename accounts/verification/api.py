@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -159,15 +162,23 @@ class MyRequestsApi(APIView):
 # Staff.
 
 
-class RequestQueueApi(APIView):
-    @extend_schema(responses=QueueRequestOutput(many=True))
-    def get(self, request: Request, neighborhood_id: int) -> Response:
-        selectors.place_for(_user(request), Perm.VERIFICATION_REVIEW, neighborhood_id)
-        status = request.query_params.get("status") or None
+class QueuePagination(PageNumberPagination):
+    page_size = selectors.QUEUE_PAGE
+
+
+class RequestQueueApi(ListAPIView):
+    """The neighborhood's requests, oldest first, 50 a page (`?page=`, `?status=`)."""
+
+    serializer_class = QueueRequestOutput
+    pagination_class = QueuePagination
+
+    def get_queryset(self) -> QuerySet[VerificationRequest]:
+        neighborhood_id = self.kwargs["neighborhood_id"]
+        selectors.place_for(_user(self.request), Perm.VERIFICATION_REVIEW, neighborhood_id)
+        status = self.request.query_params.get("status") or None
         if status is not None and status not in RequestStatus.values:
             raise Invalid("status: " + ", ".join(RequestStatus.values), code="invalid_filter")
-        found: list[VerificationRequest] = list(selectors.requests_of(neighborhood_id, status))
-        return Response(QueueRequestOutput(found, many=True).data)
+        return selectors.requests_of(neighborhood_id, status)
 
 
 class RequestApproveApi(APIView):
@@ -271,15 +282,18 @@ class RepresentativeApi(APIView):
         return Response(ResidencyOutput(chosen).data)
 
 
-class ConflictListApi(APIView):
-    @extend_schema(responses=ConflictOutput(many=True))
-    def get(self, request: Request, neighborhood_id: int) -> Response:
-        selectors.place_for(_user(request), Perm.VERIFICATION_REVIEW, neighborhood_id)
-        resolved = request.query_params.get("resolved")
+class ConflictListApi(ListAPIView):
+    """The neighborhood's identity conflicts, oldest first, 50 a page (`?resolved=`)."""
+
+    serializer_class = ConflictOutput
+    pagination_class = QueuePagination
+
+    def get_queryset(self) -> QuerySet[IdentityConflict]:
+        neighborhood_id = self.kwargs["neighborhood_id"]
+        selectors.place_for(_user(self.request), Perm.VERIFICATION_REVIEW, neighborhood_id)
+        resolved = self.request.query_params.get("resolved")
         flag = None if resolved is None else resolved in ("1", "true", "yes")
-        return Response(
-            ConflictOutput(selectors.conflicts_of(neighborhood_id, resolved=flag), many=True).data
-        )
+        return selectors.conflicts_of(neighborhood_id, resolved=flag)
 
 
 class ConflictResolveApi(APIView):

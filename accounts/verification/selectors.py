@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -64,44 +67,110 @@ class BuildingRow:
     households: list[HouseholdRow] = field(default_factory=list)
 
 
-def codes_overview(neighborhood_id: int) -> list[BuildingRow]:
-    """Every building with its households and each household's latest code: 3 queries."""
+@dataclass(frozen=True)
+class BuildingSummary:
+    building: Building
+    households: int
+    live_codes: int
+    used_codes: int
+    verified_households: int
+
+
+def _count(rows: QuerySet[Any], by: str) -> Coalesce:
+    """A correlated COUNT(*) of `rows` per building (`by` is their path to the building)."""
+    return Coalesce(
+        Subquery(
+            rows.filter(**{by: OuterRef("pk")})
+            .order_by()
+            .values(by)
+            .annotate(n=Count("*"))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
+def codes_buildings(neighborhood_id: int) -> list[BuildingSummary]:
+    """Every building of the neighborhood with its code counts: one query, however many."""
+    now = timezone.now()
+    live = HouseholdCode.objects.filter(
+        used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    )
+    used = HouseholdCode.objects.filter(used_at__isnull=False)
+    rows = (
+        Building.objects.filter(neighborhood_id=neighborhood_id)
+        .annotate(
+            n_households=_count(Household.objects.all(), "building"),
+            n_live=_count(live, "household__building"),
+            n_used=_count(used, "household__building"),
+            n_verified=Coalesce(
+                Subquery(
+                    Residency.objects.filter(
+                        ended_at__isnull=True, household__building=OuterRef("pk")
+                    )
+                    .order_by()
+                    .values("household__building")
+                    .annotate(n=Count("household", distinct=True))
+                    .values("n")[:1]
+                ),
+                0,
+            ),
+        )
+        .order_by("name", "pk")
+    )
+    return [
+        BuildingSummary(
+            building=b,
+            households=b.n_households,  # type: ignore[attr-defined]
+            live_codes=b.n_live,  # type: ignore[attr-defined]
+            used_codes=b.n_used,  # type: ignore[attr-defined]
+            verified_households=b.n_verified,  # type: ignore[attr-defined]
+        )
+        for b in rows
+    ]
+
+
+def codes_of_building(neighborhood_id: int, building_id: int) -> BuildingRow:
+    """One building of the neighborhood with its households and each household's latest
+    code: 3 queries (NotFound if the building is not of this neighborhood)."""
+    building = building_in(neighborhood_id, building_id)
     latest = (
         HouseholdCode.objects.filter(household=OuterRef("pk"))
         .order_by("-issued_at", "-pk")
         .values("pk")[:1]
     )
     households = list(
-        Household.objects.filter(building__neighborhood_id=neighborhood_id)
-        .select_related("building")
+        Household.objects.filter(building=building)
         .annotate(
             latest_code_id=Subquery(latest),
             resident_count=Count("residents", filter=Q(residents__left_at__isnull=True)),
         )
-        .order_by("building__name", "building_id", "unit", "room")
+        .order_by("unit", "room", "pk")
     )
     code_ids = [h.latest_code_id for h in households if h.latest_code_id]  # type: ignore[attr-defined]
     found = HouseholdCode.objects.select_related("used_by").in_bulk(code_ids)
-    buildings = {
-        b.pk: BuildingRow(b)
-        for b in Building.objects.filter(neighborhood_id=neighborhood_id).order_by("name", "pk")
-    }
     now = timezone.now()
+    row = BuildingRow(building)
     for household in households:
+        household.building = building  # the address needs it; no query per row
         code = found.get(household.latest_code_id)  # type: ignore[attr-defined]
-        buildings[household.building_id].households.append(
+        row.households.append(
             HouseholdRow(household, code, code_status(code, now), household.resident_count)  # type: ignore[attr-defined]
         )
-    return list(buildings.values())
+    return row
 
 
 # The review queue.
 
 
-def pending_requests(neighborhood_id: int) -> list[VerificationRequest]:
-    """Pending requests, oldest first; each household's current residents prefetched as
-    `current_residents` (for choosing whom to approve as)."""
-    return list(
+QUEUE_PAGE = 50
+
+
+def pending_page(neighborhood_id: int, page: int | str | None) -> Page[VerificationRequest]:
+    """One page of pending requests, oldest first: 3 queries (count, rows, residents).
+    Each household's current residents are prefetched as `current_residents` (for
+    choosing whom to approve as). A page number that is not one gives the first or last."""
+    rows: QuerySet[VerificationRequest] = (
         VerificationRequest.objects.filter(
             neighborhood_id=neighborhood_id, status=RequestStatus.PENDING
         )
@@ -115,6 +184,7 @@ def pending_requests(neighborhood_id: int) -> list[VerificationRequest]:
         )
         .order_by("created_at", "pk")
     )
+    return Paginator(rows, QUEUE_PAGE).get_page(page)
 
 
 def requests_of(neighborhood_id: int, status: str | None) -> QuerySet[VerificationRequest]:
@@ -126,23 +196,36 @@ def requests_of(neighborhood_id: int, status: str | None) -> QuerySet[Verificati
     )
 
 
-def open_conflicts(neighborhood_id: int) -> list[IdentityConflict]:
-    return list(
-        IdentityConflict.objects.filter(neighborhood_id=neighborhood_id, resolved_at__isnull=True)
-        .select_related("claimant", "existing_user", "resident__household__building")
-        .order_by("created_at", "pk")
+@dataclass
+class OpenConflicts:
+    oldest: list[IdentityConflict]  # at most QUEUE_PAGE
+    total: int
+
+
+def open_conflicts(neighborhood_id: int) -> OpenConflicts:
+    """The oldest open conflicts and how many are open in all: 2 queries."""
+    found = IdentityConflict.objects.filter(
+        neighborhood_id=neighborhood_id, resolved_at__isnull=True
+    )
+    return OpenConflicts(
+        oldest=list(
+            found.select_related(
+                "claimant", "existing_user", "resident__household__building"
+            ).order_by("created_at", "pk")[:QUEUE_PAGE]
+        ),
+        total=found.count(),
     )
 
 
-def conflicts_of(neighborhood_id: int, *, resolved: bool | None = None) -> list[IdentityConflict]:
+def conflicts_of(
+    neighborhood_id: int, *, resolved: bool | None = None
+) -> QuerySet[IdentityConflict]:
     found = IdentityConflict.objects.filter(neighborhood_id=neighborhood_id)
     if resolved is not None:
         found = found.filter(resolved_at__isnull=not resolved)
-    return list(
-        found.select_related("claimant", "existing_user", "resident__household__building").order_by(
-            "created_at", "pk"
-        )
-    )
+    return found.select_related(
+        "claimant", "existing_user", "resident__household__building"
+    ).order_by("created_at", "pk")
 
 
 # A resident's own view.

@@ -2,8 +2,10 @@
 
 Household codes are issued and revoked by staff; a user redeems one with their real name,
 or files a request that staff approve against the ledger. Every attempt, good or bad, is
-logged; the log is what limits guessing (limits.py). A refused attempt is logged in its
-own transaction, after the refused one rolled back, so a refusal still leaves its trace.
+logged; the log is what limits guessing (limits.py). A refusal is decided before anything
+is written, and logged in the same transaction while the user's row (and the code's) is
+still locked: concurrent attempts by one user, or on one household's code, queue behind
+each other and each counts the failures logged before it.
 
 Locks are taken in one order everywhere: request, user, code, household, residency.
 """
@@ -13,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -49,6 +53,8 @@ from accounts.notifications import notify, user_stream
 from accounts.permissions import Perm
 from accounts.verification import codes, events, limits
 from config.errors import DomainError, Forbidden, Invalid, NotFound, RateLimited
+
+_T = TypeVar("_T")
 
 ADULT_AGE = 18
 REASON_MAX = 200
@@ -155,6 +161,22 @@ def _record_refusal(user: User, method: str, refusal: _Refusal) -> None:
             )
 
 
+def _attempt(user: User, method: str, work: Callable[[User], _T]) -> _T:
+    """Run one attempt to verify `user` with their row locked until it is logged."""
+    if not user.is_authenticated:
+        raise Forbidden(_("Please log in first."), code="not_authenticated")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        try:
+            return work(locked)
+        except _Refusal as exc:
+            # Nothing was written before a refusal (the one write that may fail, the
+            # residency, has its own savepoint), so the log joins this transaction.
+            _record_refusal(locked, method, exc)
+            refusal = exc
+    raise refusal.error from None
+
+
 def _failures(**where: object) -> list[dt.datetime]:
     return list(
         VerificationAttempt.objects.filter(
@@ -183,12 +205,14 @@ def _check_household_limit(household_id: int, now: dt.datetime) -> None:
         raise _Refusal(_too_many(locked.until), AttemptOutcome.LOCKED, household_id)
 
 
-def _lock_user(user: User) -> User:
-    if not user.is_authenticated:
-        raise Forbidden(_("Please log in first."), code="not_authenticated")
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    if Residency.objects.filter(user=locked, ended_at__isnull=True).exists():
+def _refuse_if_verified(user: User) -> None:
+    if Residency.objects.filter(user=user, ended_at__isnull=True).exists():
         raise _Refusal(_already_verified(), AttemptOutcome.ALREADY_VERIFIED)
+
+
+def _lock_user(user: User) -> User:
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    _refuse_if_verified(locked)
     return locked
 
 
@@ -265,9 +289,16 @@ def _residency_create(
             user.identity_hash = resident.id_number_hash
             user.save(update_fields=["identity_hash"])
     except IntegrityError as exc:
-        # Another account claimed this person in the same instant.
+        # Another account claimed this person in the same instant: the unique index made
+        # this insert wait for its commit, so that account is visible now.
+        winner = (
+            User.objects.filter(identity_hash=resident.id_number_hash).exclude(pk=user.pk).first()
+        )
+        conflict = (
+            _Conflict(neighborhood_id, winner.pk, resident.pk) if winner is not None else None
+        )
         raise _Refusal(
-            _duplicate_identity(), AttemptOutcome.DUPLICATE_IDENTITY, household.pk
+            _duplicate_identity(), AttemptOutcome.DUPLICATE_IDENTITY, household.pk, conflict
         ) from exc
     _log_attempt(user, method, AttemptOutcome.VERIFIED, household.pk)
     _ledger(
@@ -371,21 +402,16 @@ def household_code_revoke(*, actor: User, code_id: int) -> HouseholdCode:
 
 def household_code_redeem(*, user: User, code: str, real_name: str) -> Residency:
     """Verify `user` as the resident of the code's household with this real name."""
-    if not user.is_authenticated:
-        raise Forbidden(_("Please log in first."), code="not_authenticated")
-    try:
-        with transaction.atomic():
-            residency = _redeem(user, code, real_name)
-    except _Refusal as refusal:
-        _record_refusal(user, VerificationMethod.CODE, refusal)
-        raise refusal.error from None
+    residency = _attempt(
+        user, VerificationMethod.CODE, lambda locked: _redeem(locked, code, real_name)
+    )
     user.identity_hash = residency.user.identity_hash
     return residency
 
 
-def _redeem(user: User, code: str, real_name: str) -> Residency:
+def _redeem(locked_user: User, code: str, real_name: str) -> Residency:
     now = timezone.now()
-    locked_user = _lock_user(user)
+    _refuse_if_verified(locked_user)
     _check_user_limit(locked_user, now)
     canonical = codes.normalise(code or "")
     if canonical is None:
@@ -410,7 +436,9 @@ def _redeem(user: User, code: str, real_name: str) -> Residency:
             AttemptOutcome.CODE_EXPIRED,
             household.pk,
         )
-    _check_household_limit(household.pk, now)
+    # The clock is read again: this attempt may have waited for the code's lock while
+    # others logged failures, and those must count.
+    _check_household_limit(household.pk, timezone.now())
     name = _clean_name(real_name)
     matches = [
         person
@@ -494,20 +522,17 @@ def verification_request_create(
     id_fragment: str,
 ) -> VerificationRequest:
     """File a request for staff of the neighborhood; the ledger match is computed now."""
-    if not user.is_authenticated:
-        raise Forbidden(_("Please log in first."), code="not_authenticated")
-    try:
-        with transaction.atomic():
-            return _request_create(
-                user, neighborhood_id, building_id, unit, room, real_name, id_fragment
-            )
-    except _Refusal as refusal:
-        _record_refusal(user, VerificationMethod.REQUEST, refusal)
-        raise refusal.error from None
+    return _attempt(
+        user,
+        VerificationMethod.REQUEST,
+        lambda locked: _request_create(
+            locked, neighborhood_id, building_id, unit, room, real_name, id_fragment
+        ),
+    )
 
 
 def _request_create(
-    user: User,
+    locked_user: User,
     neighborhood_id: int,
     building_id: int | None,
     unit: str,
@@ -516,7 +541,7 @@ def _request_create(
     id_fragment: str,
 ) -> VerificationRequest:
     now = timezone.now()
-    locked_user = _lock_user(user)
+    _refuse_if_verified(locked_user)
     _check_user_limit(locked_user, now)
     bad_address = _Refusal(
         Invalid(

@@ -206,11 +206,27 @@ def household_leave(request: HttpRequest) -> HttpResponse:
 
 @staff_page(Perm.CODES_ISSUE)
 def codes(request: HttpRequest, place: Any) -> HttpResponse:
-    return render(
-        request,
-        "accounts/verification/codes.html",
-        {"place": place, "buildings": selectors.codes_overview(place.pk)},
-    )
+    """The buildings with their counts; with ?building=<id>, that building's households."""
+    raw = request.GET.get("building", "")
+    if not raw:
+        return render(
+            request,
+            "accounts/verification/codes.html",
+            {"place": place, "buildings": selectors.codes_buildings(place.pk)},
+        )
+    building_id = _int(raw)
+    if building_id is None:
+        raise Http404
+    try:
+        row = selectors.codes_of_building(place.pk, building_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(request, "accounts/verification/codes.html", {"place": place, "row": row})
+
+
+def _codes_url(place_id: int, building_id: int | None) -> str:
+    url = reverse("codes", kwargs={"neighborhood_id": place_id})
+    return f"{url}?{urlencode({'building': building_id})}" if building_id else url
 
 
 def _qr(url: str) -> str:
@@ -224,7 +240,7 @@ def codes_issue(request: HttpRequest, place: Any) -> HttpResponse:
     building_id = _int(request.POST.get("building"))
     try:
         if household_id is not None:
-            selectors.household_in(place.pk, household_id)
+            building_id = selectors.household_in(place.pk, household_id).building_id
             issued = [
                 services.household_code_issue(actor=_user(request), household_id=household_id)
             ]
@@ -251,7 +267,9 @@ def codes_issue(request: HttpRequest, place: Any) -> HttpResponse:
             }
         )
     response = render(
-        request, "accounts/verification/letters.html", {"place": place, "letters": letters}
+        request,
+        "accounts/verification/letters.html",
+        {"place": place, "letters": letters, "back": _codes_url(place.pk, building_id)},
     )
     response["Cache-Control"] = "no-store"  # the codes are shown once
     return response
@@ -265,7 +283,7 @@ def code_revoke(request: HttpRequest, place: Any, code_id: int) -> HttpResponse:
         lambda: services.household_code_revoke(actor=_user(request), code_id=code_id),
         _("The code was revoked."),
     )
-    return redirect("codes", neighborhood_id=place.pk)
+    return redirect(_codes_url(place.pk, _int(request.POST.get("building"))))
 
 
 @staff_page(Perm.VERIFICATION_REVIEW)
@@ -275,7 +293,7 @@ def verification_queue(request: HttpRequest, place: Any) -> HttpResponse:
         "accounts/verification/queue.html",
         {
             "place": place,
-            "requests": selectors.pending_requests(place.pk),
+            "requests": selectors.pending_page(place.pk, request.GET.get("page")),
             "conflicts": selectors.open_conflicts(place.pk),
         },
     )

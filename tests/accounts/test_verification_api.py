@@ -99,7 +99,9 @@ def test_the_queue_shows_the_match_masked_and_the_requester_sees_the_outcome(sce
     queue = client(clerk).get(
         f"/api/v1/neighborhoods/{place.pk}/verification-requests/?status=pending"
     )
-    [row] = queue.json()
+    body = queue.json()
+    assert body["count"] == 1 and body["next"] is None
+    [row] = body["results"]
     assert row["match"] == "full"
     assert row["matched_resident"] == {
         "id": person.pk,
