@@ -9,8 +9,7 @@ events go out afterwards, from accounts/outreach/delivery.py.
 from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,29 +90,25 @@ def _table(model: type) -> str:
 
 
 def _insert_households(outreach: Outreach, spec: ledger_filters.LedgerFilter) -> int:
-    """One INSERT ... SELECT: every matching household, with its verified members counted."""
-    members = (
-        Residency.objects.filter(
-            household=OuterRef("pk"), ended_at__isnull=True, user__is_active=True
-        )
-        .order_by()
-        .values("household")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    """One INSERT ... SELECT: every matching household, with its verified members counted
+    (a join and GROUP BY, not a subquery per household)."""
     today = timezone.localtime(outreach.created_at).date()
     picked = (
         query.households(outreach.neighborhood_id, spec, today)
         .order_by()
-        .annotate(members=Coalesce(Subquery(members), Value(0)))
-        .values_list("pk", "members")
+        .annotate(picked_id=F("pk"))
+        .values_list("picked_id")
     )
     sql, params = picked.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_table(OutreachHousehold)} (household_id, member_count, outreach_id) "  # noqa: S608
-            f"SELECT picked.*, %s FROM ({sql}) picked",
-            [outreach.pk, *params],
+            f"INSERT INTO {_table(OutreachHousehold)} (outreach_id, household_id, member_count) "  # noqa: S608
+            f"SELECT %s, picked.picked_id, COUNT(u.id) FROM ({sql}) picked "
+            f"LEFT JOIN {_table(Residency)} r "
+            "ON r.household_id = picked.picked_id AND r.ended_at IS NULL "
+            f"LEFT JOIN {_table(User)} u ON u.id = r.user_id AND u.is_active = %s "
+            "GROUP BY picked.picked_id",
+            [outreach.pk, *params, True],
         )
         return int(cursor.rowcount)
 

@@ -211,7 +211,6 @@ def outreach_detail(request: HttpRequest, neighborhood_id: int, outreach_id: int
             "counts": counts,
             "seq": seq,
             "stream": outreach_stream(found.pk),
-            "filters": ledger_filters.to_params(selectors.parse_filters(found.filters)),
         },
     )
 

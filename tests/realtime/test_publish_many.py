@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import realtime
-from realtime import fanout
+from realtime import fanout, publishing
 from realtime.frames import FrameError
 from realtime.models import Event, StreamHead
 from realtime.publishing import TRIM_EVERY
@@ -67,30 +68,63 @@ def test_an_empty_batch_does_nothing() -> None:
     assert not StreamHead.objects.exists()
 
 
-def test_a_rollback_hands_every_seq_back_and_sends_nothing(monkeypatch) -> None:
-    sent: list[tuple[str, int]] = []
-    monkeypatch.setattr(fanout, "send_event", lambda stream, seq, frame: sent.append((stream, seq)))
+class RecordingLayer:
+    """Stands in for the channel layer: records what would cross Redis."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+
+    async def group_send(self, group: str, message: dict) -> None:
+        assert group == f"s.{message['stream']}" and message["type"] == "ev"
+        assert json.loads(message["frame"])["seq"] == message["seq"]
+        self.sent.append((message["stream"], message["seq"]))
+
+
+@pytest.fixture
+def layer(monkeypatch) -> RecordingLayer:
+    recording = RecordingLayer()
+    monkeypatch.setattr(publishing, "get_channel_layer", lambda: recording)
+    monkeypatch.setattr(
+        fanout, "send_event", lambda stream, seq, frame: recording.sent.append((stream, seq))
+    )
+    return recording
+
+
+def test_a_rollback_hands_every_seq_back_and_sends_nothing(layer) -> None:
     with pytest.raises(ValueError), transaction.atomic():
         realtime.publish_many([("user.1", "lost", {}), ("user.2", "lost", {})])
         raise ValueError
-    assert not Event.objects.exists() and sent == []
+    assert not Event.objects.exists() and layer.sent == []
     with transaction.atomic():
-        assert realtime.publish_many([("user.1", "kept", {})]) == [1]
-        assert sent == []  # not before commit
-    assert sent == [("user.1", 1)]
+        assert realtime.publish_many([("user.1", "kept", {}), ("user.2", "kept", {})]) == [1, 1]
+        assert layer.sent == []  # not before commit
+    assert sorted(layer.sent) == [("user.1", 1), ("user.2", 1)]
 
 
-def test_sends_happen_after_commit_in_order() -> None:
-    sent: list[tuple[str, int]] = []
-    original = fanout.send_event
-    fanout.send_event = lambda stream, seq, frame: sent.append((stream, seq))  # type: ignore[assignment]
-    try:
-        with transaction.atomic():
-            realtime.publish_many([("user.1", "a", {}), ("user.2", "b", {}), ("user.1", "c", {})])
-            assert sent == []
-    finally:
-        fanout.send_event = original  # type: ignore[assignment]
-    assert sent == [("user.1", 1), ("user.2", 1), ("user.1", 2)]
+def test_sends_happen_after_commit_each_stream_in_seq_order(layer) -> None:
+    events = [(f"user.{n % 7 + 1}", "x", {"n": n}) for n in range(200)]
+    with transaction.atomic():
+        realtime.publish_many(events)
+        assert layer.sent == []
+    assert len(layer.sent) == 200
+    for stream in {s for s, _t, _d in events}:
+        seqs = [seq for s, seq in layer.sent if s == stream]
+        assert seqs == sorted(seqs) == list(range(1, len(seqs) + 1))
+
+
+def test_a_failed_send_does_not_stop_the_others(layer, monkeypatch) -> None:
+    real = layer.group_send
+
+    async def flaky(group: str, message: dict) -> None:
+        if message["stream"] == "user.2":
+            raise ConnectionError("redis went away")
+        await real(group, message)
+
+    monkeypatch.setattr(layer, "group_send", flaky)
+    with transaction.atomic():
+        realtime.publish_many([("user.1", "a", {}), ("user.2", "b", {}), ("user.3", "c", {})])
+    assert sorted(layer.sent) == [("user.1", 1), ("user.3", 1)]
+    assert Event.objects.count() == 3  # stored: the hubs' reconcile delivers user.2 anyway
 
 
 def test_publish_many_outside_a_transaction_is_a_programming_error() -> None:
