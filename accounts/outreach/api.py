@@ -132,7 +132,9 @@ class OutreachListApi(APIView):
     @extend_schema(responses=OutreachOutput(many=True))
     def get(self, request: Request, neighborhood_id: int) -> Response:
         found = selectors.outreaches_of(actor=request.user, neighborhood_id=neighborhood_id)
-        return Response([_outreach(o) for o in found])
+        return Response(
+            [{**_outreach(o), "reached": o.reached_count} for o in found]  # type: ignore[attr-defined]
+        )
 
     @extend_schema(request=InputSerializer, responses={202: SentOutput})
     def post(self, request: Request, neighborhood_id: int) -> Response:

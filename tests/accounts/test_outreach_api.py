@@ -46,7 +46,7 @@ def test_send_answers_202_with_the_stream_and_the_reach(place, api):
     visits = api.get(f"/api/v1/outreach/{outreach.pk}/door-visits/").json()
     assert len(visits) == 1 and len(visits[0]["residents"]) == 1
     listing = api.get(f"/api/v1/neighborhoods/{place.pk}/outreach/").json()
-    assert [o["id"] for o in listing] == [outreach.pk]
+    assert [(o["id"], o["household_count"], o["reached"]) for o in listing] == [(outreach.pk, 2, 1)]
 
 
 def test_send_with_a_segment(place, api):
