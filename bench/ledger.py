@@ -277,7 +277,10 @@ def outreach(place: int) -> dict[str, Any]:
         .values_list("user_id", flat=True)[:WATCHERS]
     )
     tokens = {
-        t.user_id: t.key for t in Token.objects.bulk_create([Token(user_id=u) for u in members])
+        t.user_id: t.key
+        for t in Token.objects.bulk_create(
+            [Token(user_id=u, key=Token.generate_key()) for u in members]
+        )
     }
     port = 8721
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
