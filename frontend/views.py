@@ -29,8 +29,10 @@ def home(request: HttpRequest) -> HttpResponse:
         selectors.boards_for_member(user=_member(request)) if request.user.is_authenticated else []
     )
     # Residents land on their board; the committee lands on the home page with its places.
-    serves = bool(places) and request.user.is_authenticated and bool(
-        access.neighborhoods_with(_member(request), Perm.LEDGER_VIEW)
+    serves = (
+        bool(places)
+        and request.user.is_authenticated
+        and bool(access.neighborhoods_with(_member(request), Perm.LEDGER_VIEW))
     )
     if len(places) == 1 and places[0][1] and request.GET.get("all") is None and not serves:
         return redirect("board", board_id=places[0][1][0].pk)
