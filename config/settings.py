@@ -35,6 +35,8 @@ CSRF_TRUSTED_ORIGINS = env_list(
 # LINLI_HASH_KEY. The demo derives both from SECRET_KEY; production sets them.
 LINLI_FIELD_KEYS = env_list("LINLI_FIELD_KEYS", "")
 LINLI_HASH_KEY = os.environ.get("LINLI_HASH_KEY", "")
+# How long a household code printed on a letter stays valid.
+LINLI_CODE_DAYS = int(os.environ.get("LINLI_CODE_DAYS", "30"))
 
 INSTALLED_APPS = [
     "daphne",
