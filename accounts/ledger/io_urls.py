@@ -2,17 +2,21 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accounts.ledger import io_views
+from accounts.ledger import transfer_views
+
+ledger = "committee/<int:neighborhood_id>/ledger/"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path(f"{ledger}import/", transfer_views.ledger_import, name="ledger_import"),
     path(
-        "committee/<int:neighborhood_id>/ledger/import/",
-        io_views.ledger_import,
-        name="ledger_import",
+        f"{ledger}import/confirm/",
+        transfer_views.ledger_import_confirm,
+        name="ledger_import_confirm",
     ),
     path(
-        "committee/<int:neighborhood_id>/ledger/export/",
-        io_views.ledger_export,
-        name="ledger_export",
+        f"{ledger}import/template/",
+        transfer_views.ledger_import_template,
+        name="ledger_import_template",
     ),
+    path(f"{ledger}export/", transfer_views.ledger_export, name="ledger_export"),
 ]
