@@ -94,8 +94,30 @@ def params_of(query_dict: Any) -> dict[str, list[str]]:
     }
 
 
+def nul_field(params: Mapping[str, str | Sequence[str]]) -> str | None:
+    """The first parameter whose value holds a NUL character, which PostgreSQL cannot
+    compare with text (a 500 before): such a value is refused, never queried."""
+    for name, raw in params.items():
+        if name not in FILTER_LABELS:
+            continue  # not a filter (a title, a page number): not ours to judge
+        values = [raw] if isinstance(raw, str) else raw
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            return name
+    return None
+
+
 def filter_from(params: Mapping[str, str | Sequence[str]]) -> LedgerFilter:
     """Parse ledger filters; a bad one is Invalid(code="invalid_filter") naming the field."""
+    bad = nul_field(params)
+    if bad is not None:
+        raise Invalid(
+            _("Filter “%(field)s” %(problem)s."),
+            code="invalid_filter",
+            params={
+                "field": FILTER_LABELS[bad],
+                "problem": FILTER_PROBLEMS["unknown_value"],
+            },
+        )
     try:
         return filters.parse(params, known_tags=ResidentTag.values, tenures=Tenure.values)
     except FilterError as exc:

@@ -45,7 +45,7 @@ AREA_MAX = Decimal("10000")
 
 def _real_name(value: object) -> str:
     text = value.strip() if isinstance(value, str) else ""
-    if not text or len(text) > rules.NAME_MAX:
+    if not text or len(text) > rules.NAME_MAX or "\x00" in text:  # PostgreSQL refuses NUL
         raise Invalid(
             _("Please give the real name (at most %(limit)s characters)."),
             code="invalid_name",
@@ -149,7 +149,8 @@ def _flag(value: object, name: str) -> bool:
 
 
 def _reason(value: object) -> str:
-    text = " ".join(value.split()) if isinstance(value, str) else ""
+    # NUL counts as a space: PostgreSQL cannot store it (a 500 before).
+    text = " ".join(value.replace("\x00", " ").split()) if isinstance(value, str) else ""
     if len(text) < REASON_MIN:
         raise Invalid(
             _("Please say why you need to see this (at least %(limit)s characters)."),

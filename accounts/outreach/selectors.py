@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import access, identity
 from accounts.ledger import filters as ledger_filters
 from accounts.ledger import query
+from accounts.ledger import selectors as ledger_selectors
 from accounts.models import (
     Notification,
     NotificationKind,
@@ -34,9 +35,20 @@ INBOX_SIZE = 50
 
 
 def parse_filters(params: ledger_filters.Params) -> ledger_filters.LedgerFilter:
-    """Ledger filter parameters to a filter, or Invalid with code invalid_filter."""
+    """Ledger filter parameters to a filter, or Invalid with code invalid_filter.
+
+    A QueryDict keeps every value of a repeated parameter (two tags, several buildings):
+    its .get() would answer with the last one only and widen the selection."""
+    lists = ledger_selectors.params_of(params)
+    bad = ledger_selectors.nul_field(lists)
+    if bad is not None:
+        raise Invalid(
+            _("The selection is not valid (%(field)s: %(problem)s)."),
+            code="invalid_filter",
+            params={"field": bad, "problem": "unknown_value"},
+        )
     try:
-        return ledger_filters.parse(params, known_tags=ResidentTag.values, tenures=Tenure.values)
+        return ledger_filters.parse(lists, known_tags=ResidentTag.values, tenures=Tenure.values)
     except ledger_filters.FilterError as exc:
         raise Invalid(
             _("The selection is not valid (%(field)s: %(problem)s)."),

@@ -37,7 +37,8 @@ SEGMENT_NAME_MAX = Segment._meta.get_field("name").max_length or 64
 
 
 def _clean_text(raw: object, *, limit: int, required_code: str, required: str) -> str:
-    text = raw.strip() if isinstance(raw, str) else ""
+    # PostgreSQL cannot store NUL: it is dropped (a 500 before).
+    text = raw.replace("\x00", "").strip() if isinstance(raw, str) else ""
     if not text:
         raise Invalid(required, code=required_code)
     if len(text) > limit:

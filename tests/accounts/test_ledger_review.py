@@ -1,0 +1,103 @@
+"""The ledger under odd input: NUL characters, CSRF on every POST page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import DataAccess, LedgerChange, Resident
+from tests import factories
+from tests.accounts.ledger_scene import build
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scene():
+    return build()
+
+
+@pytest.fixture
+def clerk(scene):
+    return factories.staff(scene.here, "clerk", role="secretary")
+
+
+def _api(user) -> APIClient:
+    client = APIClient()
+    client.raise_request_exception = False
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.mark.parametrize("query", ["unit=%00", "name=%00", "name=%E5%BC%A0%00"])
+def test_a_nul_in_a_filter_is_400_invalid_filter_not_a_500(scene, clerk, query):
+    # Given the ledger's pages and API
+    api = _api(clerk)
+    page = Client(raise_request_exception=False)
+    page.force_login(clerk)
+    nid = scene.here.pk
+    # When a filter value carries a NUL (PostgreSQL cannot compare text with it)
+    answers = [
+        api.get(f"/api/v1/neighborhoods/{nid}/ledger/summary/?{query}"),
+        api.get(f"/api/v1/neighborhoods/{nid}/ledger/residents/?{query}"),
+        page.get(f"/committee/{nid}/ledger/?{query}"),
+    ]
+    # Then each refuses the filter
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    assert answers[0].json()["code"] == "invalid_filter"
+
+
+def test_a_nul_in_a_name_is_invalid_name_and_writes_nothing(scene, clerk):
+    api = _api(clerk)
+    patched = api.patch(
+        f"/api/v1/ledger/residents/{scene.wang.pk}/", {"real_name": "王\x00"}, format="json"
+    )
+    page = Client(raise_request_exception=False)
+    page.force_login(clerk)
+    edited = page.post(
+        f"/committee/{scene.here.pk}/ledger/residents/{scene.wang.pk}/edit/",
+        {"real_name": "王\x00", "birth_date": "1980-05-01"},
+    )
+    assert (patched.status_code, patched.json()["code"]) == (400, "invalid_name")
+    assert edited.status_code == 400
+    assert Resident.objects.get(pk=scene.wang.pk).real_name == "王建国"
+    assert not LedgerChange.objects.exists()
+
+
+def test_a_nul_in_a_reveal_reason_counts_as_a_space(scene, clerk):
+    response = _api(clerk).post(
+        f"/api/v1/ledger/residents/{scene.wang.pk}/reveal/",
+        {"field": "phone", "reason": "上门\x00核对"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert DataAccess.objects.get().reason == "上门 核对"
+
+
+def test_every_ledger_post_page_needs_the_csrf_token(scene, clerk):
+    # Given a clerk whose browser sends no CSRF token
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(clerk)
+    base = f"/committee/{scene.here.pk}/ledger"
+    # When each POST page is posted
+    answers = [
+        strict.post(
+            f"{base}/residents/{scene.wang.pk}/edit/",
+            {"real_name": "王二", "birth_date": "1980-05-01"},
+        ),
+        strict.post(
+            f"{base}/residents/{scene.wang.pk}/reveal/", {"field": "phone", "reason": "核对"}
+        ),
+        strict.post(
+            f"{base}/households/{scene.family.pk}/edit/", {"floor_area": "99", "tenure": "owner"}
+        ),
+        strict.post(
+            f"{base}/households/{scene.family.pk}/residents/new/",
+            {"real_name": "新人", "id_number": "x"},
+        ),
+    ]
+    # Then each is refused, and no reveal was audited, nothing recorded
+    assert [a.status_code for a in answers] == [403, 403, 403, 403]
+    assert not DataAccess.objects.exists()
+    assert not LedgerChange.objects.exists()

@@ -1,0 +1,169 @@
+"""Outreach pages under odd input: repeated parameters, NUL characters, CSRF."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.ledger.filters import LedgerFilter
+from accounts.models import Notification, Outreach, Segment
+from accounts.outreach import services
+from tests import factories
+from tests.accounts.outreach_helpers import OLD, member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def place():
+    return factories.neighborhood("昌里第五")
+
+
+@pytest.fixture
+def staff(place):
+    return factories.staff(place, "staff")
+
+
+def client_for(user, **extra) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", **extra)
+    client.force_login(user)
+    return client
+
+
+def _houses(place):
+    """Two 90+ households with a member each: one living alone and disabled, one only
+    living alone."""
+    both = factories.household(place)
+    member(both, factories.person(both, "甲", birth=OLD, tags=["living_alone", "disabled"]))
+    alone = factories.household(place)
+    member(alone, factories.person(alone, "乙", birth=OLD, tags=["living_alone"]))
+    return both, alone
+
+
+def test_two_tags_on_the_page_select_only_households_with_both(place, staff):
+    # Given one household with both tags and one with only the first
+    both, _ = _houses(place)
+    client = client_for(staff)
+    query = "tag=disabled&tag=living_alone"
+    # When the new page previews the selection and the form sends it
+    page = client.get(f"/committee/{place.pk}/outreach/new/?{query}")
+    sent = client.post(
+        f"/committee/{place.pk}/outreach/new/",
+        {"tag": ["disabled", "living_alone"], "title": "上门", "body": "看望"},
+    )
+    # Then both tags apply (QueryDict.get() kept only the last one: a wider send)
+    assert page.status_code == 200
+    assert sorted(page.context["spec"].tags) == ["disabled", "living_alone"]
+    assert page.context["preview"].households == 1
+    assert sent.status_code == 302
+    outreach = Outreach.objects.get()
+    assert outreach.household_count == 1
+    assert list(Notification.objects.values_list("household_id", flat=True)) == [both.pk]
+
+
+def test_a_segment_saved_from_the_page_keeps_every_building(place, staff):
+    # Given households in two buildings and a third
+    from accounts.models import Building, Household
+
+    houses = [
+        Household.objects.create(
+            building=Building.objects.create(neighborhood=place, name=f"{n}号楼"),
+            unit="1",
+            room="101",
+            floor_area="60",
+            tenure="owner",
+        )
+        for n in (1, 2, 3)
+    ]
+    for house in houses:
+        member(house, factories.person(house, f"人{house.pk}", birth=OLD))
+    wanted = sorted({houses[0].building_id, houses[1].building_id})
+    # When a segment is saved with two buildings picked
+    response = client_for(staff).post(
+        f"/committee/{place.pk}/outreach/segments/",
+        {"segment_name": "两栋楼", "building": [str(b) for b in wanted]},
+    )
+    # Then both are in it
+    assert response.status_code == 302
+    assert len(wanted) == 2
+    assert sorted(int(b) for b in Segment.objects.get().filters["building"]) == wanted
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"title": "免费\x00牛奶", "body": "领取", "age_min": "90"},
+        {"title": "免费牛奶", "body": "领\x00取", "age_min": "90"},
+        {"title": "免费牛奶", "body": "领取", "unit": "1\x00"},
+        {"title": "免费牛奶", "body": "领取", "name": "\x00"},
+    ],
+)
+def test_a_nul_character_is_never_a_500(place, staff, fields):
+    # Given a matching household
+    _houses(place)
+    client = client_for(staff)
+    client.raise_request_exception = False
+    # When a form or query string carries a NUL (PostgreSQL cannot store or compare it)
+    response = client.post(f"/committee/{place.pk}/outreach/new/", fields)
+    preview = client.get(f"/committee/{place.pk}/outreach/new/", fields)
+    # Then it is an ordinary answer: a refused filter is 400, a NUL in the text is dropped
+    assert response.status_code in (302, 400)
+    assert preview.status_code in (200, 400)
+    if "unit" in fields or "name" in fields:
+        assert response.status_code == 400
+        assert not Outreach.objects.exists()
+    else:
+        assert "\x00" not in Outreach.objects.get().title + Outreach.objects.get().body
+
+
+def test_a_nul_in_api_filters_and_segment_names_is_400_or_dropped(place, staff):
+    _houses(place)
+    api = APIClient()
+    api.raise_request_exception = False
+    api.force_authenticate(staff)
+    send = api.post(
+        f"/api/v1/neighborhoods/{place.pk}/outreach/",
+        {"title": "t", "body": "b", "filters": {"unit": "\x00"}},
+        format="json",
+    )
+    preview = api.get(f"/api/v1/neighborhoods/{place.pk}/outreach/preview/?name=%00")
+    segment = api.post(
+        f"/api/v1/neighborhoods/{place.pk}/segments/",
+        {"name": "老人", "filters": {"name": "\x00"}},
+        format="json",
+    )
+    assert (send.status_code, send.json()["code"]) == (400, "invalid_filter")
+    assert (preview.status_code, preview.json()["code"]) == (400, "invalid_filter")
+    assert (segment.status_code, segment.json()["code"]) == (400, "invalid_filter")
+    assert not Outreach.objects.exists() and not Segment.objects.exists()
+
+
+def test_every_outreach_post_page_needs_the_csrf_token(place, staff):
+    # Given a notification and a segment to act on
+    both, _ = _houses(place)
+    account = both.residencies.get().user
+    segment = services.segment_create(
+        actor=staff, neighborhood_id=place.pk, name="老人", spec=LedgerFilter(age_min=90)
+    )
+    services.outreach_send(
+        actor=staff, neighborhood_id=place.pk, spec=LedgerFilter(age_min=90), title="t", body="b"
+    )
+    note = Notification.objects.get(user=account)
+    strict_staff = client_for(staff, enforce_csrf_checks=True)
+    strict_member = client_for(account, enforce_csrf_checks=True)
+    # When each POST page is posted without the token
+    answers = [
+        strict_staff.post(
+            f"/committee/{place.pk}/outreach/new/", {"age_min": "90", "title": "t", "body": "b"}
+        ),
+        strict_staff.post(f"/committee/{place.pk}/outreach/segments/", {"segment_name": "x"}),
+        strict_staff.post(f"/committee/{place.pk}/outreach/segments/{segment.pk}/delete/"),
+        strict_member.post(f"/notifications/{note.pk}/ack/"),
+    ]
+    # Then each is refused and nothing changed
+    assert [a.status_code for a in answers] == [403, 403, 403, 403]
+    assert Outreach.objects.count() == 1
+    assert Segment.objects.count() == 1
+    note.refresh_from_db()
+    assert note.acknowledged_at is None
