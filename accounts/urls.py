@@ -6,10 +6,10 @@ from accounts import views
 
 urlpatterns = [
     path("committee/", views.committee_home, name="committee_home"),
-    path("committee/<int:neighborhood_id>/", views.committee, name="committee"),
-    path("committee/<int:neighborhood_id>/roles/", views.roles_page, name="roles"),
+    path("committee/<id:neighborhood_id>/", views.committee, name="committee"),
+    path("committee/<id:neighborhood_id>/roles/", views.roles_page, name="roles"),
     path(
-        "committee/<int:neighborhood_id>/roles/<int:grant_id>/revoke/",
+        "committee/<id:neighborhood_id>/roles/<id:grant_id>/revoke/",
         views.role_revoke,
         name="role_revoke",
     ),

@@ -6,42 +6,42 @@ from accounts.ledger import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path(
-        "neighborhoods/<int:neighborhood_id>/ledger/summary/",
+        "neighborhoods/<id:neighborhood_id>/ledger/summary/",
         api.LedgerSummaryApi.as_view(),
         name="api_ledger_summary",
     ),
     path(
-        "neighborhoods/<int:neighborhood_id>/ledger/residents/",
+        "neighborhoods/<id:neighborhood_id>/ledger/residents/",
         api.ResidentListApi.as_view(),
         name="api_ledger_residents",
     ),
     path(
-        "ledger/residents/<int:resident_id>/",
+        "ledger/residents/<id:resident_id>/",
         api.ResidentDetailApi.as_view(),
         name="api_ledger_resident",
     ),
     path(
-        "ledger/residents/<int:resident_id>/reveal/",
+        "ledger/residents/<id:resident_id>/reveal/",
         api.ResidentRevealApi.as_view(),
         name="api_ledger_resident_reveal",
     ),
     path(
-        "ledger/residents/<int:resident_id>/history/",
+        "ledger/residents/<id:resident_id>/history/",
         api.ResidentHistoryApi.as_view(),
         name="api_ledger_resident_history",
     ),
     path(
-        "ledger/households/<int:household_id>/",
+        "ledger/households/<id:household_id>/",
         api.HouseholdDetailApi.as_view(),
         name="api_ledger_household",
     ),
     path(
-        "ledger/households/<int:household_id>/residents/",
+        "ledger/households/<id:household_id>/residents/",
         api.HouseholdResidentAddApi.as_view(),
         name="api_ledger_household_residents",
     ),
     path(
-        "subdistricts/<int:subdistrict_id>/aggregates/",
+        "subdistricts/<id:subdistrict_id>/aggregates/",
         api.AreaAggregatesApi.as_view(),
         name="api_area_aggregates",
     ),

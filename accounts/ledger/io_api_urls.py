@@ -6,12 +6,12 @@ from accounts.ledger import transfer_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path(
-        "neighborhoods/<int:neighborhood_id>/ledger/import/",
+        "neighborhoods/<id:neighborhood_id>/ledger/import/",
         transfer_api.LedgerImportApi.as_view(),
         name="api_ledger_import",
     ),
     path(
-        "neighborhoods/<int:neighborhood_id>/ledger/export/",
+        "neighborhoods/<id:neighborhood_id>/ledger/export/",
         transfer_api.LedgerExportApi.as_view(),
         name="api_ledger_export",
     ),

@@ -4,7 +4,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from accounts.ledger import transfer_views
 
-ledger = "committee/<int:neighborhood_id>/ledger/"
+ledger = "committee/<id:neighborhood_id>/ledger/"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{ledger}import/", transfer_views.ledger_import, name="ledger_import"),

@@ -4,31 +4,31 @@ from django.urls import URLPattern, URLResolver, path
 
 from accounts.ledger import views
 
-ledger = "committee/<int:neighborhood_id>/ledger/"
+ledger = "committee/<id:neighborhood_id>/ledger/"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path(ledger, views.ledger, name="ledger"),
-    path(f"{ledger}residents/<int:resident_id>/", views.resident, name="ledger_resident"),
+    path(f"{ledger}residents/<id:resident_id>/", views.resident, name="ledger_resident"),
     path(
-        f"{ledger}residents/<int:resident_id>/edit/",
+        f"{ledger}residents/<id:resident_id>/edit/",
         views.resident_edit,
         name="ledger_resident_edit",
     ),
     path(
-        f"{ledger}residents/<int:resident_id>/reveal/",
+        f"{ledger}residents/<id:resident_id>/reveal/",
         views.resident_reveal,
         name="ledger_resident_reveal",
     ),
-    path(f"{ledger}households/<int:household_id>/", views.household, name="ledger_household"),
+    path(f"{ledger}households/<id:household_id>/", views.household, name="ledger_household"),
     path(
-        f"{ledger}households/<int:household_id>/edit/",
+        f"{ledger}households/<id:household_id>/edit/",
         views.household_edit,
         name="ledger_household_edit",
     ),
     path(
-        f"{ledger}households/<int:household_id>/residents/new/",
+        f"{ledger}households/<id:household_id>/residents/new/",
         views.resident_add,
         name="ledger_resident_add",
     ),
-    path("area/<int:subdistrict_id>/", views.area, name="area_aggregates"),
+    path("area/<id:subdistrict_id>/", views.area, name="area_aggregates"),
 ]

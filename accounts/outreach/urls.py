@@ -3,35 +3,35 @@ from django.urls import URLPattern, URLResolver, path
 from accounts.outreach import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("committee/<int:neighborhood_id>/outreach/", views.outreach_list, name="outreach_list"),
+    path("committee/<id:neighborhood_id>/outreach/", views.outreach_list, name="outreach_list"),
     path(
-        "committee/<int:neighborhood_id>/outreach/new/",
+        "committee/<id:neighborhood_id>/outreach/new/",
         views.outreach_new,
         name="outreach_new",
     ),
     path(
-        "committee/<int:neighborhood_id>/outreach/segments/",
+        "committee/<id:neighborhood_id>/outreach/segments/",
         views.segment_create,
         name="segment_create",
     ),
     path(
-        "committee/<int:neighborhood_id>/outreach/segments/<int:segment_id>/delete/",
+        "committee/<id:neighborhood_id>/outreach/segments/<id:segment_id>/delete/",
         views.segment_delete,
         name="segment_delete",
     ),
     path(
-        "committee/<int:neighborhood_id>/outreach/<int:outreach_id>/",
+        "committee/<id:neighborhood_id>/outreach/<id:outreach_id>/",
         views.outreach_detail,
         name="outreach_detail",
     ),
     path(
-        "committee/<int:neighborhood_id>/outreach/<int:outreach_id>/door-visits/",
+        "committee/<id:neighborhood_id>/outreach/<id:outreach_id>/door-visits/",
         views.outreach_door_visits,
         name="outreach_door_visits",
     ),
     path("notifications/", views.notifications, name="notifications"),
     path(
-        "notifications/<int:notification_id>/ack/",
+        "notifications/<id:notification_id>/ack/",
         views.notification_ack,
         name="notification_ack",
     ),

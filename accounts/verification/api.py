@@ -23,6 +23,7 @@ from accounts.models import (
 )
 from accounts.permissions import Perm
 from accounts.verification import selectors, services
+from config.converters import MAX_ID
 from config.errors import Invalid
 
 
@@ -131,8 +132,8 @@ class RequestCreateApi(APIView):
         class Meta:
             ref_name = "VerificationRequestCreateInput"
 
-        neighborhood = serializers.IntegerField()
-        building = serializers.IntegerField()
+        neighborhood = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        building = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         unit = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
         room = serializers.CharField(max_length=16)
         real_name = serializers.CharField(max_length=services.NAME_MAX)
@@ -186,7 +187,9 @@ class RequestApproveApi(APIView):
         class Meta:
             ref_name = "VerificationRequestApproveInput"
 
-        resident = serializers.IntegerField(required=False, allow_null=True, default=None)
+        resident = serializers.IntegerField(
+            required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+        )
 
     @extend_schema(request=InputSerializer, responses=ResidencyOutput)
     def post(self, request: Request, request_id: int) -> Response:
@@ -218,8 +221,8 @@ class CodesIssueApi(APIView):
         class Meta:
             ref_name = "VerificationCodesIssueInput"
 
-        household = serializers.IntegerField(required=False)
-        building = serializers.IntegerField(required=False)
+        household = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+        building = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
     @extend_schema(request=InputSerializer, responses={201: IssuedCodeOutput(many=True)})
     def post(self, request: Request, neighborhood_id: int) -> Response:
@@ -271,7 +274,7 @@ class RepresentativeApi(APIView):
         class Meta:
             ref_name = "VerificationRepresentativeInput"
 
-        user = serializers.IntegerField()
+        user = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
     @extend_schema(request=InputSerializer, responses=ResidencyOutput)
     def post(self, request: Request, household_id: int) -> Response:

@@ -23,6 +23,7 @@ from accounts.models import User
 from accounts.notifications import user_stream
 from accounts.permissions import Perm
 from accounts.verification import selectors, services
+from config.converters import MAX_ID
 from config.errors import DomainError, Forbidden, NotFound
 from realtime.selectors import stream_head
 
@@ -34,12 +35,9 @@ def _user(request: HttpRequest) -> User:
 
 
 def _int(raw: str | None) -> int | None:
-    if not raw:
+    if not raw or not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        return None
+    return int(raw)
 
 
 def staff_page(perm: Perm) -> Callable[[View], View]:
