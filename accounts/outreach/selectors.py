@@ -204,9 +204,12 @@ def _attention() -> Q:
 
 
 def attention_count(user: User) -> int:
+    """The header badge. Only notifications whose live event is out are counted: the badge
+    adds one for each `notification.created` after the page's seq, so counting a notice the
+    delivery has not published yet would count it twice once its event arrives."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(_attention(), user=user).count()
+    return Notification.objects.filter(_attention(), user=user, published_at__isnull=False).count()
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ def notifications_for(user: User, *, limit: int = INBOX_SIZE) -> Inbox:
         unacknowledged=Count(
             "pk", filter=Q(kind=NotificationKind.OUTREACH, acknowledged_at__isnull=True)
         ),
-        attention=Count("pk", filter=_attention()),
+        attention=Count("pk", filter=_attention() & Q(published_at__isnull=False)),
     )
     items = list(mine.order_by("-created_at", "-pk")[:limit])
     return Inbox(items, counts["unread"], counts["unacknowledged"], counts["attention"])

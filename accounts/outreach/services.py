@@ -28,7 +28,7 @@ from accounts.models import (
     User,
 )
 from accounts.models.outreach import BODY_MAX, TITLE_MAX
-from accounts.notifications import user_stream
+from accounts.notifications import notification_payload, user_stream
 from accounts.outreach import events, selectors
 from accounts.permissions import Perm
 from config.errors import Invalid, NotFound
@@ -253,9 +253,16 @@ def notification_acknowledge(*, user: User, notification_id: int) -> Notificatio
         if notification.acknowledged_at is not None:
             return notification
         now = timezone.now()
+        if notification.published_at is None:
+            # Seen on the inbox page before the delivery reached it: its live event goes
+            # out first (the delivery skips it from now on), so every open page's badge
+            # adds it and then takes it away, and never counts it twice.
+            created = notification_payload(notification)
+            realtime.publish(user_stream(user.pk), events.NOTIFICATION_CREATED, dict(created))
+            notification.published_at = now
         notification.acknowledged_at = now
         notification.read_at = notification.read_at or now
-        notification.save(update_fields=["acknowledged_at", "read_at"])
+        notification.save(update_fields=["acknowledged_at", "read_at", "published_at"])
         payload: events.AcknowledgedPayload = {
             "id": notification.pk,
             "outreach": notification.outreach_id,

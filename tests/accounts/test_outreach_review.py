@@ -167,3 +167,54 @@ def test_every_outreach_post_page_needs_the_csrf_token(place, staff):
     assert Segment.objects.count() == 1
     note.refresh_from_db()
     assert note.acknowledged_at is None
+
+
+def _user_events(account) -> list[str]:
+    from realtime.models import Event
+
+    return list(
+        Event.objects.filter(stream=f"user.{account.pk}")
+        .order_by("seq")
+        .values_list("type", flat=True)
+    )
+
+
+def test_the_badge_counts_a_notice_once_its_live_event_is_out(place, staff):
+    # Given a notice sent but not yet delivered live (the worker runs after commit)
+    from accounts.outreach import delivery, selectors
+
+    both, _ = _houses(place)
+    account = both.residencies.get().user
+    outreach = services.outreach_send(
+        actor=staff, neighborhood_id=place.pk, spec=LedgerFilter(age_min=90), title="t", body="b"
+    )
+    # When a page renders before the delivery reaches this member
+    before = selectors.attention_count(account)
+    delivery.deliver(outreach.pk)
+    # Then the badge had not counted it: the `notification.created` that follows (after
+    # the page's seq) adds it once, instead of a second time
+    assert before == 0
+    assert selectors.attention_count(account) == 1
+    assert selectors.notifications_for(account).attention == 1
+    assert _user_events(account) == ["notification.created"]
+
+
+def test_acknowledging_a_notice_not_yet_delivered_publishes_it_first_and_once(place, staff):
+    # Given a notice the member sees on the inbox page before its live event went out
+    from accounts.outreach import delivery
+
+    both, _ = _houses(place)
+    account = both.residencies.get().user
+    outreach = services.outreach_send(
+        actor=staff, neighborhood_id=place.pk, spec=LedgerFilter(age_min=90), title="t", body="b"
+    )
+    note = Notification.objects.get(user=account)
+    # When they say 收到, and the delivery then runs
+    services.notification_acknowledge(user=account, notification_id=note.pk)
+    delivery.deliver(outreach.pk)
+    # Then every page's badge gets +1 then -1 (not -1 alone), and nothing is published twice
+    assert _user_events(account) == ["notification.created", "notification.acknowledged"]
+    note.refresh_from_db()
+    assert note.published_at is not None and note.acknowledged_at is not None
+    outreach.refresh_from_db()
+    assert outreach.delivered_at is not None

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import Notification, Outreach, OutreachHousehold, Segment
-from accounts.outreach import selectors, services
+from accounts.outreach import delivery, selectors, services
 from config.errors import Forbidden, Invalid, NotFound
 from realtime.models import Event
 from tests import factories
@@ -242,7 +242,7 @@ def test_acknowledge_is_owner_only_idempotent_and_updates_the_counts(place, staf
         "not_reached": 1,
         "members": 2,
         "members_acknowledged": 1,
-        "published": 0,
+        "published": 1,  # acknowledged before the delivery reached it: published first
     }
     acked = Event.objects.get(stream=f"user.{a.pk}", type="notification.acknowledged")
     assert acked.data == {"id": mine.pk, "outreach": outreach.pk}
@@ -293,9 +293,13 @@ def test_door_visits_list_the_silent_households_with_masked_phones(place, staff)
 def test_inbox_counts_unread_and_unacknowledged(place, staff):
     house, (a,) = house_with(place, births=(OLD,), accounts=1)
     first = send(staff, place, title="一")
-    send(staff, place, title="二")
+    second = send(staff, place, title="二")
     inbox = selectors.notifications_for(a)
     assert [n.title for n in inbox.notifications] == ["二", "一"]
+    assert (inbox.unread, inbox.unacknowledged, inbox.attention) == (2, 2, 0)  # not live yet
+    delivery.deliver(first.pk)
+    delivery.deliver(second.pk)
+    inbox = selectors.notifications_for(a)
     assert (inbox.unread, inbox.unacknowledged, inbox.attention) == (2, 2, 2)
     services.notification_acknowledge(
         user=a, notification_id=Notification.objects.get(outreach=first, user=a).pk
