@@ -21,7 +21,8 @@ def make(region: str, birth: dt.date, serial: int) -> str:
 
 def is_valid(number: str) -> bool:
     value = number.strip().upper()
-    if len(value) != 18 or not value[:17].isdigit():
+    # ASCII digits only: str.isdigit() also accepts '²' (int() refuses it) and '１'.
+    if len(value) != 18 or not (value[:17].isascii() and value[:17].isdigit()):
         return False
     if check_char(value[:17]) != value[17]:
         return False

@@ -197,9 +197,11 @@ def parse_area(text: str) -> Decimal | None:
         area = Decimal(value)
     except InvalidOperation:
         return None
-    if not area.is_finite() or area <= 0 or area > AREA_MAX:
+    if not area.is_finite() or area > AREA_MAX:
         return None
-    return area.quantize(Decimal("0.01"))
+    area = area.quantize(Decimal("0.01"))
+    # Checked after rounding: 0.001 m² would be stored as 0.00, which the table refuses.
+    return area if area > 0 else None
 
 
 def split_list(text: str) -> list[str]:
@@ -401,8 +403,12 @@ def export_row(
     vehicles: Sequence[str],
     tags: Sequence[str],
     guardian_consent: bool,
+    birth_year_only: bool = False,
 ) -> list[str]:
-    """One resident as the cells of EXPORT_HEADERS, safe from formula injection."""
+    """One resident as the cells of EXPORT_HEADERS, safe from formula injection.
+
+    `birth_year_only` goes with a masked ID number: the mask hides exactly the eight digits
+    of the birth date, so the full date beside it would give the whole number away."""
     cells = [
         building,
         unit,
@@ -411,7 +417,7 @@ def export_row(
         TENURE_LABELS.get(tenure, tenure),
         name,
         id_number,
-        birth_date.isoformat(),
+        f"{birth_date.year:04d}-**-**" if birth_year_only else birth_date.isoformat(),
         phone,
         "、".join(vehicles),
         "、".join(TAG_LABELS.get(tag, tag) for tag in tags),

@@ -39,6 +39,7 @@ from accounts.models import (
     LedgerChange,
     LedgerEntity,
     Neighborhood,
+    Residency,
     Resident,
     User,
 )
@@ -78,6 +79,9 @@ MESSAGES = {
     "duplicate_in_file": _("This ID number is already on row %(first)s."),
     "household_conflict": _(
         "Row %(first)s gives this address another floor area or tenure; one household has one."
+    ),
+    "verified_elsewhere": _(
+        "This person is verified at another address of the ledger: end that residency first."
     ),
 }
 
@@ -136,6 +140,10 @@ class ImportInvalid(Invalid):
             params={"count": len(report.errors)},
         )
         self.report = report
+
+
+def _report_errors(errors: Iterable[sheets.RowError]) -> list[ReportError]:
+    return [ReportError(e.row, e.column, e.code, _message(e)) for e in errors]
 
 
 def _message(error: sheets.RowError) -> str:
@@ -273,6 +281,8 @@ class _Work:
     people_changed: list[tuple[Resident, tuple[str, str, str], dict[str, Any], dict[str, Any]]] = (
         field(default_factory=list)
     )
+    # Rows that are valid alone but not against the ledger.
+    errors: list[sheets.RowError] = field(default_factory=list)
 
 
 RESIDENT_FIELDS = ("real_name", "birth_date", "phone", "vehicles", "tags", "guardian_consent")
@@ -288,8 +298,17 @@ def _wanted(row: sheets.Row) -> dict[str, Any]:
     return out
 
 
-def _plan(neighborhood_id: int, rows: Sequence[sheets.Row], plan: Plan) -> _Work:
+def _plan(
+    neighborhood_id: int, rows: Sequence[sheets.Row], plan: Plan, *, room_column: str = ""
+) -> _Work:
     work = _Work()
+    # A verified person's residency names their household: the import must not move them
+    # away from it (the account would stay behind at the old address).
+    verified = set(
+        Residency.objects.filter(
+            ended_at__isnull=True, resident__household__building__neighborhood_id=neighborhood_id
+        ).values_list("resident_id", flat=True)
+    )
     buildings = {b.name: b for b in Building.objects.filter(neighborhood_id=neighborhood_id)}
     names = {b.pk: b.name for b in buildings.values()}
     houses = {
@@ -342,6 +361,9 @@ def _plan(neighborhood_id: int, rows: Sequence[sheets.Row], plan: Plan) -> _Work
         changed = [k for k in wanted if wanted[k] != old[k]]
         house = houses.get(row.address)
         moved = house is None or house.pk != known.household_id
+        if moved and known.pk in verified:
+            work.errors.append(sheets.RowError(row.row, room_column, "verified_elsewhere"))
+            continue
         if changed or moved:
             before = {k: old[k] for k in changed}
             after = {k: wanted[k] for k in changed}
@@ -460,7 +482,8 @@ def ledger_import(
     access.require(actor, Perm.LEDGER_IMPORT, neighborhood_id)
     started = time.monotonic()
     today = today or timezone.localdate()
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:120]
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isprintable())[:120]  # no NUL for jsonb
     report = ImportReport(filename=name, dry_run=dry_run)
     rows = read_rows(content)
     if len(rows) >= _ROW_LIMIT:
@@ -471,10 +494,12 @@ def ledger_import(
     report.rows = sheet.data_rows
     report.ignored_columns = sheet.header.ignored if sheet.header else []
     report.errors = [ReportError(e.row, e.column, e.code, _message(e)) for e in sheet.errors]
+    room_column = sheet.header.written.get("room", "") if sheet.header else ""
     if report.errors or dry_run:
         if not report.errors:
             report.plan = Plan()
-            _plan(neighborhood_id, sheet.rows, report.plan)
+            work = _plan(neighborhood_id, sheet.rows, report.plan, room_column=room_column)
+            report.errors = _report_errors(work.errors)
         report.seconds = round(time.monotonic() - started, 3)
         if report.errors and not dry_run:
             raise ImportInvalid(report)
@@ -483,7 +508,11 @@ def ledger_import(
     with transaction.atomic():
         # One import (or add) at a time per neighborhood; the plan is made under the lock.
         Neighborhood.objects.select_for_update().filter(pk=neighborhood_id).first()
-        work = _plan(neighborhood_id, sheet.rows, report.plan)
+        work = _plan(neighborhood_id, sheet.rows, report.plan, room_column=room_column)
+        if work.errors:
+            report.errors = _report_errors(work.errors)
+            report.seconds = round(time.monotonic() - started, 3)
+            raise ImportInvalid(report)  # nothing is written yet; the lock is released
         _write(actor=actor, neighborhood_id=neighborhood_id, work=work, now=now)
         plan = report.plan
         DataAccess.objects.create(
@@ -687,6 +716,7 @@ def ledger_export(
                         else person.id_number_masked
                     ),
                     birth_date=person.birth_date,
+                    birth_year_only=not full,
                     phone=person.phone if full else identity.mask_phone(person.phone),
                     vehicles=person.vehicles or [],
                     tags=person.tags or [],
