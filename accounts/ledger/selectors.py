@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -318,6 +318,19 @@ class ResidentPage:
         return out
 
 
+def address_order(prefix: str = "") -> tuple[Any, ...]:
+    """Households in the order of a paper ledger: buildings as entered, then units and rooms
+    by number, so room 201 comes before 1001 (text order put 1001 first)."""
+    return (
+        f"{prefix}building_id",
+        Length(f"{prefix}unit"),
+        f"{prefix}unit",
+        Length(f"{prefix}room"),
+        f"{prefix}room",
+        f"{prefix}id" if prefix else "pk",
+    )
+
+
 def resident_page(
     *,
     user: User,
@@ -338,9 +351,7 @@ def resident_page(
     start = (page - 1) * per_page
     rows: list[ResidentRow] = []
     if start < total:
-        ordered = _with_rows(found).order_by(
-            "household__building_id", "household__unit", "household__room", "household_id", "pk"
-        )
+        ordered = _with_rows(found).order_by(*address_order("household__"), "pk")
         rows = [_row(person, today) for person in ordered[start : start + per_page]]
     return ResidentPage(rows=rows, total=total, page=page, per_page=per_page)
 

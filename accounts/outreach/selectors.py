@@ -159,6 +159,16 @@ class DoorVisit:
     address: str
     residents: list[VisitResident] = field(default_factory=list)
 
+    @property
+    def address_parts(self) -> tuple[str, str]:
+        """("1号楼", "1单元101室"): a narrow column breaks the address between the two,
+        not inside a number."""
+        for cut in ("号楼", "幢", "栋"):
+            head, found, tail = self.address.partition(cut)
+            if found and tail:
+                return head + found, tail
+        return self.address, ""
+
 
 def door_visits(outreach: Outreach) -> list[DoorVisit]:
     """The matching households that had no verified account when the notice went out (the
@@ -167,7 +177,7 @@ def door_visits(outreach: Outreach) -> list[DoorVisit]:
     rows = list(
         OutreachHousehold.objects.filter(outreach=outreach, member_count=0)
         .select_related("household__building")
-        .order_by("household__building__name", "household__unit", "household__room", "pk")
+        .order_by(*ledger_selectors.address_order("household__"))
     )
     visits = {
         row.household_id: DoorVisit(household_id=row.household_id, address=row.household.address)

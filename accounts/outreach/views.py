@@ -117,7 +117,7 @@ def _new_page(
         "body_value": body,
         "tags": ResidentTag.choices,
         "tenures": Tenure.choices,
-        "buildings": place.buildings.order_by("name"),
+        "buildings": place.buildings.order_by("pk"),  # as entered, as on the ledger page
         "preview_api": reverse("api-outreach-preview", args=[place.pk]),
         "query": urlencode(params, doseq=True),
     }

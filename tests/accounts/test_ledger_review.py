@@ -101,3 +101,27 @@ def test_every_ledger_post_page_needs_the_csrf_token(scene, clerk):
     assert [a.status_code for a in answers] == [403, 403, 403, 403]
     assert not DataAccess.objects.exists()
     assert not LedgerChange.objects.exists()
+
+
+def test_rooms_are_listed_by_number_as_on_paper(clerk, scene):
+    # Given rooms 1001, 201 and 101 of one unit (entered in that order)
+    from accounts.models import Household
+
+    rooms = ["1001", "201", "101"]
+    for room in rooms:
+        house = Household.objects.create(
+            building=scene.b1, unit="3", room=room, floor_area="60", tenure="owner"
+        )
+        factories.person(house, f"住户{room}", birth=scene.zhang.birth_date)
+    # When the ledger lists that unit
+    response = _api(clerk).get(f"/api/v1/neighborhoods/{scene.here.pk}/ledger/residents/?unit=3")
+    # Then 201 comes before 1001 (text order put 1001 first)
+    assert [row["room"] for row in response.json()["results"]] == ["101", "201", "1001"]
+
+
+def test_a_resident_with_vehicles_and_no_tags_shows_no_dash_before_the_cars(scene, clerk):
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page.force_login(clerk)
+    html = page.get(f"/committee/{scene.here.pk}/ledger/?name=赵").content.decode()
+    assert "1 辆车" in html
+    assert "—" not in html.split("1 辆车")[0].rsplit("<td", 1)[-1]

@@ -119,7 +119,9 @@ def test_the_door_visit_list_is_printable_with_a_blank_tick_column(place, staff)
     outreach = sent(staff, place)
     page = client_for(staff).get(f"/committee/{place.pk}/outreach/{outreach.pk}/door-visits/")
     html = page.content.decode()
-    assert silent.address in html and "138****5678" in html and "13812345678" not in html
+    building, flat = silent.address.split("号楼")
+    assert f"<span>{building}号楼</span><wbr><span>{flat}</span>" in html
+    assert "138****5678" in html and "13812345678" not in html
     assert "已上门" in html and '<td class="tick"></td>' in html
     assert html.count('<td class="tick">') == 1
     assert "outreach.css" in html

@@ -218,3 +218,70 @@ def test_acknowledging_a_notice_not_yet_delivered_publishes_it_first_and_once(pl
     assert note.published_at is not None and note.acknowledged_at is not None
     outreach.refresh_from_db()
     assert outreach.delivered_at is not None
+
+
+def test_the_door_visit_list_goes_by_building_then_room_number(place, staff):
+    # Given silent households in 10号楼 (entered first) and 2号楼, rooms 1001 and 201
+    from accounts.models import Building, Household
+
+    tenth = Building.objects.create(neighborhood=place, name="10号楼")
+    second = Building.objects.create(neighborhood=place, name="2号楼")
+    for building, room in ((second, "1001"), (second, "201"), (tenth, "301")):
+        house = Household.objects.create(
+            building=building, unit="1", room=room, floor_area="60", tenure="owner"
+        )
+        factories.person(house, f"老人{room}", birth=OLD)
+    outreach = services.outreach_send(
+        actor=staff, neighborhood_id=place.pk, spec=LedgerFilter(age_min=90), title="t", body="b"
+    )
+    from accounts.outreach import selectors
+
+    # Then the list reads like the ledger: buildings as entered, rooms by number
+    assert [v.address for v in selectors.door_visits(outreach)] == [
+        "10号楼1单元301室",
+        "2号楼1单元201室",
+        "2号楼1单元1001室",
+    ]
+
+
+def test_labels_and_numbers_are_joined_by_a_chinese_colon(place, staff):
+    _houses(place)
+    outreach = services.outreach_send(
+        actor=staff, neighborhood_id=place.pk, spec=LedgerFilter(age_min=90), title="t", body="b"
+    )
+    client = client_for(staff)
+    detail = client.get(f"/committee/{place.pk}/outreach/{outreach.pk}/").content.decode()
+    new = client.get(f"/committee/{place.pk}/outreach/new/?age_min=90").content.decode()
+    assert "符合条件的户：<span" in detail and "户: " not in detail
+    assert "：<strong" in new
+
+
+@pytest.mark.parametrize(
+    ("address", "parts"),
+    [
+        ("1号楼1单元101室", ("1号楼", "1单元101室")),
+        ("12幢302室", ("12幢", "302室")),
+        ("临街商铺5室", ("临街商铺5室", "")),
+    ],
+)
+def test_a_door_visit_address_breaks_between_building_and_flat(address, parts):
+    from accounts.outreach.selectors import DoorVisit
+
+    assert DoorVisit(household_id=1, address=address).address_parts == parts
+
+
+def test_the_printed_door_visit_list_keeps_numbers_whole(place, staff):
+    house = factories.household(place)
+    factories.person(house, "老人", birth=OLD, phone="13912345678")
+    outreach = services.outreach_send(
+        actor=staff, neighborhood_id=place.pk, spec=LedgerFilter(age_min=90), title="t", body="b"
+    )
+    html = (
+        client_for(staff)
+        .get(f"/committee/{place.pk}/outreach/{outreach.pk}/door-visits/")
+        .content.decode()
+    )
+    assert (
+        f'<td class="address"><span>1号楼</span><wbr><span>1单元{house.room}室</span></td>' in html
+    )
+    assert '<span class="phone">139****5678</span>' in html and "13912345678" not in html
