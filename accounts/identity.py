@@ -46,11 +46,17 @@ def hash_id_number(raw: str) -> str:
 
 
 def mask_id_number(raw: str) -> str:
-    """Keep the region prefix and the last four characters: 310115**********123X."""
+    """Keep the province and the last two characters: 31**************3X.
+
+    The eight hidden middle characters are the birth date, which the ledger shows; a mask
+    that also kept the district and the order code (310115********123X) gave the whole
+    number back beside it. With only these four shown, a birth date still leaves over a
+    hundred candidates in Shanghai alone.
+    """
     value = normalize_id_number(raw)
     if len(value) <= 8:
         return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value[:2] + "*" * (len(value) - 4) + value[-2:]
 
 
 def mask_phone(raw: str) -> str:

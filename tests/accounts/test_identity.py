@@ -29,6 +29,6 @@ def test_id_numbers_are_encrypted_hashed_and_masked(settings: pytest.FixtureRequ
     import hashlib
 
     assert identity.hash_id_number(raw) != hashlib.sha256(raw.upper().encode()).hexdigest()
-    assert identity.mask_id_number(raw) == "310115********123X"
+    assert identity.mask_id_number(raw) == "31**************3X"
     assert identity.mask_phone("13812345678") == "138****5678"
     assert identity.mask_name("王小明") == "王**"
