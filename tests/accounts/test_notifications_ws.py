@@ -159,3 +159,17 @@ async def test_only_staff_of_the_place_follow_an_outreach(connect: Connect) -> N
         "outreach.delivered",
     ]
     assert (await sub(staff_ws, "outreach.999999"))[-1]["code"] == "forbidden"
+
+
+async def test_nobody_follows_another_users_stream(connect: Connect) -> None:  # noqa: F811
+    # Given bob, alice's housemate, and staff of the place
+    scene = await database_sync_to_async(build)()
+    for who in (scene.bob, scene.staff, scene.outsider_staff):
+        ws = await connect(await database_sync_to_async(session_cookie)(who))
+        # When they subscribe to alice's stream (her notifications)
+        frames = await sub(ws, f"user.{scene.alice.pk}", since=0)
+        # Then it is refused and none of her events is replayed
+        assert frames[-1]["code"] == "forbidden"
+        assert not [f for f in frames if f["op"] == "ev"]
+    anonymous = await connect(None)
+    assert (await sub(anonymous, f"user.{scene.alice.pk}"))[-1]["code"] == "forbidden"
