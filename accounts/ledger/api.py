@@ -10,7 +10,9 @@ from dataclasses import asdict
 from typing import Any, cast
 
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -296,6 +298,7 @@ class ResidentAddInput(serializers.Serializer):
     guardian_consent = serializers.BooleanField(required=False)
 
 
+@method_decorator(sensitive_post_parameters("id_number"), name="dispatch")
 class HouseholdResidentAddApi(APIView):
     @extend_schema(request=ResidentAddInput, responses={201: ResidentDetailOutput})
     def post(self, request: Request, household_id: int) -> Response:

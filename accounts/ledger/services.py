@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from accounts import access, idcard, identity
 from accounts.ledger import filters, rules
@@ -356,6 +357,7 @@ def _mismatch() -> Invalid:
     )
 
 
+@sensitive_variables("id_number", "number")  # a traceback's locals never show it
 def resident_add(
     *,
     actor: User,
@@ -483,6 +485,7 @@ def household_update(
     return house
 
 
+@sensitive_variables()  # the revealed value is in its locals
 def resident_reveal(*, actor: User, resident_id: int, field: str, reason: str) -> str:
     """The full ID number or phone of one resident, for a stated reason. The audit row is
     written in the same transaction; the value itself is never logged or stored again."""

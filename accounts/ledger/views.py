@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import access
@@ -254,6 +255,7 @@ def household_edit(request: HttpRequest, neighborhood_id: int, household_id: int
     return redirect("ledger_household", neighborhood_id=neighborhood_id, household_id=household_id)
 
 
+@sensitive_post_parameters("id_number")  # masked in error reports, like a password
 @require_POST
 @guarded
 def resident_add(request: HttpRequest, neighborhood_id: int, household_id: int) -> HttpResponse:

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import DataAccess, LedgerChange, Resident
 from tests import factories
-from tests.accounts.ledger_scene import build
+from tests.accounts.ledger_scene import WANG_ID, build
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +125,24 @@ def test_a_resident_with_vehicles_and_no_tags_shows_no_dash_before_the_cars(scen
     html = page.get(f"/committee/{scene.here.pk}/ledger/?name=赵").content.decode()
     assert "1 辆车" in html
     assert "—" not in html.split("1 辆车")[0].rsplit("<td", 1)[-1]
+
+
+def test_an_id_number_posted_to_add_a_resident_is_masked_in_error_reports(scene, clerk):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    page = Client()
+    page.force_login(clerk)
+    response = page.post(
+        f"/committee/{scene.here.pk}/ledger/households/{scene.family.pk}/residents/new/",
+        {"real_name": "新人", "id_number": WANG_ID[:-1] + "0"},
+    )
+    shown = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert shown["id_number"] != WANG_ID[:-1] + "0" and set(shown["id_number"]) == {"*"}
+    assert shown["real_name"] == "新人"
+
+
+def test_the_services_hide_id_numbers_from_traceback_locals():
+    from accounts.ledger import services
+
+    assert services.resident_add.sensitive_variables == ("id_number", "number")
+    assert services.resident_reveal.sensitive_variables == "__ALL__"
