@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -149,12 +150,16 @@ def _flag(value: object, name: str) -> bool:
     raise Invalid(_("“%(field)s” must be yes or no."), code="invalid", params={"field": name})
 
 
-def _reason(value: object) -> str:
-    # NUL counts as a space: PostgreSQL cannot store it (a 500 before).
+def reason_clean(value: object, *, asking: Promise | None = None) -> str:
+    """The reason given for seeing personal data (a reveal, a full export), tidied.
+
+    `asking` is the message when it is missing or too short; NUL counts as a space
+    (PostgreSQL cannot store it: a 500 before).
+    """
     text = " ".join(value.replace("\x00", " ").split()) if isinstance(value, str) else ""
     if len(text) < REASON_MIN:
         raise Invalid(
-            _("Please say why you need to see this (at least %(limit)s characters)."),
+            asking or _("Please say why you need to see this (at least %(limit)s characters)."),
             code="reason_required",
             params={"limit": REASON_MIN},
         )
@@ -493,7 +498,7 @@ def resident_reveal(*, actor: User, resident_id: int, field: str, reason: str) -
     access.require(actor, Perm.LEDGER_REVEAL, nid)
     if field not in REVEALABLE:
         raise Invalid(_("Only an ID number or a phone can be revealed."), code="invalid_field")
-    why = _reason(reason)
+    why = reason_clean(reason)
     with transaction.atomic():
         person = Resident.objects.get(pk=resident_id)
         DataAccess.objects.create(

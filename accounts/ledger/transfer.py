@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import access, idcard, identity
 from accounts.ledger import filters, query, sheets
+from accounts.ledger import services as ledger_services
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import (
     AccessKind,
@@ -49,8 +50,7 @@ from config.errors import Invalid
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 STAGE_TTL = dt.timedelta(hours=1)
-REASON_MIN = 2
-REASON_MAX = 200
+REASON_MAX = ledger_services.REASON_MAX
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -603,23 +603,6 @@ def import_take(*, actor: User, neighborhood_id: int, token: str) -> tuple[str, 
 # Export -----------------------------------------------------------------------------------
 
 
-def _reason(value: str) -> str:
-    text = " ".join(value.split()) if isinstance(value, str) else ""
-    if len(text) < REASON_MIN:
-        raise Invalid(
-            _("Please say why you need the full numbers (at least %(limit)s characters)."),
-            code="reason_required",
-            params={"limit": REASON_MIN},
-        )
-    if len(text) > REASON_MAX:
-        raise Invalid(
-            _("Please keep the reason to %(limit)s characters or fewer."),
-            code="reason_too_long",
-            params={"limit": REASON_MAX},
-        )
-    return text
-
-
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise Invalid(_("The format must be csv or xlsx."), code="invalid_format")
@@ -688,9 +671,16 @@ def ledger_export(
     access.require(actor, Perm.LEDGER_EXPORT, neighborhood_id)
     if full:
         access.require(actor, Perm.LEDGER_EXPORT_FULL, neighborhood_id)
-        why = _reason(reason)
+        why = ledger_services.reason_clean(
+            reason,
+            asking=_("Please say why you need the full numbers (at least %(limit)s characters)."),
+        )
     else:
-        why = " ".join(reason.split())[:REASON_MAX] if isinstance(reason, str) else ""
+        why = (
+            " ".join(reason.replace("\x00", " ").split())[:REASON_MAX]
+            if isinstance(reason, str)
+            else ""
+        )
     check_format(fmt)
     today = today or timezone.localdate()
     found = (

@@ -7,6 +7,7 @@ import pytest
 
 from tests import factories
 from tests.accounts.ledger_scene import WANG_ID, build
+from tests.browser import open_as
 from tests.conftest import off_the_loop
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -21,16 +22,7 @@ def scene_with_clerk():
 def test_the_ledger_on_a_phone(daphne_url: str, chromium, tmp_path) -> None:
     scene = off_the_loop(scene_with_clerk)
     base = f"http://{daphne_url}"
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_load_state()
+    context, page, errors = open_as(chromium, base, "clerk")
 
     page.goto(f"{base}/committee/{scene.here.pk}/ledger/")
     assert "共 7 人 / 4 户" in page.inner_text(".ledger-summary .headline")

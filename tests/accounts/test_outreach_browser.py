@@ -11,6 +11,7 @@ import pytest
 from accounts.models import Notification
 from tests import factories
 from tests.accounts.outreach_helpers import OLD, house_with
+from tests.browser import open_as as browser_open_as
 from tests.conftest import off_the_loop
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -35,16 +36,7 @@ def scene(transactional_db: None) -> Scene:
 
 
 def open_as(browser: Any, base: str, username: str, path: str) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{base}/login/?next={path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(f"{base}{path}")
+    context, page, errors = browser_open_as(browser, base, username, path)
     page.wait_for_selector("body[data-live='on']")
     return context, page, errors
 

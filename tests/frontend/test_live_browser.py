@@ -5,22 +5,14 @@ from __future__ import annotations
 import pytest
 
 from forum import services
-from tests import factories
+from tests.browser import open_as
 from tests.conftest import World, database_env, free_port, off_the_loop, start_daphne, stop
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def log_in(browser, base: str, username: str):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("form.login button[type=submit]")
+    context, page, errors = open_as(browser, base, username)
     page.wait_for_url(f"{base}/boards/**")
     page.wait_for_selector("body[data-live='on']")
     return context, page, errors
