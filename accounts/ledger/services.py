@@ -27,6 +27,7 @@ from accounts.models import (
     LedgerChange,
     LedgerEntity,
     Neighborhood,
+    Residency,
     Resident,
     ResidentTag,
     Tenure,
@@ -352,7 +353,24 @@ def resident_update(
             after={name: new[name] for name in changed},
             at=now,
         )
+        if left_now:
+            _end_residencies_of(actor, person)
     return person
+
+
+def _end_residencies_of(actor: User, person: Resident) -> None:
+    """Someone the ledger marks as moved away is no longer a verified resident here: their
+    account's residency ends too (the account keeps its identity and may verify at the
+    new address), in the same transaction and through the verification service."""
+    from accounts.verification.services import residency_end
+
+    active = Residency.objects.filter(resident=person, ended_at__isnull=True)
+    for residency_id in active.order_by("pk").values_list("pk", flat=True):
+        residency_end(
+            actor=actor,
+            residency_id=residency_id,
+            reason=str(_("Marked as moved away in the ledger")),
+        )
 
 
 def _mismatch() -> Invalid:
