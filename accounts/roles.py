@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import access
-from accounts.models import LedgerAction, LedgerChange, LedgerEntity, Role, RoleGrant, User
+from accounts import access, history
+from accounts.models import LedgerAction, LedgerEntity, Role, RoleGrant, User
 from accounts.permissions import Perm
 from config.errors import Forbidden, Invalid, NotFound
 
@@ -41,15 +40,16 @@ def _may_appoint(actor: User, role: str, neighborhood_id: int) -> bool:
 
 def _log(actor: User, grant: RoleGrant, action: str) -> None:
     assert grant.neighborhood_id is not None
-    LedgerChange.objects.create(
-        neighborhood_id=grant.neighborhood_id,
+    held = {"user": grant.user_id, "role": grant.role}
+    granted = action == LedgerAction.GRANT
+    history.record(
         actor=actor,
-        at=timezone.now(),
+        neighborhood_id=grant.neighborhood_id,
         entity=LedgerEntity.ROLE,
         entity_id=grant.pk,
         action=action,
-        before={} if action == LedgerAction.GRANT else {"user": grant.user_id, "role": grant.role},
-        after={"user": grant.user_id, "role": grant.role} if action == LedgerAction.GRANT else {},
+        before={} if granted else held,
+        after=held if granted else {},
     )
 
 

@@ -17,14 +17,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import access, idcard, identity
+from accounts import access, history, idcard, identity
 from accounts.ledger import filters, rules
 from accounts.models import (
     AccessKind,
     DataAccess,
     Household,
     LedgerAction,
-    LedgerChange,
     LedgerEntity,
     Neighborhood,
     Residency,
@@ -193,42 +192,6 @@ def _consent_rule(*, birth: dt.date, today: dt.date, state: dict[str, Any]) -> N
 # History values --------------------------------------------------------------------------
 
 
-def _shown(name: str, value: Any) -> Any:
-    """How a field appears in a history row: never a full ID number or phone."""
-    if name == "phone":
-        return identity.mask_phone(value) if value else ""
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, list):
-        return list(value)
-    return value
-
-
-def _record(
-    *,
-    actor: User,
-    neighborhood_id: int,
-    entity: str,
-    entity_id: int,
-    action: str,
-    before: Mapping[str, Any],
-    after: Mapping[str, Any],
-    at: dt.datetime,
-) -> LedgerChange:
-    return LedgerChange.objects.create(
-        neighborhood_id=neighborhood_id,
-        actor=actor,
-        at=at,
-        entity=entity,
-        entity_id=entity_id,
-        action=action,
-        before={k: _shown(k, v) for k, v in before.items()},
-        after={k: _shown(k, v) for k, v in after.items()},
-    )
-
-
 def _resident_place(resident_id: int) -> int:
     nid = (
         Resident.objects.filter(pk=resident_id)
@@ -343,7 +306,7 @@ def resident_update(
         person.updated_at = now
         person.save(update_fields=[*changed, "updated_at"])
         left_now = "left_at" in changed and new["left_at"] is not None
-        _record(
+        history.record(
             actor=actor,
             neighborhood_id=nid,
             entity=LedgerEntity.RESIDENT,
@@ -436,7 +399,7 @@ def resident_add(
         )
         person.set_id_number(number)
         person.save()
-        _record(
+        history.record(
             actor=actor,
             neighborhood_id=nid,
             entity=LedgerEntity.RESIDENT,
@@ -495,7 +458,7 @@ def household_update(
         for name in changed:
             setattr(house, name, wanted[name])
         house.save(update_fields=changed)
-        _record(
+        history.record(
             actor=actor,
             neighborhood_id=nid,
             entity=LedgerEntity.HOUSEHOLD,

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access, idcard, identity
+from accounts import history as ledger_history
 from accounts.ledger import filters, query, sheets
 from accounts.ledger import services as ledger_services
 from accounts.ledger.filters import LedgerFilter
@@ -377,22 +378,6 @@ def _plan(
     return work
 
 
-def _shown(values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in values.items():
-        if name == "phone":
-            out[name] = identity.mask_phone(value) if value else ""
-        elif isinstance(value, dt.date):
-            out[name] = value.isoformat()
-        elif isinstance(value, list):
-            out[name] = list(value)
-        elif isinstance(value, bool | int | str) or value is None:
-            out[name] = value
-        else:
-            out[name] = str(value)
-    return out
-
-
 def _write(*, actor: User, neighborhood_id: int, work: _Work, now: dt.datetime) -> None:
     Building.objects.bulk_create(work.buildings)
     by_name = {b.name: b.pk for b in Building.objects.filter(neighborhood_id=neighborhood_id)}
@@ -431,15 +416,15 @@ def _write(*, actor: User, neighborhood_id: int, work: _Work, now: dt.datetime) 
     )
 
     def change(entity: str, pk: int, before: dict[str, Any], after: dict[str, Any]) -> LedgerChange:
-        return LedgerChange(
-            neighborhood_id=neighborhood_id,
+        return ledger_history.change(
             actor=actor,
-            at=now,
+            neighborhood_id=neighborhood_id,
             entity=entity,
             entity_id=pk,
             action=LedgerAction.IMPORT,
-            before=_shown(before),
-            after=_shown(after),
+            before=before,
+            after=after,
+            at=now,
         )
 
     history = [

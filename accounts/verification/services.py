@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 import realtime
-from accounts import access, identity
+from accounts import access, history, identity
 from accounts.ledger.filters import age_on
 from accounts.models import (
     AttemptOutcome,
@@ -36,7 +36,6 @@ from accounts.models import (
     HouseholdCode,
     IdentityConflict,
     LedgerAction,
-    LedgerChange,
     LedgerEntity,
     LedgerMatch,
     Neighborhood,
@@ -226,28 +225,6 @@ def _clean_name(raw: str) -> str:
     return name
 
 
-def _ledger(
-    *,
-    actor: User | None,
-    neighborhood_id: int,
-    entity: str,
-    entity_id: int,
-    action: str,
-    before: dict[str, object],
-    after: dict[str, object],
-) -> None:
-    LedgerChange.objects.create(
-        neighborhood_id=neighborhood_id,
-        actor=actor,
-        at=timezone.now(),
-        entity=entity,
-        entity_id=entity_id,
-        action=action,
-        before=before,
-        after=after,
-    )
-
-
 def _residency_create(
     *, user: User, resident: Resident, household: Household, method: str, actor: User
 ) -> Residency:
@@ -301,7 +278,7 @@ def _residency_create(
             _duplicate_identity(), AttemptOutcome.DUPLICATE_IDENTITY, household.pk, conflict
         ) from exc
     _log_attempt(user, method, AttemptOutcome.VERIFIED, household.pk)
-    _ledger(
+    history.record(
         actor=actor,
         neighborhood_id=neighborhood_id,
         entity=LedgerEntity.RESIDENCY,
@@ -777,7 +754,7 @@ def residency_end(*, actor: User, residency_id: int, reason: str = "") -> Reside
         residency.ended_at = timezone.now()
         residency.is_representative = False
         residency.save(update_fields=["ended_at", "is_representative"])
-        _ledger(
+        history.record(
             actor=actor,
             neighborhood_id=neighborhood_id,
             entity=LedgerEntity.RESIDENCY,
@@ -818,7 +795,7 @@ def _representative_succeed(
         return
     successor.is_representative = True
     successor.save(update_fields=["is_representative"])
-    _ledger(
+    history.record(
         actor=actor,
         neighborhood_id=neighborhood_id,
         entity=LedgerEntity.HOUSEHOLD,
@@ -872,7 +849,7 @@ def representative_change(*, actor: User, household_id: int, user_id: int) -> Re
             current.save(update_fields=["is_representative"])
         target.is_representative = True
         target.save(update_fields=["is_representative"])
-        _ledger(
+        history.record(
             actor=actor,
             neighborhood_id=neighborhood_id,
             entity=LedgerEntity.HOUSEHOLD,
