@@ -7,6 +7,8 @@ like /committee/999999999999999999999999999999/. With `<id:...>` such a path is 
 
 from __future__ import annotations
 
+from typing import Any
+
 MAX_ID = 2**63 - 1
 
 
@@ -21,3 +23,10 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+def id_field(**options: Any) -> Any:
+    """A DRF field for an id in a request body, bounded like the URL converter."""
+    from rest_framework import serializers
+
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **options)

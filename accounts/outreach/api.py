@@ -20,7 +20,7 @@ from accounts.notifications import notification_payload, user_stream
 from accounts.outreach import selectors, services
 from accounts.outreach.events import outreach_stream
 from accounts.permissions import Perm
-from config.converters import MAX_ID
+from config.converters import id_field
 from config.errors import Invalid
 from realtime.selectors import stream_head
 
@@ -119,7 +119,7 @@ def _outreach(outreach: Outreach) -> dict[str, Any]:
 
 class OutreachListApi(APIView):
     class InputSerializer(serializers.Serializer):
-        segment = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+        segment = id_field(required=False)
         filters = serializers.JSONField(required=False)
         title = serializers.CharField(allow_blank=True, max_length=TITLE_MAX * 4)
         body = serializers.CharField(allow_blank=True, max_length=BODY_MAX * 4)

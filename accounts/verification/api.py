@@ -23,7 +23,7 @@ from accounts.models import (
 )
 from accounts.permissions import Perm
 from accounts.verification import selectors, services
-from config.converters import MAX_ID
+from config.converters import id_field
 from config.errors import Invalid
 
 
@@ -132,8 +132,8 @@ class RequestCreateApi(APIView):
         class Meta:
             ref_name = "VerificationRequestCreateInput"
 
-        neighborhood = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-        building = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        neighborhood = id_field()
+        building = id_field()
         unit = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
         room = serializers.CharField(max_length=16)
         real_name = serializers.CharField(max_length=services.NAME_MAX)
@@ -187,9 +187,7 @@ class RequestApproveApi(APIView):
         class Meta:
             ref_name = "VerificationRequestApproveInput"
 
-        resident = serializers.IntegerField(
-            required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
-        )
+        resident = id_field(required=False, allow_null=True, default=None)
 
     @extend_schema(request=InputSerializer, responses=ResidencyOutput)
     def post(self, request: Request, request_id: int) -> Response:
@@ -221,8 +219,8 @@ class CodesIssueApi(APIView):
         class Meta:
             ref_name = "VerificationCodesIssueInput"
 
-        household = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-        building = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+        household = id_field(required=False)
+        building = id_field(required=False)
 
     @extend_schema(request=InputSerializer, responses={201: IssuedCodeOutput(many=True)})
     def post(self, request: Request, neighborhood_id: int) -> Response:
@@ -274,7 +272,7 @@ class RepresentativeApi(APIView):
         class Meta:
             ref_name = "VerificationRepresentativeInput"
 
-        user = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        user = id_field()
 
     @extend_schema(request=InputSerializer, responses=ResidencyOutput)
     def post(self, request: Request, household_id: int) -> Response:

@@ -793,16 +793,34 @@ def _representative_succeed(
     )
     if successor is None:
         return
+    _hand_representative(
+        actor, household.pk, neighborhood_id, leaving.user_id, successor, automatic=True
+    )
+
+
+def _hand_representative(
+    actor: User,
+    household_id: int,
+    neighborhood_id: int,
+    previous_user_id: int | None,
+    successor: Residency,
+    *,
+    automatic: bool = False,
+) -> None:
+    """Give the flag to `successor` (the previous holder's is already down) and log it."""
     successor.is_representative = True
     successor.save(update_fields=["is_representative"])
+    after: dict[str, object] = {"representative": successor.user_id}
+    if automatic:
+        after["automatic"] = True
     history.record(
         actor=actor,
         neighborhood_id=neighborhood_id,
         entity=LedgerEntity.HOUSEHOLD,
-        entity_id=household.pk,
+        entity_id=household_id,
         action=LedgerAction.REPRESENTATIVE,
-        before={"representative": leaving.user_id},
-        after={"representative": successor.user_id, "automatic": True},
+        before={"representative": previous_user_id},
+        after=after,
     )
 
 
@@ -847,15 +865,7 @@ def representative_change(*, actor: User, household_id: int, user_id: int) -> Re
         if current is not None:
             current.is_representative = False
             current.save(update_fields=["is_representative"])
-        target.is_representative = True
-        target.save(update_fields=["is_representative"])
-        history.record(
-            actor=actor,
-            neighborhood_id=neighborhood_id,
-            entity=LedgerEntity.HOUSEHOLD,
-            entity_id=household.pk,
-            action=LedgerAction.REPRESENTATIVE,
-            before={"representative": current.user_id if current else None},
-            after={"representative": target.user_id},
+        _hand_representative(
+            actor, household.pk, neighborhood_id, current.user_id if current else None, target
         )
     return target
