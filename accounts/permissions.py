@@ -25,6 +25,7 @@ class Perm(StrEnum):
     OUTREACH_SEND = "outreach.send"  # segments and notices, their reach, door-visit lists
     AGGREGATES_VIEW = "aggregates.view"  # counts only
     ROLES_MANAGE = "roles.manage"
+    BALLOT_MANAGE = "ballot.manage"  # ballots: create, open, close, paper entry, objections
 
 
 _COMMITTEE = frozenset(
@@ -39,6 +40,7 @@ _COMMITTEE = frozenset(
         Perm.REPRESENTATIVE_CHANGE,
         Perm.OUTREACH_SEND,
         Perm.AGGREGATES_VIEW,
+        Perm.BALLOT_MANAGE,
     }
 )
 

@@ -15,6 +15,8 @@ from accounts.models import (
     District,
     Household,
     Neighborhood,
+    Owner,
+    Ownership,
     Residency,
     Resident,
     RoleGrant,
@@ -96,4 +98,46 @@ def person(
 def admin(subdistrict: Subdistrict, username: str | None = None) -> User:
     account = user(username)
     RoleGrant.objects.create(user=account, role="admin", subdistrict=subdistrict)
+    return account
+
+
+def owner(
+    house: Household,
+    name: str = "李业主",
+    *,
+    of: Owner | None = None,
+    birth: dt.date = dt.date(1970, 3, 1),
+) -> Owner:
+    """Make `house` owned by a new owner (or by `of`, who then owns several units)."""
+    if of is None:
+        of = Owner(neighborhood=house.building.neighborhood, real_name=name)
+        of.set_id_number(idcard.make("310115", birth, next(_counter)))
+        of.save()
+    Ownership.objects.create(household=house, owner=of)
+    return of
+
+
+def building(place: Neighborhood, name: str | None = None) -> Building:
+    return Building.objects.create(neighborhood=place, name=name or f"{next(_counter)}号楼")
+
+
+def household_in(bldg: Building, *, area: str = "72.50", tenure: str = "owner") -> Household:
+    return Household.objects.create(
+        building=bldg, unit="1", room=str(next(_counter)), floor_area=Decimal(area), tenure=tenure
+    )
+
+
+def verified(house: Household, name: str = "王小明", *, representative: bool = True) -> User:
+    """A verified adult account living in `house` (its representative unless told)."""
+    account = user(display_name=name)
+    someone = person(house, name)
+    Residency.objects.create(
+        user=account,
+        household=house,
+        resident=someone,
+        is_representative=representative,
+        verified_at=timezone.now(),
+    )
+    account.identity_hash = someone.id_number_hash
+    account.save(update_fields=["identity_hash"])
     return account

@@ -3,7 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class VotingConfig(AppConfig):
-    """Ballots, tallies and the Civil Code presets: built by the voting issue."""
+    """Ballots, tallies and the Civil Code presets."""
 
     name = "voting"
     verbose_name = _("Voting")
+
+    def ready(self) -> None:
+        from voting import streams  # noqa: F401  fill the realtime registries

@@ -6,6 +6,7 @@ from accounts.models.outreach import (
     OutreachHousehold,
     Segment,
 )
+from accounts.models.owners import Owner, Ownership
 from accounts.models.people import Residency, Resident, ResidentTag, Role, RoleGrant, User
 from accounts.models.places import Building, District, Household, Neighborhood, Subdistrict, Tenure
 from accounts.models.verification import (
@@ -36,6 +37,8 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Outreach",
+    "Owner",
+    "Ownership",
     "OutreachHousehold",
     "RequestStatus",
     "Resident",

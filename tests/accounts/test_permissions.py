@@ -25,6 +25,7 @@ EXPECTED: dict[Perm, set[str]] = {
     Perm.OUTREACH_SEND: COMMITTEE,
     Perm.AGGREGATES_VIEW: COMMITTEE | {"admin_above"},
     Perm.ROLES_MANAGE: {"secretary_here", "admin_above"},
+    Perm.BALLOT_MANAGE: COMMITTEE,
 }
 
 
