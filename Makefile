@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Rules with no Django import: typed strictly.
-PURE := realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py accounts/ledger/rules.py accounts/outreach/events.py accounts/ledger/sheets.py
+PURE := realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py accounts/ledger/rules.py accounts/outreach/events.py accounts/ledger/sheets.py voting/tally.py
 
-.PHONY: run test install lint bench bench-ledger clean
+.PHONY: run test install lint bench bench-ledger bench-voting clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy --strict $(PURE)
-	@$(VENV)/bin/mypy accounts forum realtime frontend config
+	@$(VENV)/bin/mypy accounts forum realtime frontend config voting moderation
 
 bench: $(STAMP)
 	@$(PY) -m bench
@@ -42,6 +42,10 @@ bench: $(STAMP)
 # Issue 4's figures: ledger counts and pages, outreach to 5,000 households (PostgreSQL).
 bench-ledger: $(STAMP)
 	@$(PY) -m bench.ledger
+
+# Issue 5's figures: 2,000 households voting within 2 s, 1,000 watchers (PostgreSQL, Redis).
+bench-voting: $(STAMP)
+	@$(PY) -m bench.voting
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test-db*.sqlite3 .pytest_cache .mypy_cache .ruff_cache

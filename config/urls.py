@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("forum.api_urls")),
     path("api/v1/", include("accounts.api_urls")),
+    path("api/v1/", include("voting.api_urls")),
     path("", include("accounts.urls")),
+    path("", include("voting.urls")),
     path("", include("frontend.urls")),
 ]

@@ -1,0 +1,1 @@
+urlpatterns: list[object] = []  # the ballot API (voting/api.py) is added here

@@ -1,0 +1,1 @@
+urlpatterns: list[object] = []  # the ballot pages (voting/views.py) are added here
