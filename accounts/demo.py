@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts import idcard
@@ -26,6 +26,8 @@ from accounts.models import (
     Household,
     HouseholdCode,
     Neighborhood,
+    Owner,
+    Ownership,
     Residency,
     Resident,
     RoleGrant,
@@ -41,6 +43,8 @@ DEMO_PASSWORD = "linli-demo-2026"
 REGION_PUDONG = "310115"
 HOUSEHOLDS_PER_BUILDING = 24  # six floors, two units, two flats per landing
 BATCH = 2000
+REGION_ELSEWHERE = "310104"  # 徐汇区: where the landlords of rented flats live
+ELEVATOR_BUILDING = "3号楼"
 
 NEIGHBORHOOD_NAMES = [
     "昌里第五",
@@ -167,6 +171,8 @@ def refresh_statistics() -> None:
 
 def seed(households: int, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     rng = random.Random(20200616)  # the article's date
+    # Owners draw from their own generator, so adding them left the residents as they were.
+    owner_rng = random.Random(20200617)
     _serials.clear()
     today = timezone.localdate()
     with transaction.atomic():
@@ -211,10 +217,11 @@ def seed(households: int, progress: Callable[[int], None] | None = None) -> dict
                     )
                 )
             if len(house_rows) >= BATCH or building is buildings[-1]:
-                made += _save_households(house_rows, rng, today)
+                made += _save_households(house_rows, rng, owner_rng, today)
                 if progress:
                     progress(len(house_rows))
                 house_rows = []
+        _seed_landlord(neighborhoods[0], owner_rng, today)
         _seed_users_and_boards(neighborhoods[0], subdistrict)
     refresh_statistics()
     return {
@@ -225,9 +232,12 @@ def seed(households: int, progress: Callable[[int], None] | None = None) -> dict
     }
 
 
-def _save_households(rows: list[Household], rng: random.Random, today: dt.date) -> int:
+def _save_households(
+    rows: list[Household], rng: random.Random, owner_rng: random.Random, today: dt.date
+) -> int:
     saved = Household.objects.bulk_create(rows, batch_size=BATCH)
     residents: list[Resident] = []
+    heads: dict[int, Resident] = {}  # household id -> its oldest resident
     for house in saved:
         for serial, (birth, tags) in enumerate(_people(rng, today)):
             # No phone for children under 14: the demo has no guardian consent on file.
@@ -247,8 +257,97 @@ def _save_households(rows: list[Household], rng: random.Random, today: dt.date) 
             _serials[birth] += 1
             resident.set_id_number(idcard.make(REGION_PUDONG, birth, _serials[birth]))
             residents.append(resident)
+            head = heads.get(house.pk)
+            if head is None or birth < head.birth_date:
+                heads[house.pk] = resident
     Resident.objects.bulk_create(residents, batch_size=BATCH)
+    _save_owners(saved, heads, owner_rng, today)
     return len(saved)
+
+
+def _save_owners(
+    houses: list[Household], heads: dict[int, Resident], rng: random.Random, today: dt.date
+) -> None:
+    """Every unit's registered owner (业主): in an owner-occupied flat the household's
+    head (its oldest resident, the one who answers for it), with the same ID number, so
+    their account is linked to the owner once verified; a rented flat's owner lives
+    elsewhere and is in the ledger only as an owner."""
+    owners: list[Owner] = []
+    for house in houses:
+        neighborhood_id = house.building.neighborhood_id
+        head = heads[house.pk]
+        if house.tenure == Tenure.OWNER:
+            owner = Owner(
+                neighborhood_id=neighborhood_id,
+                real_name=head.real_name,
+                id_number_encrypted=head.id_number_encrypted,
+                id_number_hash=head.id_number_hash,
+                id_number_masked=head.id_number_masked,
+                phone=head.phone,
+            )
+        else:
+            owner = _owner_elsewhere(neighborhood_id, rng, today)
+        owners.append(owner)
+    Owner.objects.bulk_create(owners, batch_size=BATCH)
+    Ownership.objects.bulk_create(
+        [
+            Ownership(household=house, owner=owner)
+            for house, owner in zip(houses, owners, strict=True)
+        ],
+        batch_size=BATCH,
+    )
+
+
+def _owner_elsewhere(neighborhood_id: int, rng: random.Random, today: dt.date) -> Owner:
+    birth = _birth(rng, today, 35, 80)
+    _serials[birth] += 1
+    owner = Owner(
+        neighborhood_id=neighborhood_id,
+        real_name=_name(rng),
+        phone=f"13{rng.randint(100000000, 999999999)}",
+    )
+    owner.set_id_number(idcard.make(REGION_ELSEWHERE, birth, _serials[birth]))
+    return owner
+
+
+def elevator_building(home: Neighborhood) -> Building:
+    """The building of the demo's elevator ballot: 3号楼, or the last one a small demo has."""
+    buildings = list(home.buildings.order_by("pk"))
+    return next((b for b in buildings if b.name == ELEVATOR_BUILDING), buildings[-1])
+
+
+def _seed_landlord(home: Neighborhood, rng: random.Random, today: dt.date) -> None:
+    """One landlord who owns three rented flats (in the elevator building first): in an
+    owners' vote they count once by head, with the area of all three."""
+    building = elevator_building(home)
+    rented = list(
+        Household.objects.filter(building__neighborhood=home, tenure=Tenure.TENANT)
+        .annotate(here=models.Case(models.When(building=building, then=0), default=1))
+        .order_by("here", "pk")
+        .values_list("pk", flat=True)[:3]
+    )
+    if len(rented) < 3:
+        return  # a tiny demo has too few rented flats to show it
+    landlord = _owner_elsewhere(home.pk, rng, today)
+    landlord.save()
+    previous = list(
+        Ownership.objects.filter(household_id__in=rented).values_list("owner_id", flat=True)
+    )
+    Ownership.objects.filter(household_id__in=rented).update(owner=landlord)
+    Owner.objects.filter(pk__in=previous).delete()
+
+
+def _demo_households(home: Neighborhood) -> list[Household]:
+    """Where the demo users live: three owner-occupied flats of the elevator building (so
+    they may vote on it as owners), then the flat of the printed household code."""
+    building = elevator_building(home)
+    here = Household.objects.filter(building__neighborhood=home).select_related("building")
+    owned = list(here.filter(building=building, tenure=Tenure.OWNER).order_by("pk")[:3])
+    if len(owned) < 3:
+        owned = list(here.filter(tenure=Tenure.OWNER).order_by("pk")[:3])
+    taken = [house.pk for house in owned]
+    others = list(here.exclude(pk__in=taken).order_by("building_id", "pk")[: 4 - len(owned)])
+    return [*owned, *others]
 
 
 def _seed_users_and_boards(home: Neighborhood, subdistrict: Subdistrict) -> None:
@@ -256,11 +355,7 @@ def _seed_users_and_boards(home: Neighborhood, subdistrict: Subdistrict) -> None
     from forum.services import topic_create
 
     now = timezone.now()
-    houses = list(
-        Household.objects.filter(building__neighborhood=home)
-        .select_related("building")
-        .order_by("pk")[:4]
-    )
+    houses = _demo_households(home)
     users = {}
     password = make_password(DEMO_PASSWORD)  # one slow hash, shared by all demo users
     for demo in DEMO_USERS:
@@ -273,6 +368,7 @@ def _seed_users_and_boards(home: Neighborhood, subdistrict: Subdistrict) -> None
         ("rep", houses[2], True),
     ):
         resident = house.residents.order_by("birth_date").first()
+        assert resident is not None
         Residency.objects.create(
             user=users[username],
             household=house,
@@ -280,6 +376,9 @@ def _seed_users_and_boards(home: Neighborhood, subdistrict: Subdistrict) -> None
             is_representative=representative,
             verified_at=now,
         )
+        # As verification does: the account is this person's, and so are the owner's votes.
+        users[username].identity_hash = resident.id_number_hash
+        users[username].save(update_fields=["identity_hash"])
     for username, role in (
         ("staff", Role.STAFF),
         ("secretary", Role.SECRETARY),

@@ -75,3 +75,42 @@ def test_the_newcomer_verifies_with_the_printed_demo_code() -> None:
     for person in Resident.objects.all():
         if is_child(person.birth_date, today):
             assert person.phone == "" and person.tags == [] and person.vehicles == []
+
+
+def test_seed_demo_records_owners_apart_from_residents() -> None:
+    """Every flat has a registered owner: the head of an owner-occupied household (linked to
+    their account by the ID hash), someone living elsewhere for a rented one, and one
+    landlord who owns three rented flats."""
+    from django.db.models import Count
+
+    from accounts import demo
+    from accounts.models import Owner, Ownership, Tenure
+
+    call_command("seed_demo", "--households", "120", verbosity=0, stdout=StringIO())
+    assert Ownership.objects.count() == Household.objects.count() == 120
+    for ownership in Ownership.objects.select_related("household", "owner"):
+        house, owner = ownership.household, ownership.owner
+        assert owner.neighborhood_id == house.building.neighborhood_id
+        living_here = house.residents.filter(id_number_hash=owner.id_number_hash).exists()
+        if house.tenure == Tenure.OWNER:
+            head = house.residents.order_by("birth_date").first()
+            assert head is not None and head.id_number_hash == owner.id_number_hash
+            assert owner.real_name == head.real_name
+        else:
+            assert not living_here
+            assert not Resident.objects.filter(id_number_hash=owner.id_number_hash).exists()
+    several = Owner.objects.annotate(units=Count("ownerships")).filter(units__gt=1)
+    assert [owner.units for owner in several] == [3]
+    landlord = several.get()
+    assert set(landlord.ownerships.values_list("household__tenure", flat=True)) == {Tenure.TENANT}
+    assert not Owner.objects.filter(ownerships__isnull=True).exists()  # no orphan owners
+    # The demo users live in the elevator building's owner-occupied flats and are its owners.
+    home = Neighborhood.objects.get(name="昌里第五")
+    building = demo.elevator_building(home)
+    for username in ("resident", "neighbor", "rep"):
+        user = User.objects.get(username=username)
+        residency = user.residencies.get()
+        assert residency.household.building == building
+        assert residency.household.tenure == Tenure.OWNER
+        assert user.identity_hash == residency.resident.id_number_hash
+        assert residency.household.ownership.owner.id_number_hash == user.identity_hash
