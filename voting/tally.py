@@ -118,8 +118,9 @@ PRESETS: dict[str, Rule] = {
         quorum_heads=True,
         quorum_area=True,
     ),
-    # ... and items 6-8 (maintenance funds; rebuilding or altering buildings and
-    # facilities; changing the use of common parts) with >= 3/4 of both.
+    # ... and items 6-8 (raising maintenance funds; rebuilding or altering buildings and
+    # facilities; changing the use of common parts or running a business on them) with
+    # >= 3/4 of both.
     "art278_heavy": Rule(
         approval=THREE_QUARTERS,
         base="participants",
@@ -224,7 +225,11 @@ class Tally:
 def tally(
     method: Method, options: Sequence[str], casts: Iterable[Cast], electorate: Count
 ) -> Tally:
-    """Count the casts by head and by area; for ranked choice, run the instant runoff."""
+    """Count the casts by head and by area; for ranked choice, run the instant runoff.
+
+    The casts are expected to have passed check_choice; one naming an option the ballot does
+    not have raises InvalidChoice rather than a bare KeyError.
+    """
     keys = YES_NO_OPTIONS if method == "yes_no" else tuple(options)
     counts = {key: Count() for key in keys}
     participation = Count()
@@ -233,6 +238,8 @@ def tally(
         participation = participation + Count(1, cast.area)
         picked = cast.choice[:1] if method == "ranked" else cast.choice
         for key in picked:
+            if key not in counts:  # a choice check_choice would have refused
+                raise InvalidChoice()
             counts[key] = counts[key] + Count(1, cast.area)
         if method == "ranked":
             rankings.append(cast.choice)
@@ -329,28 +336,37 @@ def quorum_checks(rule: Rule, result: Tally) -> tuple[Check, ...]:
     )
 
 
-def _approval_checks(rule: Rule, result: Tally, option: str, votes: Count) -> tuple[Check, ...]:
-    whole = result.base(rule.base)
+def _approval_checks(
+    share: Share, measures: tuple[Measure, ...], option: str, votes: Count, whole: Count
+) -> tuple[Check, ...]:
     return tuple(
         Check(
             "approval",
             measure,
             votes.measure(measure),
             whole.measure(measure),
-            rule.approval,
-            rule.approval.met(votes.measure(measure), whole.measure(measure)),
+            share,
+            share.met(votes.measure(measure), whole.measure(measure)),
             option,
         )
-        for measure in _measures(rule.by_heads, rule.by_area)
+        for measure in measures
     )
 
 
 def decide(rule: Rule, result: Tally) -> Outcome:
     """Whether the ballot passed, and which options won, with every check it rests on.
 
-    yes_no: "yes" must meet the approval. single: the option with the most votes (by head,
-    then area) must meet it; a tie for first passes nothing. multiple: every option that
-    meets it is approved. ranked: the runoff winner must meet it over the final round.
+    yes_no: "yes" must meet the approval; under a share below one half (plurality, or a
+    custom "a third of the electorate agree") it must also have more votes than "no", so a
+    proposal more people rejected than accepted never passes.
+    single: the option with strictly the most votes on every measure the rule counts must
+    meet it; a tie for first (or one option first by head and another by area) passes
+    nothing, and area never breaks a tie of a rule counted by head only.
+    multiple: every option that meets it is approved.
+    ranked: the runoff winner must meet it with its final-round votes; "votes cast" are then
+    the rankings still counting in the final round (exhausted ones are not), so a runoff
+    winner always has more than half of them; "participants" and "electorate" keep their
+    meaning.
     """
     if result.method == "ranked" and rule.by_area:
         raise InvalidRule("ranked choice is counted by head only")
@@ -358,19 +374,29 @@ def decide(rule: Rule, result: Tally) -> Outcome:
     quorum_met = all(check.met for check in quorum)
     checks: list[Check] = list(quorum)
     winners: list[str] = []
+    measures = _measures(rule.by_heads, rule.by_area)
     if result.method == "yes_no":
         candidates = [YES]
     elif result.method == "single":
-        candidates = _single_leader(result)
+        candidates = _single_leader(result, measures)
     elif result.method == "multiple":
         candidates = [key for key in result.options if key != ABSTAIN]
     else:
         candidates = [result.runoff_winner] if result.runoff_winner else []
+    whole = result.base(rule.base)
     for option in candidates:
         votes = result.options[option]
         if result.method == "ranked" and result.rounds:
-            votes = Count(result.rounds[-1].counts.get(option, 0), ZERO)
-        option_checks = _approval_checks(rule, result, option, votes)
+            final = result.rounds[-1].counts
+            votes = Count(final.get(option, 0), ZERO)
+            if rule.base == "cast":
+                whole = Count(sum(final.values()), ZERO)
+        option_checks = _approval_checks(rule.approval, measures, option, votes, whole)
+        if result.method == "yes_no" and rule.approval.fraction < Fraction(1, 2):
+            # More yes than no is yes over more than half of yes + no.
+            option_checks += _approval_checks(
+                MORE_THAN_HALF, measures, option, votes, result.base("cast")
+            )
         checks.extend(option_checks)
         if all(check.met for check in option_checks):
             winners.append(option)
@@ -378,21 +404,19 @@ def decide(rule: Rule, result: Tally) -> Outcome:
     return Outcome(quorum_met, passed, tuple(winners) if quorum_met else (), tuple(checks))
 
 
-def _single_leader(result: Tally) -> list[str]:
-    ranked = sorted(
-        (key for key in result.options if key != ABSTAIN),
-        key=lambda key: (result.options[key].heads, result.options[key].area),
-        reverse=True,
-    )
-    if not ranked:
-        return []
-    top = result.options[ranked[0]]
-    if len(ranked) > 1 and (result.options[ranked[1]].heads, result.options[ranked[1]].area) == (
-        top.heads,
-        top.area,
-    ):
-        return []
-    return [ranked[0]]
+def _single_leader(result: Tally, measures: tuple[Measure, ...]) -> list[str]:
+    """The option ahead of every other on each measure, or none (a tie or a split)."""
+    keys = [key for key in result.options if key != ABSTAIN]
+    for key in keys:
+        mine = result.options[key]
+        if all(
+            mine.measure(measure) > result.options[other].measure(measure)
+            for other in keys
+            if other != key
+            for measure in measures
+        ):
+            return [key]
+    return []
 
 
 # Progress and data ---------------------------------------------------------------------
@@ -422,8 +446,34 @@ def share_to_data(share: Share) -> dict[str, Any]:
     return {"num": share.num, "den": share.den, "inclusive": share.inclusive}
 
 
-def share_from_data(data: Mapping[str, Any]) -> Share:
-    return Share(int(data["num"]), int(data["den"]), bool(data["inclusive"]))
+def _whole_number(value: object) -> int:
+    # bool is an int to Python, but True/False is never a meant numerator.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    raise InvalidRule(f"{value!r} is not a whole number")
+
+
+def _flag(data: Mapping[str, Any], key: str, default: bool) -> bool:
+    # bool("false") is True: only real booleans are taken, anything else is refused.
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidRule(f"{key} must be true or false")
+    return value
+
+
+def share_from_data(data: object) -> Share:
+    """A Share from its stored form; InvalidRule if malformed.
+
+    `inclusive` has no default: a missing one silently read as "more than" would turn a
+    三分之二以上 rule into a stricter one.
+    """
+    if not isinstance(data, Mapping) or not {"num", "den", "inclusive"} <= data.keys():
+        raise InvalidRule("a share needs num, den and inclusive")
+    return Share(
+        _whole_number(data["num"]), _whole_number(data["den"]), _flag(data, "inclusive", False)
+    )
 
 
 def rule_to_data(rule: Rule) -> dict[str, Any]:
@@ -438,8 +488,14 @@ def rule_to_data(rule: Rule) -> dict[str, Any]:
     }
 
 
-def rule_from_data(data: Mapping[str, Any]) -> Rule:
-    """A Rule from its stored form; InvalidRule (or KeyError/TypeError) if malformed."""
+def rule_from_data(data: object) -> Rule:
+    """A Rule from its stored form (rule_to_data's, or a custom rule sent by staff).
+
+    Anything malformed raises InvalidRule and nothing else, so a caller maps one exception
+    to its error code.
+    """
+    if not isinstance(data, Mapping) or "approval" not in data:
+        raise InvalidRule("a rule needs an approval share")
     base = data.get("base", "cast")
     if base not in ("cast", "participants", "electorate"):
         raise InvalidRule(f"unknown base {base!r}")
@@ -447,11 +503,11 @@ def rule_from_data(data: Mapping[str, Any]) -> Rule:
     return Rule(
         approval=share_from_data(data["approval"]),
         base=base,
-        by_heads=bool(data.get("by_heads", True)),
-        by_area=bool(data.get("by_area", False)),
-        quorum=share_from_data(quorum) if quorum else None,
-        quorum_heads=bool(data.get("quorum_heads", True)),
-        quorum_area=bool(data.get("quorum_area", False)),
+        by_heads=_flag(data, "by_heads", True),
+        by_area=_flag(data, "by_area", False),
+        quorum=share_from_data(quorum) if quorum is not None else None,
+        quorum_heads=_flag(data, "quorum_heads", True),
+        quorum_area=_flag(data, "quorum_area", False),
     )
 
 
