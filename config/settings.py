@@ -37,6 +37,8 @@ LINLI_FIELD_KEYS = env_list("LINLI_FIELD_KEYS", "")
 LINLI_HASH_KEY = os.environ.get("LINLI_HASH_KEY", "")
 # How long a household code printed on a letter stays valid.
 LINLI_CODE_DAYS = int(os.environ.get("LINLI_CODE_DAYS", "30"))
+# One delegate may hold this many proxies (委托) per ballot, unless the ballot says otherwise.
+LINLI_PROXY_LIMIT = int(os.environ.get("LINLI_PROXY_LIMIT", "1"))
 
 INSTALLED_APPS = [
     "daphne",

@@ -86,8 +86,6 @@ class Ballot(models.Model):
     # The certified result, written once at close (voting.tally.outcome_to_data).
     result = models.JSONField(null=True, blank=True)
     notice_until = models.DateTimeField(null=True, blank=True)
-    # When the last live tally went out: the cross-process gate of the 200 ms coalescing.
-    tally_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("ballot")
@@ -316,3 +314,15 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ballot_id}: {self.text[:20]}"
+
+
+class TallyGate(models.Model):
+    """When the ballot's last live tally went out: the cross-process gate of the 200 ms
+    coalescing (voting/live.py). A row of its own, so claiming it never waits on the locks
+    that votes and the close take on the ballot row."""
+
+    ballot = models.OneToOneField(Ballot, on_delete=models.CASCADE, primary_key=True)
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id} @ {self.sent_at}"

@@ -93,6 +93,7 @@ class OutreachHousehold(models.Model):
 class NotificationKind(models.TextChoices):
     OUTREACH = "outreach", _("notice from the committee")
     VERIFICATION = "verification", _("verification")
+    BALLOT = "ballot", _("ballot")
 
 
 class Notification(models.Model):

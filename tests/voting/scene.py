@@ -1,0 +1,72 @@
+"""A building of owners and residents to vote in, shared by the voting tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import Building, Household, Neighborhood, Owner, User
+from tests import factories
+from voting import services
+from voting.models import Ballot
+
+
+@dataclass
+class Scene:
+    place: Neighborhood
+    building: Building
+    houses: list[Household]
+    reps: list[User]  # the representative of each house, who is also its owner
+    staff: User
+    staff2: User
+    landlord: Owner | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def scene(n: int = 4, *, area: str = "100.00") -> Scene:
+    """n owner-occupied units of one building, each with a verified representative who owns
+    it (linked by the ID hash), and two committee staff."""
+    place = factories.neighborhood()
+    building = factories.building(place, "3号楼")
+    houses = [factories.household_in(building, area=area) for _ in range(n)]
+    reps = []
+    for number, house in enumerate(houses):
+        rep = factories.verified(house, f"业主{number}")
+        owner = Owner(neighborhood=place, real_name=f"业主{number}")
+        owner.id_number_hash = rep.identity_hash or ""
+        owner.id_number_encrypted = "x"
+        owner.id_number_masked = "31**************00"
+        owner.save()
+        factories.owner(house, of=owner)
+        reps.append(rep)
+    return Scene(
+        place,
+        building,
+        houses,
+        reps,
+        factories.staff(place),
+        factories.staff(place, role="secretary"),
+    )
+
+
+def later(hours: float = 2) -> dt.datetime:
+    return timezone.now() + dt.timedelta(hours=hours)
+
+
+def ballot(s: Scene, **fields: Any) -> Ballot:
+    """An open ballot of the scene's building (households, more yes than no, unless told)."""
+    params: dict[str, Any] = {
+        "actor": s.staff,
+        "neighborhood_id": s.place.pk,
+        "title": "3号楼加装电梯",
+        "voter_unit": "household",
+        "scope": "building",
+        "building_id": s.building.pk,
+        "closes_at": later(),
+        "open_now": True,
+    }
+    params.update(fields)
+    return services.ballot_create(**params)

@@ -1,0 +1,301 @@
+"""The voting services: electorate snapshot, casting, changes, secrecy, close, notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Notification
+from config.errors import DomainError, Forbidden, NotFound
+from tests import factories
+from tests.voting.scene import ballot, later, scene
+from voting import live, selectors, services
+from voting.models import Ballot, Elector, Participation, SecretVote, Vote, VoteRevision
+from voting.services.ballots import certify
+
+pytestmark = pytest.mark.django_db
+
+
+def code_of(call: object, *args: object, **kwargs: object) -> str:
+    with pytest.raises(DomainError) as caught:
+        call(*args, **kwargs)  # type: ignore[operator]
+    return caught.value.code
+
+
+def test_opening_freezes_the_electorate_of_the_building() -> None:
+    s = scene(3, area="80.50")
+    elsewhere = factories.household_in(factories.building(s.place), area="60.00")
+    factories.verified(elsewhere)
+    b = ballot(s)
+    assert b.status == "open"
+    assert (b.electorate_heads, b.electorate_area) == (3, Decimal("241.50"))
+    # A later ledger edit does not move the denominators.
+    s.houses[0].floor_area = Decimal("500")
+    s.houses[0].save()
+    b.refresh_from_db()
+    assert Elector.objects.filter(ballot=b).count() == 3
+    assert b.electorate_area == Decimal("241.50")
+
+
+def test_owners_ballot_counts_an_owner_of_several_units_once_with_all_their_area() -> None:
+    s = scene(2, area="90.00")
+    landlord_units = [factories.household_in(s.building, area="50.00") for _ in range(3)]
+    landlord = factories.owner(landlord_units[0], "房东")
+    for unit in landlord_units[1:]:
+        factories.owner(unit, of=landlord)
+    b = ballot(s, voter_unit="owner", preset="art278_ordinary")
+    assert (b.electorate_heads, b.electorate_area) == (3, Decimal("330.00"))
+    mine = Elector.objects.get(ballot=b, owner=landlord)
+    assert mine.area == Decimal("150.00")
+    # The landlord's tenants are no owners: a tenant household rep cannot vote here.
+    tenant = factories.verified(landlord_units[0], "租客")
+    assert code_of(services.ballot_cast, user=tenant, ballot_id=b.pk, choice="yes") == (
+        "not_eligible"
+    )
+
+
+def test_person_ballot_takes_verified_adults_only() -> None:
+    s = scene(2)
+    child = factories.user()
+    kid = factories.person(
+        s.houses[0], "小朋友", birth=timezone.localdate() - dt.timedelta(days=3000)
+    )
+    from accounts.models import Residency
+
+    Residency.objects.create(
+        user=child, household=s.houses[0], resident=kid, verified_at=timezone.now()
+    )
+    b = ballot(s, voter_unit="person", matter="custom")
+    assert b.electorate_heads == 2
+    assert code_of(services.ballot_cast, user=child, ballot_id=b.pk, choice="yes") == "not_eligible"
+
+
+def test_a_person_ballot_cannot_be_weighed_by_area() -> None:
+    s = scene(1)
+    assert code_of(ballot, s, voter_unit="person", preset="art278_heavy") == "invalid_rule"
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"title": "  "}, "title_required"),
+        ({"title": "x" * 121}, "too_long"),
+        ({"method": "lottery"}, "invalid_method"),
+        ({"voter_unit": "dog"}, "invalid_voter_unit"),
+        ({"scope": "moon"}, "invalid_scope"),
+        ({"building_id": 10**9}, "invalid_scope"),
+        ({"building_id": "1"}, "invalid_scope"),
+        ({"scope": "units", "unit_ids": []}, "invalid_scope"),
+        ({"scope": "units", "unit_ids": [10**9]}, "invalid_scope"),
+        ({"visibility": "sometimes"}, "invalid_visibility"),
+        ({"preset": "whatever"}, "invalid_rule"),
+        ({"preset": "custom", "rule": {"approval": {"num": 5, "den": 4}}}, "invalid_rule"),
+        ({"preset": "custom", "rule": "no"}, "invalid_rule"),
+        ({"method": "single", "options": ["only one"]}, "invalid_options"),
+        ({"method": "single", "options": ["a", "a"]}, "invalid_options"),
+        ({"method": "multiple", "options": ["a", "b"], "max_choices": 3}, "invalid_choices"),
+        ({"closes_at": timezone.now() - dt.timedelta(minutes=1)}, "invalid_closes_at"),
+        ({"closes_at": "tomorrow"}, "invalid_closes_at"),
+        ({"notice_days": 999}, "invalid_notice_days"),
+        ({"proxy_limit": -1}, "invalid_proxy_limit"),
+        ({"secret": "yes"}, "invalid_secret"),
+        ({"matter": "nonsense"}, "invalid_matter"),
+    ],
+)
+def test_bad_ballots_are_refused_with_a_code_and_nothing_written(
+    fields: dict[str, object], code: str
+) -> None:
+    s = scene(1)
+    assert code_of(ballot, s, **fields) == code
+    assert not Ballot.objects.exists()
+
+
+def test_only_the_committee_creates_ballots() -> None:
+    s = scene(1)
+    with pytest.raises(Forbidden):
+        ballot(s, actor=s.reps[0])
+    outsider = factories.staff(factories.neighborhood())
+    with pytest.raises(NotFound):
+        ballot(s, actor=outsider)
+
+
+def test_an_open_vote_can_be_changed_until_close_with_history() -> None:
+    s = scene(2)
+    b = ballot(s)
+    first = services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice=["yes"])
+    assert (first.changed, first.receipt) == (False, None)
+    again = services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="no")
+    assert again.changed
+    vote = Vote.objects.get(ballot=b)
+    assert vote.choice == ["no"]
+    assert list(VoteRevision.objects.filter(vote=vote).values_list("choice", flat=True)) == [
+        ["yes"],
+        ["no"],
+    ]
+    counted = selectors.current_tally(b)
+    assert (counted.participation.heads, counted.options["no"].heads) == (1, 1)
+
+
+def test_a_secret_vote_gets_a_receipt_and_no_link_to_the_voter() -> None:
+    s = scene(2)
+    b = ballot(s, secret=True)
+    cast = services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    assert cast.receipt and len(cast.receipt) == 11
+    assert code_of(services.ballot_cast, user=s.reps[0], ballot_id=b.pk, choice="no") == (
+        "already_voted"
+    )
+    row = SecretVote.objects.get(ballot=b)
+    assert row.receipt == cast.receipt
+    field_names = {f.name for f in SecretVote._meta.get_fields()}
+    assert field_names == {"id", "ballot", "choice", "area", "receipt"}
+    assert not Vote.objects.exists()
+    assert Participation.objects.filter(ballot=b).count() == 1
+    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    b.refresh_from_db()
+    assert selectors.receipts(b) == [cast.receipt]
+
+
+@pytest.mark.parametrize("choice", [[], ["yes", "no"], ["maybe"], 3, None, [1], {"a": 1}])
+def test_wrong_choices_are_invalid(choice: object) -> None:
+    s = scene(1)
+    b = ballot(s)
+    assert code_of(services.ballot_cast, user=s.reps[0], ballot_id=b.pk, choice=choice) == (
+        "invalid_choice"
+    )
+    assert not Participation.objects.exists()
+
+
+def test_multiple_and_ranked_choice_counts() -> None:
+    s = scene(5)
+    multi = ballot(
+        s, method="multiple", options=["花园", "车位", "充电桩"], min_choices=1, max_choices=2
+    )
+    assert (
+        code_of(services.ballot_cast, user=s.reps[0], ballot_id=multi.pk, choice=["1", "2", "3"])
+        == "invalid_choice"
+    )
+    services.ballot_cast(user=s.reps[0], ballot_id=multi.pk, choice=["1", "2"])
+    assert selectors.current_tally(multi).options["2"].heads == 1
+    ranked = ballot(s, method="ranked", options=["甲", "乙", "丙"])
+    for rep, order in zip(
+        s.reps, [["1", "2"], ["1", "3"], ["2", "1"], ["2", "3"], ["3", "2"]], strict=True
+    ):
+        services.ballot_cast(user=rep, ballot_id=ranked.pk, choice=order)
+    counted = selectors.current_tally(ranked)
+    assert counted.runoff_winner == "2"
+    assert len(counted.rounds) == 2
+
+
+def test_outsiders_and_other_buildings_are_not_eligible() -> None:
+    s = scene(1)
+    b = ballot(s)
+    neighbor = factories.verified(factories.household_in(factories.building(s.place)))
+    assert code_of(services.ballot_cast, user=neighbor, ballot_id=b.pk, choice="yes") == (
+        "not_eligible"
+    )
+    stranger = factories.resident(factories.neighborhood())
+    assert code_of(services.ballot_cast, user=stranger, ballot_id=b.pk, choice="yes") == (
+        "not_found"
+    )
+
+
+def test_closed_draft_and_late_ballots_refuse_votes() -> None:
+    s = scene(2)
+    draft = ballot(s, open_now=False)
+    assert code_of(services.ballot_cast, user=s.reps[0], ballot_id=draft.pk, choice="yes") == (
+        "ballot_not_open"
+    )
+    b = ballot(s)
+    Ballot.objects.filter(pk=b.pk).update(closes_at=timezone.now() - dt.timedelta(seconds=1))
+    assert code_of(services.ballot_cast, user=s.reps[0], ballot_id=b.pk, choice="yes") == (
+        "ballot_closed"
+    )
+    assert services.close_due() == [b.pk]
+    assert code_of(services.ballot_cast, user=s.reps[0], ballot_id=b.pk, choice="yes") == (
+        "ballot_closed"
+    )
+    assert code_of(services.ballot_close, actor=s.staff, ballot_id=b.pk) == "ballot_closed"
+
+
+def test_close_certifies_the_result_and_puts_it_on_notice() -> None:
+    s = scene(4)
+    b = ballot(s, preset="art278_heavy", voter_unit="owner", notice_days=7)
+    for rep, choice in zip(s.reps, ["yes", "yes", "yes", "no"], strict=True):
+        services.ballot_cast(user=rep, ballot_id=b.pk, choice=choice)
+    closed = services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    assert closed.result is not None
+    assert closed.result["outcome"]["passed"] is True  # 3/4 of heads and area: 以上
+    assert closed.result == certify(closed)
+    assert closed.notice_until is not None
+    assert closed.closed_at is not None
+    assert (closed.notice_until - closed.closed_at) == dt.timedelta(days=7)
+    record = selectors.result_data(closed)
+    assert [v["choice"] for v in record["votes"]].count(["yes"]) == 3
+
+
+def test_objections_during_notice_and_answers() -> None:
+    s = scene(1)
+    b = ballot(s)
+    assert code_of(services.objection_file, user=s.reps[0], ballot_id=b.pk, text="不同意") == (
+        "not_on_notice"
+    )
+    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    objection = services.objection_file(user=s.reps[0], ballot_id=b.pk, text="计票有误")
+    assert code_of(services.objection_file, user=s.reps[0], ballot_id=b.pk, text=" ") == (
+        "text_required"
+    )
+    with pytest.raises(Forbidden):
+        services.objection_answer(actor=s.reps[0], objection_id=objection.pk, answer="no")
+    services.objection_answer(actor=s.staff, objection_id=objection.pk, answer="已复核，无误")
+    assert Notification.objects.filter(user=s.reps[0], kind="ballot").count() == 1
+    Ballot.objects.filter(pk=b.pk).update(notice_until=timezone.now() - dt.timedelta(seconds=1))
+    assert code_of(services.objection_file, user=s.reps[0], ballot_id=b.pk, text="晚了") == (
+        "notice_over"
+    )
+
+
+def test_a_ballot_read_after_its_time_is_closed_first() -> None:
+    s = scene(1)
+    b = ballot(s)
+    Ballot.objects.filter(pk=b.pk).update(closes_at=timezone.now() - dt.timedelta(seconds=1))
+    seen = selectors.ballot_for_viewer(s.reps[0], b.pk)
+    assert seen.status == "closed"
+    assert seen.result is not None
+
+
+def test_drafts_are_hidden_from_residents() -> None:
+    s = scene(1)
+    draft = ballot(s, open_now=False)
+    with pytest.raises(NotFound):
+        selectors.ballot_for_viewer(s.reps[0], draft.pk)
+    assert selectors.ballot_for_viewer(s.staff, draft.pk) == draft
+    assert selectors.ballots_for(s.reps[0], s.place.pk) == []
+
+
+def test_snapshot_follows_visibility() -> None:
+    s = scene(2)
+    b = ballot(s, visibility="after_vote")
+    assert selectors.snapshot(s.reps[0], b)["tally"] is None
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    mine = selectors.snapshot(s.reps[0], b)
+    assert mine["tally"]["options"]["yes"]["heads"] == 1
+    assert mine["slots"][0]["voted"] is True
+    assert selectors.snapshot(s.reps[1], b)["tally"] is None
+    hidden = ballot(s, visibility="after_close")
+    services.ballot_cast(user=s.reps[0], ballot_id=hidden.pk, choice="yes")
+    assert selectors.snapshot(s.reps[0], hidden)["tally"] is None
+    assert selectors.snapshot(s.reps[0], hidden)["participation"]["heads"] == 1
+    payload = live.payload(hidden)
+    assert "tally" not in payload
+    assert payload["participation"]["heads"] == 1
+
+
+def test_a_ballot_opens_with_its_open_event_and_the_later_times() -> None:
+    s = scene(1)
+    draft = ballot(s, open_now=False, closes_at=later(1))
+    opened = services.ballot_open(actor=s.staff, ballot_id=draft.pk)
+    assert opened.status == "open"
+    assert code_of(services.ballot_open, actor=s.staff, ballot_id=draft.pk) == "ballot_not_draft"

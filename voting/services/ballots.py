@@ -1,0 +1,340 @@
+"""A ballot's life: created (a draft), opened (the electorate frozen), closed (the result
+certified and put on public notice)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+import realtime
+from accounts import access
+from accounts.models import Building, Household, User
+from accounts.permissions import Perm
+from config.errors import Invalid, NotFound
+from voting import electorate, events, tally
+from voting.models import (
+    Ballot,
+    Elector,
+    Method,
+    Option,
+    PaperBallot,
+    PaperStatus,
+    Scope,
+    Status,
+    TallyGate,
+    Visibility,
+    VoterUnit,
+)
+from voting.services.common import clean_text, closed_error, counted_tally
+
+TITLE_MAX = 120
+DESCRIPTION_MAX = 5000
+OPTION_MAX = 120
+OPTIONS_MAX = 20
+NOTICE_DAYS_MAX = 60
+PROXY_LIMIT_MAX = 10
+
+
+def _choice(value: object, allowed: type[Any], code: str) -> str:
+    if not isinstance(value, str) or value not in allowed.values:
+        raise Invalid(_("Please choose one of the offered values."), code=code)
+    return value
+
+
+def _int(value: object, *, low: int, high: int, code: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Invalid(
+            _("Please give a whole number from %(low)s to %(high)s."),
+            code=code,
+            params={"low": low, "high": high},
+        )
+    return value
+
+
+def _options(method: str, labels: Sequence[object]) -> list[tuple[str, str]]:
+    """(key, label) pairs: yes / no / abstain, or the given labels keyed "1", "2", ..."""
+    if method == Method.YES_NO:
+        return [
+            (tally.YES, str(_("Yes"))),
+            (tally.NO, str(_("No"))),
+            (tally.ABSTAIN, str(_("Abstain"))),
+        ]
+    if not isinstance(labels, list | tuple):
+        raise Invalid(_("Please give the options, one per line."), code="invalid_options")
+    cleaned = [
+        clean_text(label, limit=OPTION_MAX, code="invalid_options", required=_("Empty option."))
+        for label in labels
+        if not (isinstance(label, str) and not label.strip())
+    ]
+    if not 2 <= len(cleaned) <= OPTIONS_MAX or len(set(cleaned)) != len(cleaned):
+        raise Invalid(
+            _("Please give from 2 to %(limit)s different options."),
+            code="invalid_options",
+            params={"limit": OPTIONS_MAX},
+        )
+    return [(str(number), label) for number, label in enumerate(cleaned, start=1)]
+
+
+def _rule(preset: object, rule: object, voter_unit: str, method: str) -> tuple[str, tally.Rule]:
+    if preset == "custom":
+        if not isinstance(rule, dict):
+            raise Invalid(_("Please set the custom rule."), code="invalid_rule")
+        try:
+            chosen = tally.rule_from_data(rule)
+        except (tally.InvalidRule, KeyError, TypeError, ValueError):
+            raise Invalid(_("This rule cannot be applied."), code="invalid_rule") from None
+    elif isinstance(preset, str) and preset in tally.PRESETS:
+        chosen = tally.PRESETS[preset]
+    else:
+        raise Invalid(_("Please choose one of the offered rules."), code="invalid_rule")
+    key = str(preset)
+    if chosen.uses_area and voter_unit == VoterUnit.PERSON:
+        raise Invalid(_("A vote of persons cannot be weighed by floor area."), code="invalid_rule")
+    if chosen.by_area and method == Method.RANKED:
+        raise Invalid(_("Ranked choice is counted by head only."), code="invalid_rule")
+    return key, chosen
+
+
+def _place(
+    neighborhood_id: int, scope: str, building_id: object, unit_ids: Iterable[object]
+) -> tuple[int | None, list[int]]:
+    if scope == Scope.BUILDING:
+        building = (
+            Building.objects.filter(pk=building_id, neighborhood_id=neighborhood_id).first()
+            if isinstance(building_id, int) and not isinstance(building_id, bool)
+            else None
+        )
+        if building is None:
+            raise Invalid(_("Please choose a building of this neighborhood."), code="invalid_scope")
+        return building.pk, []
+    if scope == Scope.UNITS:
+        ids = sorted({u for u in unit_ids if isinstance(u, int) and not isinstance(u, bool)})
+        found = Household.objects.filter(
+            pk__in=ids, building__neighborhood_id=neighborhood_id
+        ).count()
+        if not ids or found != len(ids) or len(ids) != len(list(unit_ids)):
+            raise Invalid(_("Please choose units of this neighborhood."), code="invalid_scope")
+        return None, ids
+    return None, []
+
+
+def ballot_create(
+    *,
+    actor: User,
+    neighborhood_id: int,
+    title: object,
+    description: object = "",
+    matter: object = "custom",
+    method: object = Method.YES_NO,
+    options: Sequence[object] = (),
+    min_choices: object = 1,
+    max_choices: object = 1,
+    voter_unit: object = VoterUnit.HOUSEHOLD,
+    scope: object = Scope.NEIGHBORHOOD,
+    building_id: object = None,
+    unit_ids: Iterable[object] = (),
+    min_age: object = 18,
+    secret: object = False,
+    visibility: object = Visibility.LIVE,
+    preset: object = "more_yes",
+    rule: object = None,
+    proxy_limit: object = None,
+    notice_days: object = 7,
+    closes_at: object = None,
+    open_now: bool = False,
+) -> Ballot:
+    """A new ballot (a draft, or opened at once). A matter template other than "custom"
+    decides the voter unit, the scope kind, the method and the rule, with its legal basis."""
+    from voting import matters
+
+    access.require(actor, Perm.BALLOT_MANAGE, neighborhood_id)
+    if not isinstance(matter, str) or matter not in matters.MATTERS:
+        raise Invalid(_("Please choose one of the offered matters."), code="invalid_matter")
+    template = matters.MATTERS[matter]
+    if matter != "custom":
+        voter_unit, scope, method, preset = (
+            template.voter_unit,
+            template.scope,
+            template.method,
+            template.preset,
+        )
+    clean_title = clean_text(
+        title, limit=TITLE_MAX, code="title_required", required=_("Please give a title.")
+    )
+    clean_description = (
+        clean_text(description, limit=DESCRIPTION_MAX, code="too_long", required="")
+        if isinstance(description, str) and description.strip()
+        else ""
+    )
+    method = _choice(method, Method, "invalid_method")
+    voter_unit = _choice(voter_unit, VoterUnit, "invalid_voter_unit")
+    scope = _choice(scope, Scope, "invalid_scope")
+    visibility = _choice(visibility, Visibility, "invalid_visibility")
+    if not isinstance(secret, bool):
+        raise Invalid(_("Please say whether the ballot is secret."), code="invalid_secret")
+    pairs = _options(method, list(options) if isinstance(options, list | tuple) else options)
+    low, high = 1, 1
+    if method == Method.MULTIPLE:
+        high = _int(max_choices, low=1, high=len(pairs), code="invalid_choices")
+        low = _int(min_choices, low=1, high=high, code="invalid_choices")
+    elif method == Method.RANKED:
+        high = len(pairs)
+    preset_key, chosen = _rule(preset, rule, voter_unit, method)
+    building, units = _place(neighborhood_id, scope, building_id, unit_ids)
+    if not isinstance(closes_at, dt.datetime) or timezone.is_naive(closes_at):
+        raise Invalid(_("Please give when the ballot closes."), code="invalid_closes_at")
+    if closes_at <= timezone.now():
+        raise Invalid(_("The closing time has passed already."), code="invalid_closes_at")
+    limit = settings.LINLI_PROXY_LIMIT if proxy_limit is None else proxy_limit
+    with transaction.atomic():
+        ballot = Ballot.objects.create(
+            neighborhood_id=neighborhood_id,
+            title=clean_title,
+            description=clean_description,
+            matter=matter,
+            legal_basis=str(template.basis) if matter != "custom" else "",
+            method=method,
+            min_choices=low,
+            max_choices=high,
+            voter_unit=voter_unit,
+            scope=scope,
+            building_id=building,
+            unit_ids=units,
+            min_age=_int(min_age, low=0, high=120, code="invalid_min_age"),
+            secret=secret,
+            visibility=visibility,
+            preset=preset_key,
+            rule=tally.rule_to_data(chosen),
+            proxy_limit=_int(limit, low=0, high=PROXY_LIMIT_MAX, code="invalid_proxy_limit"),
+            notice_days=_int(notice_days, low=0, high=NOTICE_DAYS_MAX, code="invalid_notice_days"),
+            closes_at=closes_at,
+            created_by=actor,
+        )
+        Option.objects.bulk_create(
+            Option(ballot=ballot, key=key, label=label, position=position)
+            for position, (key, label) in enumerate(pairs)
+        )
+        if open_now:
+            _open(ballot)
+    return ballot
+
+
+def ballot_open(*, actor: User, ballot_id: int) -> Ballot:
+    ballot = Ballot.objects.filter(pk=ballot_id).first()
+    if ballot is None:
+        raise NotFound(_("Not found."))
+    access.require(actor, Perm.BALLOT_MANAGE, ballot.neighborhood_id)
+    with transaction.atomic():
+        ballot = Ballot.objects.select_for_update().get(pk=ballot_id)
+        if ballot.status != Status.DRAFT:
+            raise Invalid(_("This ballot is open or closed already."), code="ballot_not_draft")
+        if ballot.closes_at <= timezone.now():
+            raise Invalid(_("The closing time has passed already."), code="invalid_closes_at")
+        _open(ballot)
+    return ballot
+
+
+def _open(ballot: Ballot) -> None:
+    """Freeze the electorate and open; inside the caller's transaction."""
+    rows = electorate.build(ballot)
+    if not rows:
+        raise Invalid(_("Nobody is in this electorate."), code="empty_electorate")
+    Elector.objects.bulk_create(rows, batch_size=1000)
+    now = timezone.now()
+    ballot.status = Status.OPEN
+    ballot.opened_at = now
+    ballot.electorate_heads = len(rows)
+    ballot.electorate_area = sum((row.area for row in rows), Decimal(0))
+    ballot.save(update_fields=["status", "opened_at", "electorate_heads", "electorate_area"])
+    # Far enough back that the first vote's tally goes out at once.
+    TallyGate.objects.create(ballot=ballot, sent_at=now - dt.timedelta(seconds=1))
+    payload: events.OpenedPayload = {
+        "id": ballot.pk,
+        "status": Status.OPEN,
+        "electorate": {"heads": ballot.electorate_heads, "area": str(ballot.electorate_area)},
+    }
+    realtime.publish(ballot.stream, events.OPENED, dict(payload))
+    realtime.publish(
+        f"place.{ballot.neighborhood_id}",
+        events.OPENED,
+        {"id": ballot.pk, "title": ballot.title, "closes_at": ballot.closes_at.isoformat()},
+    )
+
+
+def ballot_close(*, actor: User | None, ballot_id: int) -> Ballot:
+    """Close now (staff), or on schedule (actor None), and certify the result.
+
+    The ballot row is locked for update: votes in flight (which hold it for share) commit
+    first and are counted; votes after it see the ballot closed and are refused.
+    """
+    ballot = Ballot.objects.filter(pk=ballot_id).first()
+    if ballot is None:
+        raise NotFound(_("Not found."))
+    if actor is not None:
+        access.require(actor, Perm.BALLOT_MANAGE, ballot.neighborhood_id)
+    with transaction.atomic():
+        ballot = Ballot.objects.select_for_update().get(pk=ballot_id)
+        if ballot.status != Status.OPEN:
+            raise closed_error(ballot)
+        if actor is None and ballot.closes_at > timezone.now():
+            raise Invalid(_("This ballot is not due to close yet."), code="not_due")
+        now = timezone.now()
+        ballot.status = Status.CLOSED
+        ballot.closed_at = now
+        ballot.notice_until = now + dt.timedelta(days=ballot.notice_days)
+        ballot.result = certify(ballot)
+        ballot.save(update_fields=["status", "closed_at", "notice_until", "result"])
+        payload: events.ClosedPayload = {
+            "id": ballot.pk,
+            "status": Status.CLOSED,
+            "result": ballot.result,
+            "notice_until": ballot.notice_until.isoformat(),
+        }
+        realtime.publish(ballot.stream, events.CLOSED, dict(payload))
+    return ballot
+
+
+def certify(ballot: Ballot) -> dict[str, Any]:
+    """The result as certified at close, from the stored votes: what `ballot_verify`
+    recomputes and compares."""
+    rule = tally.rule_from_data(ballot.rule)
+    counted = counted_tally(ballot)
+    outcome = tally.decide(rule, counted)
+    pending = PaperBallot.objects.filter(ballot=ballot, status=PaperStatus.PENDING).count()
+    paper_area = ballot.participations.filter(channel="paper").aggregate(a=Sum("elector__area"))
+    return {
+        "tally": tally.tally_to_data(counted),
+        "outcome": tally.outcome_to_data(outcome),
+        "progress": tally.quorum_progress(rule, counted),
+        "rule": tally.rule_to_data(rule),
+        "preset": ballot.preset,
+        "paper": {
+            "counted": ballot.participations.filter(channel="paper").count(),
+            "counted_area": str(paper_area["a"] or Decimal(0)),
+            "pending_not_counted": pending,
+        },
+    }
+
+
+def close_due(now: dt.datetime | None = None) -> list[int]:
+    """Close every open ballot whose time is up; the ids closed."""
+    moment = now or timezone.now()
+    closed: list[int] = []
+    due = Ballot.objects.filter(status=Status.OPEN, closes_at__lte=moment).values_list(
+        "pk", flat=True
+    )
+    for ballot_id in list(due):
+        try:
+            ballot_close(actor=None, ballot_id=ballot_id)
+        except Invalid:
+            continue  # closed by someone else in the meantime
+        closed.append(ballot_id)
+    return closed

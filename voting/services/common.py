@@ -1,0 +1,85 @@
+"""What the voting services share: text cleaning, the closed error, the stored tally."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import Invalid
+from voting import tally
+from voting.models import Ballot, SecretVote, Status, Vote
+
+
+def clean_text(raw: object, *, limit: int, code: str, required: str | Promise) -> str:
+    # PostgreSQL cannot store NUL: it is dropped.
+    text = raw.replace("\x00", "").strip() if isinstance(raw, str) else ""
+    if not text:
+        raise Invalid(required, code=code)
+    if len(text) > limit:
+        raise Invalid(
+            _("Please keep it to %(limit)s characters."), code="too_long", params={"limit": limit}
+        )
+    return text
+
+
+def closed_error(ballot: Ballot) -> Invalid:
+    if ballot.status == Status.DRAFT:
+        return Invalid(_("This ballot is not open yet."), code="ballot_not_open")
+    return Invalid(_("This ballot is closed."), code="ballot_closed")
+
+
+def lock_open(ballot_id: int) -> Ballot:
+    """The ballot, held for share until commit, if it is open for votes.
+
+    FOR SHARE lets votes run side by side while the close (FOR UPDATE) waits for those in
+    flight and every later vote waits for the close, then sees the ballot closed: a vote
+    racing the close is counted or refused, never half-written. (SQLite serialises
+    writers anyway.)
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM voting_ballot WHERE id = %s FOR SHARE", [ballot_id])
+    ballot = Ballot.objects.get(pk=ballot_id)
+    if ballot.status != Status.OPEN or ballot.closes_at <= timezone.now():
+        raise (
+            closed_error(ballot)
+            if ballot.status != Status.OPEN
+            else Invalid(_("This ballot is closed."), code="ballot_closed")
+        )
+    return ballot
+
+
+def option_keys(ballot: Ballot) -> list[str]:
+    return list(ballot.options.order_by("position").values_list("key", flat=True))
+
+
+def check_choice(ballot: Ballot, choice: object) -> tuple[str, ...]:
+    try:
+        return tally.check_choice(
+            ballot.method,  # type: ignore[arg-type]
+            option_keys(ballot),
+            choice,
+            min_choices=ballot.min_choices,
+            max_choices=ballot.max_choices,
+        )
+    except tally.InvalidChoice:
+        raise Invalid(
+            _("This choice is not allowed on this ballot."), code="invalid_choice"
+        ) from None
+
+
+def counted_tally(ballot: Ballot) -> tally.Tally:
+    """The tally of every stored vote (open, secret and confirmed paper ones)."""
+    model = SecretVote if ballot.secret else Vote
+    rows = model.objects.filter(ballot=ballot).values_list("choice", "area")
+    casts = [tally.Cast(tuple(choice), Decimal(area)) for choice, area in rows]
+    return tally.tally(
+        ballot.method,  # type: ignore[arg-type]
+        option_keys(ballot),
+        casts,
+        tally.Count(ballot.electorate_heads, Decimal(ballot.electorate_area)),
+    )
