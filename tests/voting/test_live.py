@@ -1,0 +1,57 @@
+"""The live tally: coalesced to one event per 200 ms per ballot, the last one complete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from realtime.models import Event
+from tests.voting.scene import ballot, scene
+from voting import live, services
+from voting.models import TallyGate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def tallies(stream: str) -> list[Event]:
+    return list(Event.objects.filter(stream=stream, type="ballot.tally").order_by("seq"))
+
+
+def test_a_burst_of_votes_gives_few_tallies_and_the_last_counts_them_all() -> None:
+    s = scene(30)
+    b = ballot(s)
+    started = time.monotonic()
+    for rep in s.reps:
+        services.ballot_cast(user=rep, ballot_id=b.pk, choice="yes")
+    assert live.wait_idle(10)
+    took = time.monotonic() - started
+    sent = tallies(b.stream)
+    assert sent, "no tally was sent"
+    assert sent[-1].data["participation"]["heads"] == 30
+    assert sent[-1].data["tally"]["options"]["yes"]["heads"] == 30
+    # At most one per 200 ms (plus the first, sent at once).
+    assert len(sent) <= int(took / 0.2) + 2
+    gaps = [(b2.at - a2.at).total_seconds() for a2, b2 in zip(sent, sent[1:], strict=False)]
+    assert all(gap >= 0.19 for gap in gaps), gaps
+
+
+def test_no_tally_counts_shown_when_results_are_hidden_until_close() -> None:
+    s = scene(2)
+    b = ballot(s, visibility="after_close")
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="no")
+    assert live.wait_idle(10)
+    sent = tallies(b.stream)
+    assert [e.data["participation"]["heads"] for e in sent] == [1]
+    assert "tally" not in sent[0].data
+
+
+def test_a_closed_ballot_gets_no_more_tallies() -> None:
+    s = scene(1)
+    b = ballot(s)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    assert b.opened_at is not None
+    TallyGate.objects.filter(ballot=b).update(sent_at=b.opened_at - dt.timedelta(seconds=5))
+    assert live.send(b.pk) is None
+    assert tallies(b.stream) == []
