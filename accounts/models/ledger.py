@@ -13,6 +13,7 @@ class LedgerEntity(models.TextChoices):
     RESIDENT = "resident", _("resident")
     RESIDENCY = "residency", _("residency")
     ROLE = "role", _("role")
+    OWNERSHIP = "ownership", _("ownership")
 
 
 class LedgerAction(models.TextChoices):
