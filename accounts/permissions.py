@@ -26,6 +26,7 @@ class Perm(StrEnum):
     AGGREGATES_VIEW = "aggregates.view"  # counts only
     ROLES_MANAGE = "roles.manage"
     BALLOT_MANAGE = "ballot.manage"  # ballots: create, open, close, paper entry, objections
+    ROOM_MANAGE = "room.manage"  # deliberation rooms: open, chair, close, post the minutes
 
 
 _COMMITTEE = frozenset(
@@ -41,6 +42,7 @@ _COMMITTEE = frozenset(
         Perm.OUTREACH_SEND,
         Perm.AGGREGATES_VIEW,
         Perm.BALLOT_MANAGE,
+        Perm.ROOM_MANAGE,
     }
 )
 
@@ -48,7 +50,7 @@ _COMMITTEE = frozenset(
 NEIGHBORHOOD_ROLES: dict[str, frozenset[Perm]] = {
     "staff": _COMMITTEE,
     "secretary": _COMMITTEE | {Perm.LEDGER_EXPORT_FULL, Perm.ROLES_MANAGE},
-    "moderator": frozenset(),  # moderates rooms and boards; no ledger access
+    "moderator": frozenset({Perm.ROOM_MANAGE}),  # chairs rooms; no ledger access
 }
 ABOVE_ROLES: dict[str, frozenset[Perm]] = {
     "admin": frozenset({Perm.AGGREGATES_VIEW, Perm.ROLES_MANAGE}),

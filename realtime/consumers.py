@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -59,8 +60,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
             # However the consumer ends (disconnect, crash, cancellation), the hub
             # forgets it; synchronous, so cancellation cannot interrupt it.
             if hasattr(self, "streams"):
-                hub().forget(self, list(self.streams))
+                left = list(self.streams)
+                hub().forget(self, left)
                 self.streams.clear()
+                # Presence hooks touch the database: off this loop, on a thread of their
+                # own, since a cancelled consumer cannot await them.
+                if getattr(self, "present", set()).intersection(left):
+                    threading.Thread(target=self._left_sync, args=(left,), daemon=True).start()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels runs aclose_old_connections (a hop to its sync thread) before every
@@ -77,6 +83,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.language = self.scope["language"]
         self.last_seen = time.monotonic()
         self.streams: set[str] = set()
+        # Streams whose presence hook was told +1; each is told -1 exactly once.
+        self.present: set[str] = set()
         rate, burst = settings.LINLI_WS_RATE
         self.bucket = TokenBucket(rate, burst, self.last_seen)
         self.refusals = 0
@@ -92,8 +100,29 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(CLOSE_NOT_AUTHENTICATED)
 
     async def disconnect(self, code: int) -> None:
-        hub().forget(self, list(self.streams))
+        left = list(self.streams)
+        hub().forget(self, left)
         self.streams.clear()
+        await off_loop(self._left_sync)(left)
+
+    def _left_sync(self, streams: list[str]) -> None:
+        """Tell the presence hooks that this socket no longer follows `streams`."""
+        from django.db import close_old_connections
+
+        try:
+            for stream in streams:
+                if stream not in self.present:
+                    continue
+                self.present.discard(stream)
+                kind, key = frames.parse_stream(stream)
+                hook = registry.presence_hook(kind)
+                if hook is not None:
+                    try:
+                        hook(self.user, key, -1)
+                    except Exception:
+                        log.exception("presence hook of %s failed", stream)
+        finally:
+            close_old_connections()
 
     # The hub calls these two ----------------------------------------------------------
 
@@ -126,6 +155,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 continue
             self.streams.discard(stream)
             hub().detach(self, stream)
+            await off_loop(self._left_sync)([stream])
             with translation.override(self.language):
                 text = str(_("You may no longer follow this."))
             await self.send_frame(frames.stream_error("forbidden", text, stream))
@@ -181,6 +211,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if request.stream in self.streams:  # no longer allowed: stop what was allowed
                 self.streams.discard(request.stream)
                 live.detach(self, request.stream)
+                await off_loop(self._left_sync)([request.stream])
             await self._error("forbidden", _("You may not follow this."), request.ref)
             return
         if request.stream in self.streams:  # a re-sub (e.g. after a gap) starts over
@@ -198,18 +229,24 @@ class LiveConsumer(AsyncWebsocketConsumer):
             ):  # access was revoked while we were checking it
                 self.streams.discard(request.stream)
                 live.detach(self, request.stream)
+                await off_loop(self._left_sync)([request.stream])
                 await self._error("forbidden", _("You may not follow this."), request.ref)
                 return
             resync, head, replay = await off_loop(load_backlog)(request.stream, request.since)
             if resync:
                 self.streams.discard(request.stream)
                 live.detach(self, request.stream)
+                await off_loop(self._left_sync)([request.stream])
                 await self.send_frame(frames.resync(request.stream, head, request.ref))
                 return
             for frame in replay:
                 await self.send_frame(frame)
             await self.send_frame(frames.subbed(request.stream, head, request.ref))
             await live.go_live(self, request.stream, head)
+            hook = registry.presence_hook(kind)
+            if hook is not None and self.user_id is not None and request.stream not in self.present:
+                self.present.add(request.stream)
+                await off_loop(hook)(self.user, key, 1)
         except BaseException:
             # Never leave a half-made subscription buffering events nobody sends.
             self.streams.discard(request.stream)
@@ -219,6 +256,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _unsub(self, request: frames.Unsub) -> None:
         self.streams.discard(request.stream)
         hub().detach(self, request.stream)
+        if request.stream in self.present:
+            await off_loop(self._left_sync)([request.stream])
         await self.send_frame(frames.ok(request.ref))
 
     async def _do(self, request: frames.Do) -> None:

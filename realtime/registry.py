@@ -15,9 +15,12 @@ from config.errors import NotFound
 
 StreamCheck = Callable[[Any, int], bool]
 ActionHandler = Callable[[Any, int, dict[str, Any]], dict[str, Any] | None]
+# Told when a socket starts (+1) or stops (-1) following a stream of the kind.
+PresenceHook = Callable[[Any, int, int], None]
 
 _stream_checks: dict[str, StreamCheck] = {}
 _actions: dict[tuple[str, str], ActionHandler] = {}
+_presence: dict[str, PresenceHook] = {}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +39,22 @@ def register_action(kind: str, name: str) -> Callable[[F], F]:
         return handler
 
     return decorate
+
+
+def register_presence(kind: str) -> Callable[[PresenceHook], PresenceHook]:
+    """Be told when a user's socket joins or leaves a stream of this kind (e.g. the chair
+    of a room). Called off the event loop, after the subscription is live, and when it
+    ends by `unsub` or by the socket closing."""
+
+    def decorate(hook: PresenceHook) -> PresenceHook:
+        _presence[kind] = hook
+        return hook
+
+    return decorate
+
+
+def presence_hook(kind: str) -> PresenceHook | None:
+    return _presence.get(kind)
 
 
 def may_subscribe(user: Any, kind: str, key: int) -> bool:

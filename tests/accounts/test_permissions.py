@@ -26,6 +26,7 @@ EXPECTED: dict[Perm, set[str]] = {
     Perm.AGGREGATES_VIEW: COMMITTEE | {"admin_above"},
     Perm.ROLES_MANAGE: {"secretary_here", "admin_above"},
     Perm.BALLOT_MANAGE: COMMITTEE,
+    Perm.ROOM_MANAGE: COMMITTEE | {"moderator_here"},
 }
 
 
