@@ -150,12 +150,17 @@ def ballot_create(
     notice_days: object = 7,
     closes_at: object = None,
     open_now: bool = False,
+    for_room: bool = False,
 ) -> Ballot:
     """A new ballot (a draft, or opened at once). A matter template other than "custom"
-    decides the voter unit, the scope kind, the method and the rule, with its legal basis."""
+    decides the voter unit, the scope kind, the method and the rule, with its legal basis.
+
+    `for_room`: the chair of a deliberation room calls the vote on a motion; the room's
+    service has checked that the actor chairs it, which is the permission then."""
     from voting import matters
 
-    access.require(actor, Perm.BALLOT_MANAGE, neighborhood_id)
+    if not for_room:
+        access.require(actor, Perm.BALLOT_MANAGE, neighborhood_id)
     if not isinstance(matter, str) or matter not in matters.MATTERS:
         raise Invalid(_("Please choose one of the offered matters."), code="invalid_matter")
     template = matters.MATTERS[matter]
@@ -269,7 +274,7 @@ def _open(ballot: Ballot) -> None:
     )
 
 
-def ballot_close(*, actor: User | None, ballot_id: int) -> Ballot:
+def ballot_close(*, actor: User | None, ballot_id: int, for_room: bool = False) -> Ballot:
     """Close now (staff), or on schedule (actor None), and certify the result.
 
     The ballot row is locked for update: votes in flight (which hold it for share) commit
@@ -278,13 +283,13 @@ def ballot_close(*, actor: User | None, ballot_id: int) -> Ballot:
     ballot = Ballot.objects.filter(pk=ballot_id).first()
     if ballot is None:
         raise NotFound(_("Not found."))
-    if actor is not None:
+    if actor is not None and not for_room:  # a room's chair announcing the result
         access.require(actor, Perm.BALLOT_MANAGE, ballot.neighborhood_id)
     with transaction.atomic():
         ballot = Ballot.objects.select_for_update().get(pk=ballot_id)
         if ballot.status != Status.OPEN:
             raise closed_error(ballot)
-        if actor is None and ballot.closes_at > timezone.now():
+        if actor is None and not for_room and ballot.closes_at > timezone.now():
             raise Invalid(_("This ballot is not due to close yet."), code="not_due")
         now = timezone.now()
         ballot.status = Status.CLOSED
