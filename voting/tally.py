@@ -147,14 +147,19 @@ def check_choice(
     """The choice as a tuple of option keys, or InvalidChoice.
 
     yes_no and single take exactly one option; multiple takes min..max distinct options;
-    ranked takes min..max distinct options in order of preference.
+    ranked takes min..max distinct options in order of preference. A bare string is one
+    key (a form's single value), never a sequence of letters; anything else that is not a
+    list or tuple of strings is refused.
     """
     if isinstance(choice, str):
         choice = [choice]
-    if not isinstance(choice, list | tuple) or not all(isinstance(c, str) for c in choice):
+    allowed = YES_NO_OPTIONS if method == "yes_no" else tuple(options)
+    # The length first: a flood of keys is refused before anything walks through it.
+    if not isinstance(choice, list | tuple) or len(choice) > len(allowed):
+        raise InvalidChoice()
+    if not all(isinstance(c, str) for c in choice):
         raise InvalidChoice()
     keys = tuple(choice)
-    allowed = YES_NO_OPTIONS if method == "yes_no" else tuple(options)
     if len(set(keys)) != len(keys) or any(key not in allowed for key in keys):
         raise InvalidChoice()
     if method in ("yes_no", "single"):

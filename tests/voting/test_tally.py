@@ -104,6 +104,7 @@ def test_valid_choices_come_back_as_tuples_of_keys(method, options, choice, low,
         ("yes_no", (), ["yes", "yes"], 1, 1),
         ("multiple", ABC, ["a", "a"], 1, 3),
         ("ranked", ABC, ["a", "b", "a"], 1, 3),
+        ("multiple", ABC, ["a"] * 1_000_000, 1, 3),  # a flood is refused by its length
         # unknown keys
         ("yes_no", (), ["maybe"], 1, 1),
         ("yes_no", (), ["YES"], 1, 1),
