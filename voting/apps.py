@@ -9,4 +9,4 @@ class VotingConfig(AppConfig):
     verbose_name = _("Voting")
 
     def ready(self) -> None:
-        from voting import streams  # noqa: F401  fill the realtime registries
+        from voting import actions, streams  # noqa: F401  fill the realtime registries
