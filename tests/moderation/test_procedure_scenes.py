@@ -38,9 +38,7 @@ class Room:
         agenda: tuple[str, ...] = (),
         co_chair: int | None = CO_CHAIR,
     ) -> None:
-        self.initial = new_room(
-            rules_for(preset, limits), CHAIR, co_chair=co_chair, agenda=agenda
-        )
+        self.initial = new_room(rules_for(preset, limits), CHAIR, co_chair=co_chair, agenda=agenda)
         self.state: RoomState = self.initial
         self.log: list[Event] = []
         self.now: float = 0

@@ -187,14 +187,10 @@ CASES = [
     pytest.param(
         two_speeches_by_a, c.RaiseHand(A, "pro"), k.SPEECH_LIMIT_REACHED, id="third_speech"
     ),
-    pytest.param(
-        free_one_speech, c.Speak(A, 10), k.SPEECH_LIMIT_REACHED, id="free_speech_limit"
-    ),
+    pytest.param(free_one_speech, c.Speak(A, 10), k.SPEECH_LIMIT_REACHED, id="free_speech_limit"),
     pytest.param(a_warned_out, c.RaiseHand(A, "con"), k.WARNED_OUT, id="warned_out_hand"),
     pytest.param(free_a_warned_out, c.Speak(A, 10), k.WARNED_OUT, id="free_warned_out"),
-    pytest.param(
-        then(free, c.Speak(A, 10)), c.Speak(A, 10), k.SLOW_MODE, id="free_slow_mode"
-    ),
+    pytest.param(then(free, c.Speak(A, 10)), c.Speak(A, 10), k.SLOW_MODE, id="free_slow_mode"),
     # motions and phases
     pytest.param(waiting, c.Second(A), k.NO_MOTION, id="second_nothing"),
     pytest.param(waiting, c.RaiseHand(A, "pro"), k.NO_MOTION, id="hand_on_nothing"),
@@ -255,15 +251,9 @@ CASES = [
     pytest.param(speaking, c.Speak(A, 0), k.INVALID_ARGUMENT, id="empty_speech"),
     pytest.param(speaking, c.ExtendTime(CHAIR, 0), k.INVALID_ARGUMENT, id="extend_zero"),
     pytest.param(speaking, c.ExtendTime(CHAIR, 3601), k.INVALID_ARGUMENT, id="extend_too_long"),
-    pytest.param(
-        voting, c.AnnounceResult(CHAIR, -1, 0, 0), k.INVALID_ARGUMENT, id="negative_ayes"
-    ),
-    pytest.param(
-        voting, c.AnnounceResult(CHAIR, 1, 0, True), k.INVALID_ARGUMENT, id="bool_count"
-    ),
-    pytest.param(
-        debate, c.HandOverChair(CHAIR, CHAIR), k.INVALID_ARGUMENT, id="hand_over_to_self"
-    ),
+    pytest.param(voting, c.AnnounceResult(CHAIR, -1, 0, 0), k.INVALID_ARGUMENT, id="negative_ayes"),
+    pytest.param(voting, c.AnnounceResult(CHAIR, 1, 0, True), k.INVALID_ARGUMENT, id="bool_count"),
+    pytest.param(debate, c.HandOverChair(CHAIR, CHAIR), k.INVALID_ARGUMENT, id="hand_over_to_self"),
     pytest.param(debate, c.NameCoChair(CHAIR, CHAIR), k.INVALID_ARGUMENT, id="co_chair_self"),
 ]
 
