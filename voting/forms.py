@@ -96,7 +96,7 @@ class BallotForm(forms.Form):
         label=_("Choose at most"), min_value=1, max_value=50, initial=1
     )
     voter_unit = forms.ChoiceField(label=_("Who votes"), choices=VoterUnit.choices)
-    scope = forms.ChoiceField(label=_("Electorate"), choices=Scope.choices)
+    scope = forms.ChoiceField(label=_("Where the voters live"), choices=Scope.choices)
     building = forms.ModelChoiceField(
         label=_("Building"), queryset=Building.objects.none(), required=False
     )

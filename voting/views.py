@@ -29,7 +29,7 @@ from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
 from config.converters import MAX_ID
 from config.errors import DomainError, Invalid, NotFound
-from voting import selectors, services
+from voting import selectors, services, tally
 from voting.forms import BallotForm
 from voting.models import Ballot, Method, PaperBallot, Scope, Status, Visibility, VoterUnit
 from voting.slots import Slot
@@ -199,6 +199,19 @@ def check_line(check: Mapping[str, Any], labels: Mapping[str, str], voter_unit: 
         "percent": ratio,
         "share": share_text(check.get("share")),
     }
+
+
+def shown_options(ballot: Ballot, options: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
+    """The options as this reader sees them: yes / no / abstain in the reader's language and
+    in a ballot's words (同意 / 反对 / 弃权), whatever language the ballot was made in."""
+    words = {
+        tally.YES: _("I agree"),
+        tally.NO: _("I disagree"),
+        tally.ABSTAIN: _("I abstain"),
+    }
+    if ballot.method != Method.YES_NO:
+        return [dict(option) for option in options]
+    return [{**option, "label": words.get(option["key"], option["label"])} for option in options]
 
 
 @dataclass(frozen=True)
@@ -428,8 +441,8 @@ def _texts(ballot: Ballot) -> dict[str, str]:
         "heads": heads_word(ballot.voter_unit),
         "area": _("floor area"),
         "most": _("the most votes"),
-        "passed": _("Passed"),
-        "failed": _("Not passed"),
+        "passed": _("The motion passed"),
+        "failed": _("The motion did not pass"),
         "no-quorum": _("Not valid: too few took part."),
         "winners": _("Chosen: %(options)s"),
         "notice": _("On public notice (公示) until %(date)s."),
@@ -452,6 +465,7 @@ def _render_ballot(
     request: HttpRequest, user: User, ballot: Ballot, *, status: int = 200, error: str = ""
 ) -> HttpResponse:
     snap = selectors.snapshot(user, ballot)  # its seq is read before anything it shows
+    snap["options"] = shown_options(ballot, snap["options"])
     labels = {o["key"]: o["label"] for o in snap["options"]}
     manage = _manager(user, ballot)
     participation = snap.get("participation") or {"heads": 0, "area": "0"}
@@ -676,6 +690,7 @@ def ballot_record(request: HttpRequest, ballot_id: int) -> HttpResponse:
         record = selectors.result_data(ballot)
     except NotFound as exc:
         raise Http404 from exc
+    record["options"] = shown_options(ballot, record["options"])
     labels = {o["key"]: o["label"] for o in record["options"]}
     counted = record.get("tally") or {}
     participation = counted.get("participation") or {"heads": 0, "area": "0"}
@@ -753,7 +768,9 @@ def paper_page(request: HttpRequest, ballot_id: int) -> HttpResponse:
             "page": page,
             "query": query,
             "chosen": chosen_row,
-            "options": list(ballot.options.all()),
+            "options": shown_options(
+                ballot, [{"key": o.key, "label": o.label} for o in ballot.options.all()]
+            ),
             "queue": queue,
             "error": error,
             "rank_positions": list(range(1, ballot.options.count() + 1)),
