@@ -149,7 +149,7 @@ def _options_section(data: Mapping[str, Any]) -> list[Row]:
     counted = data.get("tally") or {}
     first = counted.get("method") == "ranked"
     header = [_("Option"), _("Option key"), _("Heads"), _("Floor area (m²)")]
-    rows: list[Row] = [[], [*header, _("first preferences") if first else ""]]
+    rows: list[Row] = [[], [*header, _("first preferences")] if first else header]
     for key, count in (counted.get("options") or {}).items():
         rows.append(
             [
