@@ -339,6 +339,7 @@ class ObjectionAnswerInput(serializers.Serializer):
 class ObjectionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     ballot = serializers.IntegerField(source="ballot_id")
+    author = serializers.CharField(source="user.public_name", help_text="as neighbors see them")
     text = serializers.CharField()
     created_at = serializers.DateTimeField()
     answer = serializers.CharField()

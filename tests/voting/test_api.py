@@ -654,6 +654,7 @@ def test_objections_during_the_public_notice(scene: Scene) -> None:
     assert filed.status_code == 201, filed.content
     objection = filed.json()
     assert objection["text"] == "计票有误" and objection["answer"] == ""
+    assert objection["author"] == "王小明"
     listed = scene.api(scene.bob).get(f"/api/v1/ballots/{ballot.pk}/objections/").json()
     assert [o["id"] for o in listed] == [objection["id"]]
     staff = scene.api(scene.staff)
