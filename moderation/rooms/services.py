@@ -1,0 +1,469 @@
+"""The writes of deliberation rooms. Every command goes the same way:
+
+lock the room row -> rebuild its state from the stored snapshot -> the pure engine decides
+(moderation/procedure: new state and events, or a RuleViolation with its code) -> append
+the events to the room's log and publish them on room.<id> -> store the new snapshot.
+
+The server owns the clock: `now` is this process's time, speeches carry `ends_at`, and a
+timer (moderation/rooms/timers.py) ticks the room when a speech's time is up, whatever the
+clients do. Presence (the chair's sockets, counted across processes in Attendance) pauses
+and resumes the room.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+import realtime
+from accounts import access
+from accounts.models import User
+from accounts.permissions import Perm
+from config.errors import Forbidden, Invalid, NotFound
+from moderation.models import Attendance, Room, RoomBallot, RoomEvent, RoomStatus, Speech
+from moderation.procedure import commands as cmd
+from moderation.procedure import events as ev
+from moderation.procedure.codes import RuleViolation
+from moderation.procedure.engine import decide
+from moderation.procedure.presets import InvalidRules, rules_for
+from moderation.procedure.snapshot import state_from_data, state_to_data
+from moderation.procedure.state import RoomState, new_room
+from moderation.rooms import messages, timers
+
+TITLE_MAX = 120
+DESCRIPTION_MAX = 2000
+SPEECH_MAX = 2000
+MOTION_MAX = 500
+AGENDA_MAX = 20
+VOTE_HOURS = 24  # a room's ballot closes when the chair announces; this is the fallback
+REACTIONS = ("👍", "👏", "🤔", "❓")
+
+
+def _text(raw: object, *, limit: int, code: str, required: object) -> str:
+    text = raw.replace("\x00", "").strip() if isinstance(raw, str) else ""
+    if not text:
+        raise Invalid(required, code=code)  # type: ignore[arg-type]
+    if len(text) > limit:
+        raise Invalid(
+            _("Please keep it to %(limit)s characters."), code="too_long", params={"limit": limit}
+        )
+    return text
+
+
+def _user_id(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise Invalid(_("Please choose a person."), code="invalid_argument")
+    return value
+
+
+def room_create(
+    *,
+    actor: User,
+    neighborhood_id: int,
+    title: object,
+    description: object = "",
+    preset: object = "nantang",
+    limits: Mapping[str, object] | None = None,
+    agenda: object = (),
+    co_chair_id: object = None,
+) -> Room:
+    """Open a room with the actor in the chair."""
+    access.require(actor, Perm.ROOM_MANAGE, neighborhood_id)
+    clean_title = _text(
+        title, limit=TITLE_MAX, code="title_required", required=_("Please give a title.")
+    )
+    clean_description = (
+        _text(description, limit=DESCRIPTION_MAX, code="too_long", required="")
+        if isinstance(description, str) and description.strip()
+        else ""
+    )
+    items = (
+        [
+            _text(item, limit=MOTION_MAX, code="invalid_agenda", required=_("Empty agenda item."))
+            for item in agenda
+            if isinstance(item, str) and item.strip()
+        ]
+        if isinstance(agenda, list | tuple)
+        else None
+    )
+    if items is None or len(items) > AGENDA_MAX:
+        raise Invalid(_("Please give at most 20 agenda items."), code="invalid_agenda")
+    co_chair = None
+    if co_chair_id not in (None, ""):
+        co_chair = _user_id(co_chair_id)
+        if co_chair == actor.pk or not _may_chair(co_chair, neighborhood_id):
+            raise Invalid(
+                _("The co-chair must be another moderator or committee member here."),
+                code="invalid_co_chair",
+            )
+    try:
+        rules = rules_for(
+            str(preset),
+            {k: v for k, v in (limits or {}).items() if v not in ("", None)},  # type: ignore[misc]
+        )
+    except (InvalidRules, TypeError) as error:
+        raise Invalid(
+            _("These rules of procedure cannot be used: %(what)s."),
+            code="invalid_rules",
+            params={"what": getattr(error, "key", "limits")},
+        ) from None
+    state = new_room(rules, actor.pk, co_chair=co_chair, agenda=tuple(items))
+    with transaction.atomic():
+        room = Room.objects.create(
+            neighborhood_id=neighborhood_id,
+            title=clean_title,
+            description=clean_description,
+            preset=rules.preset,
+            state=state_to_data(state),
+            created_by=actor,
+            created_at=timezone.now(),
+        )
+        realtime.publish(
+            f"place.{neighborhood_id}", "room.opened", {"id": room.pk, "title": room.title}
+        )
+    return room
+
+
+def _may_chair(user_id: int, neighborhood_id: int) -> bool:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    return user is not None and access.may(user, Perm.ROOM_MANAGE, neighborhood_id)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    room: Room
+    state: RoomState
+    events: tuple[ev.Event, ...]
+    speech: Speech | None = None
+
+
+Build = Callable[[RoomState], cmd.Command]
+
+
+def _room_for(user: User, room_id: int) -> Room:
+    room = Room.objects.filter(pk=room_id).first()
+    if room is None or not access.is_member(user, room.neighborhood_id):
+        raise NotFound(_("Not found."))
+    return room
+
+
+def apply(
+    room_id: int,
+    build: Build,
+    *,
+    actor: User | None,
+    speech_text: str | None = None,
+    now: float | None = None,
+) -> Outcome:
+    """Decide one command on the locked room and store and publish what it caused."""
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room_id)
+        if room.status != RoomStatus.OPEN:
+            raise Invalid(_("This room is closed."), code="room_closed")
+        state = state_from_data(room.state)
+        moment = time.time() if now is None else now
+        command = build(state)
+        try:
+            new_state, happened = decide(state, command, moment)
+        except RuleViolation as violation:
+            raise Invalid(messages.violation(violation.code), code=violation.code) from None
+        speech = _record(room, happened, actor, speech_text)
+        _side_effects(room, new_state, happened, actor)
+        room.state = state_to_data(new_state)
+        room.events += len(happened)
+        room.save(update_fields=["state", "events"])
+        if new_state.floor is not None and new_state.floor.ends_at is not None:
+            timers.schedule_on_commit(room.pk, new_state.floor.ends_at)
+    return Outcome(room, new_state, happened, speech)
+
+
+def _names(ids: set[int]) -> dict[int, str]:
+    return {u.pk: u.public_name for u in User.objects.filter(pk__in=ids)}
+
+
+def _record(
+    room: Room, happened: tuple[ev.Event, ...], actor: User | None, speech_text: str | None
+) -> Speech | None:
+    if not happened:
+        return None
+    at = timezone.now()
+    names = _names(
+        {
+            v
+            for e in happened
+            for k, v in ev.event_data(e).items()
+            if k in ("user", "to", "seconder") and isinstance(v, int)
+        }
+    )
+    speech: Speech | None = None
+    rows = []
+    outgoing: list[tuple[str, str, dict[str, Any]]] = []
+    for offset, event in enumerate(happened, start=1):
+        data = dict(ev.event_data(event))
+        if isinstance(event, ev.SpeechPosted):
+            speech = Speech.objects.create(
+                room=room,
+                number=event.speech,
+                user_id=event.user,
+                motion=event.motion,
+                side=_side_of(room, event.user),
+                text=speech_text or "",
+                at=at,
+            )
+        if isinstance(event, ev.RuledOffTopic):
+            Speech.objects.filter(room=room, number=event.speech).update(off_topic=True)
+        rows.append(
+            RoomEvent(
+                room=room,
+                number=room.events + offset,
+                type=event.type,
+                data=data,
+                at=at,
+                actor=actor,
+            )
+        )
+        shown = dict(data)
+        for key in ("user", "to", "seconder"):
+            if isinstance(shown.get(key), int):
+                shown[f"{key}_name"] = names.get(int(shown[key]), "")  # type: ignore[arg-type]
+        if isinstance(event, ev.SpeechPosted):
+            shown["text"] = speech_text or ""
+        outgoing.append((room.stream, event.type, shown))
+    RoomEvent.objects.bulk_create(rows)
+    realtime.publish_many(outgoing)
+    return speech
+
+
+def _side_of(room: Room, user_id: int) -> str:
+    floor = state_from_data(room.state).floor
+    return (floor.side or "") if floor is not None and floor.user == user_id else ""
+
+
+def _side_effects(
+    room: Room, state: RoomState, happened: tuple[ev.Event, ...], actor: User | None
+) -> None:
+    for event in happened:
+        if isinstance(event, ev.VoteCalled) and actor is not None:
+            _open_vote(room, event, actor)
+
+
+def _open_vote(room: Room, event: ev.VoteCalled, actor: User) -> None:
+    """The vote phase: a ballot of the voting issue bound to the motion, with the room's
+    rule (more ayes than noes, abstentions not counted, a tie failing), tallied live."""
+    from voting import services as voting
+
+    motion = state_from_data(room.state).motion(event.motion)
+    title = motion.text if motion is not None else room.title
+    ballot = voting.ballot_create(
+        actor=actor,
+        neighborhood_id=room.neighborhood_id,
+        title=title[:120],
+        description=str(_("Vote of the deliberation room “%(room)s”.") % {"room": room.title}),
+        method="yes_no",
+        voter_unit="person",
+        scope="neighborhood",
+        preset="more_yes",
+        visibility="live",
+        closes_at=timezone.now() + dt.timedelta(hours=VOTE_HOURS),
+        notice_days=0,
+        open_now=True,
+        for_room=True,
+    )
+    RoomBallot.objects.create(room=room, motion=event.motion, ballot=ballot)
+    realtime.publish(room.stream, "room.ballot", {"motion": event.motion, "ballot": ballot.pk})
+
+
+# Commands of people --------------------------------------------------------------------
+
+CHAIR_ACTIONS = {
+    "give_floor",
+    "end_speech",
+    "extend_time",
+    "rule_off_topic",
+    "call_vote",
+    "announce_result",
+    "next_item",
+    "pause",
+    "resume",
+    "hand_over_chair",
+    "name_co_chair",
+}
+
+
+def room_command(*, user: User, room_id: int, action: str, data: Mapping[str, Any]) -> Outcome:
+    """A person's command on a room: the page, the API and the socket all come here."""
+    room = _room_for(user, room_id)
+    if not (
+        access.may_speak_in(user, room.neighborhood_id)
+        or access.may(user, Perm.ROOM_MANAGE, room.neighborhood_id)
+    ):
+        raise Forbidden(
+            _("Only verified residents and the committee take part in rooms."), code="forbidden"
+        )
+    me = user.pk
+    if action == "speak":
+        text = _text(
+            data.get("text"),
+            limit=SPEECH_MAX,
+            code="invalid_argument",
+            required=_("Please write your speech."),
+        )
+        return apply(room_id, lambda s: cmd.Speak(me, len(text)), actor=user, speech_text=text)
+    if action == "announce_result":
+        return _announce(user, room)
+    build = _builder(me, action, data)
+    return apply(room_id, build, actor=user)
+
+
+def _int_arg(data: Mapping[str, Any], key: str) -> int:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(_("Please give a whole number."), code="invalid_argument")
+    return value
+
+
+def _builder(me: int, action: str, data: Mapping[str, Any]) -> Build:
+    def text(key: str = "text") -> str:
+        return _text(
+            data.get(key),
+            limit=MOTION_MAX,
+            code="invalid_argument",
+            required=_("Please write the motion."),
+        )
+
+    side = data.get("side")
+    table: dict[str, Callable[[], cmd.Command]] = {
+        "move": lambda: cmd.Move(me, text()),
+        "amend": lambda: cmd.Amend(me, text()),
+        "second": lambda: cmd.Second(me),
+        "withdraw_motion": lambda: cmd.WithdrawMotion(me),
+        "raise_hand": lambda: cmd.RaiseHand(me, _side(side)),
+        "withdraw_hand": lambda: cmd.WithdrawHand(me),
+        "point_of_order": lambda: cmd.PointOfOrder(me),
+        "withdraw_point": lambda: cmd.WithdrawPoint(me),
+        "yield_floor": lambda: cmd.YieldFloor(me),
+        "give_floor": lambda: cmd.GiveFloor(me, _user_id(data.get("to"))),
+        "end_speech": lambda: cmd.EndSpeech(me),
+        "extend_time": lambda: cmd.ExtendTime(me, _int_arg(data, "seconds")),
+        "rule_off_topic": lambda: cmd.RuleOffTopic(me, _int_arg(data, "speech")),
+        "call_vote": lambda: cmd.CallVote(me),
+        "next_item": lambda: cmd.NextItem(me),
+        "pause": lambda: cmd.Pause(me),
+        "resume": lambda: cmd.Resume(me),
+        "hand_over_chair": lambda: cmd.HandOverChair(me, _user_id(data.get("to"))),
+        "name_co_chair": lambda: cmd.NameCoChair(
+            me, None if data.get("to") is None else _user_id(data.get("to"))
+        ),
+        "take_chair": lambda: cmd.TakeChair(me),
+    }
+    make = table.get(action)
+    if make is None:
+        raise NotFound(_("Unknown action."), code="not_found")
+    command = make()  # argument errors surface before the room is locked
+    return lambda _state: command
+
+
+def _side(value: object) -> Any:
+    if value not in ("pro", "con", "neutral"):
+        raise Invalid(_("Please choose for, against or neutral."), code="invalid_argument")
+    return value
+
+
+def _announce(user: User, room: Room) -> Outcome:
+    """Close the motion's ballot and announce its counts: the engine applies the rule."""
+    from voting import services as voting
+
+    state = state_from_data(room.state)
+    if state.chair != user.pk:
+        raise Invalid(messages.violation("not_chair"), code="not_chair")
+    top = state.top
+    binding = (
+        RoomBallot.objects.select_related("ballot").filter(room=room, motion=top.id).first()
+        if top is not None
+        else None
+    )
+    if binding is None or top is None or top.status != "voting":
+        raise Invalid(messages.violation("wrong_phase"), code="wrong_phase")
+    ballot = binding.ballot
+    if ballot.status == "open":
+        ballot = voting.ballot_close(actor=user, ballot_id=ballot.pk, for_room=True)
+    counts = (ballot.result or {}).get("tally", {}).get("options", {})
+
+    def heads(key: str) -> int:
+        return int(counts.get(key, {}).get("heads", 0))
+
+    return apply(
+        room.pk,
+        lambda s: cmd.AnnounceResult(user.pk, heads("yes"), heads("no"), heads("abstain")),
+        actor=user,
+    )
+
+
+def room_react(*, user: User, room_id: int, emoji: object) -> None:
+    """A reaction without text: shown to everyone for a moment, not stored."""
+    room = _room_for(user, room_id)
+    if emoji not in REACTIONS:
+        raise Invalid(_("Unknown reaction."), code="invalid_argument")
+    with transaction.atomic():
+        realtime.publish_ephemeral(room.stream, "room.reaction", {"user": user.pk, "emoji": emoji})
+
+
+def room_close(*, actor: User, room_id: int) -> Room:
+    room = _room_for(actor, room_id)
+    access.require(actor, Perm.ROOM_MANAGE, room.neighborhood_id)
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room_id)
+        if room.status != RoomStatus.OPEN:
+            raise Invalid(_("This room is closed."), code="room_closed")
+        room.status = RoomStatus.CLOSED
+        room.closed_at = timezone.now()
+        room.save(update_fields=["status", "closed_at"])
+        realtime.publish(room.stream, "room.closed", {"id": room.pk})
+    return room
+
+
+# The server's clock and presence --------------------------------------------------------
+
+
+def room_tick(room_id: int, now: float | None = None) -> Outcome | None:
+    """Let a speech whose time is up end by itself; nothing happens if none is."""
+    try:
+        return apply(room_id, lambda s: cmd.Tick(), actor=None, now=now)
+    except Invalid:
+        return None  # closed meanwhile
+
+
+def presence(user: User, room_id: int, delta: int) -> None:
+    """A socket of `user` joined (+1) or left (-1) room.<id>. When the chair's last socket
+    leaves the room pauses (timers freeze); when one comes back it resumes."""
+    room = Room.objects.filter(pk=room_id, status=RoomStatus.OPEN).first()
+    if room is None:
+        return
+    with transaction.atomic():
+        row, _created = Attendance.objects.select_for_update().get_or_create(
+            room=room, user=user, defaults={"sockets": 0, "seen_at": timezone.now()}
+        )
+        Attendance.objects.filter(pk=row.pk).update(
+            sockets=F("sockets") + delta, seen_at=timezone.now()
+        )
+        row.refresh_from_db()
+        if state_from_data(room.state).chair != user.pk:
+            return
+        if delta < 0 and row.sockets <= 0:
+            _quietly(room_id, cmd.ChairDisconnected())
+        elif delta > 0 and row.sockets == 1:
+            _quietly(room_id, cmd.ChairReturned())
+
+
+def _quietly(room_id: int, command: cmd.Command) -> None:
+    with contextlib.suppress(Invalid):  # already paused / present: nothing to do
+        apply(room_id, lambda s: command, actor=None)
