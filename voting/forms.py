@@ -136,6 +136,7 @@ class BallotForm(forms.Form):
         assert isinstance(building, forms.ModelChoiceField)
         building.queryset = place.buildings.order_by("pk")  # as entered, as on the ledger
         building.empty_label = _("— the whole neighborhood —")
+        building.label_from_instance = lambda found: found.name  # type: ignore[method-assign]
         self.fields["closes_at"].initial = _default_closes_at
 
     @classmethod

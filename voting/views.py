@@ -58,7 +58,7 @@ def share_text(share: Mapping[str, Any] | None) -> str:
     if not share.get("num"):
         return _("the most votes")
     sign = "≥" if share.get("inclusive") else ">"
-    return f"{sign} {share['num']}/{share['den']}"
+    return f"{sign}\u00a0{share['num']}/{share['den']}"  # never broken across lines
 
 
 def heads_word(voter_unit: str) -> str:

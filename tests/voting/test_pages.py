@@ -63,8 +63,9 @@ def test_percentages_read_like_the_issue_asks() -> None:
     assert views.percent(0.6667) == "66.7%"
     assert views.percent(2, 3) == "66.7%"
     assert views.percent(1, 0) == "0%"
-    assert views.share_text({"num": 2, "den": 3, "inclusive": True}) == "≥ 2/3"
-    assert views.share_text({"num": 1, "den": 2, "inclusive": False}) == "> 1/2"
+    # A non-breaking space: a narrow phone never breaks "≥ 2/3" across two lines.
+    assert views.share_text({"num": 2, "den": 3, "inclusive": True}) == "≥\u00a02/3"
+    assert views.share_text({"num": 1, "den": 2, "inclusive": False}) == ">\u00a01/2"
 
 
 # The list ----------------------------------------------------------------------------------
@@ -339,9 +340,9 @@ def test_staff_close_and_the_result_and_its_notice_appear(s: Scene, outsider) ->
     assert b.status == "closed"
     words = text_of(client_for(s.reps[3]).get(f"/ballots/{b.pk}/"))
     assert "表决通过 ✓" in words
-    assert "参与表决人数：3 / 4（75%），需 ≥ 2/3 ✓ 达到" in words
-    assert "参与表决面积：300.00 m² / 400.00 m²（75%），需 ≥ 2/3 ✓ 达到" in words
-    assert "同意人数：3 / 3（100%），需 ≥ 3/4 ✓ 达到" in words
+    assert "✓ 达到 参与表决人数：3 / 4（75%），需 ≥ 2/3" in words
+    assert "✓ 达到 参与表决面积：300.00 m² / 400.00 m²（75%），需 ≥ 2/3" in words
+    assert "✓ 达到 同意人数：3 / 3（100%），需 ≥ 3/4" in words
     assert "公示至" in words and "提出异议" in words
     assert "投票明细" in words  # an open ballot shows who voted how after close
     assert 'name="choice"' not in words
@@ -357,7 +358,7 @@ def test_a_ballot_that_misses_its_quorum_says_so(s: Scene) -> None:
     services.ballot_close(actor=s.staff, ballot_id=b.pk)
     words = text_of(client_for(s.reps[1]).get(f"/ballots/{b.pk}/"))
     assert "未通过" in words and "表决无效" in words
-    assert "参与表决人数：1 / 4（25%），需 ≥ 2/3 ✗ 未达到" in words
+    assert "✗ 未达到 参与表决人数：1 / 4（25%），需 ≥ 2/3" in words
 
 
 def test_objections_are_filed_by_residents_and_answered_by_staff(s: Scene) -> None:

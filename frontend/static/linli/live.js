@@ -134,6 +134,8 @@ const renderers = {
       renderTally(box, result.tally);
       const tallyBox = box.querySelector("[data-tally]");
       if (tallyBox) tallyBox.hidden = false;
+      const title = box.querySelector("[data-tally-title]");
+      if (title?.dataset.closedText) title.textContent = title.dataset.closedText;
       box.querySelector("[data-tally-note]")?.remove();
     }
     renderResult(box, result, data.notice_until);
@@ -180,7 +182,7 @@ function areaText(value) {
 function shareText(share, t) {
   if (!share) return "";
   if (!share.num) return t.most || "";
-  return `${share.inclusive ? "≥" : ">"} ${share.num}/${share.den}`;
+  return `${share.inclusive ? "≥" : ">"}\u00a0${share.num}/${share.den}`;  // as the server: one unit
 }
 
 function renderTurnout(box, participation, progress) {
@@ -262,8 +264,9 @@ function renderResult(box, result, noticeUntil) {
   }
   const checks = el("ul", "checks");
   (outcome.checks || []).forEach((check) => {
-    const item = el("li", check.met ? "met" : "unmet", `${checkLine(check, labels, t)} `);
-    item.append(el("strong", "", check.met ? `✓ ${t.met || ""}` : `✗ ${t.unmet || ""}`));
+    const item = el("li", check.met ? "met" : "unmet");
+    item.append(el("strong", "mark", check.met ? `✓ ${t.met || ""}` : `✗ ${t.unmet || ""}`),
+      el("span", "", checkLine(check, labels, t)));
     checks.append(item);
   });
   section.append(checks);
@@ -354,6 +357,8 @@ const afterDo = {
     const t = box ? ballotTexts(box) : {};
     const voted = slot?.querySelector("[data-voted]");
     if (voted) voted.hidden = false;
+    // A vote cast can no longer be given to a proxy.
+    if (slot && box) box.querySelector(`#proxy input[name=elector][value="${slot.dataset.slot}"]`)?.closest("#proxy")?.remove();
     if (data?.receipt) {
       const receipt = slot?.querySelector("[data-receipt]");
       if (receipt) {
