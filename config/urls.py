@@ -16,7 +16,10 @@ urlpatterns = [
     path("api/v1/", include("forum.api_urls")),
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("voting.api_urls")),
+    path("api/v1/", include("moderation.api_urls")),
     path("", include("accounts.urls")),
     path("", include("voting.urls")),
+    path("", include("moderation.urls")),
+    path("", include("moderation.minutes_urls")),
     path("", include("frontend.urls")),
 ]

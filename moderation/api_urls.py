@@ -1,0 +1,1 @@
+urlpatterns: list[object] = []  # filled by the rooms issue
