@@ -72,6 +72,13 @@ def _default_closes_at() -> str:
     return later.replace(hour=18, minute=0).strftime(CLOSES_AT_FORMAT)
 
 
+class BuildingChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """Buildings by their name alone ("3号楼"): the form is for one neighborhood."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
 class BallotForm(forms.Form):
     matter = forms.ChoiceField(label=_("Kind of matter"), choices=matter_choices)
     title = forms.CharField(label=_("Title"), max_length=120)
@@ -97,7 +104,7 @@ class BallotForm(forms.Form):
     )
     voter_unit = forms.ChoiceField(label=_("Who votes"), choices=VoterUnit.choices)
     scope = forms.ChoiceField(label=_("Where the voters live"), choices=Scope.choices)
-    building = forms.ModelChoiceField(
+    building = BuildingChoiceField(
         label=_("Building"), queryset=Building.objects.none(), required=False
     )
     units = forms.CharField(
@@ -136,7 +143,6 @@ class BallotForm(forms.Form):
         assert isinstance(building, forms.ModelChoiceField)
         building.queryset = place.buildings.order_by("pk")  # as entered, as on the ledger
         building.empty_label = _("— the whole neighborhood —")
-        building.label_from_instance = lambda found: found.name  # type: ignore[method-assign]
         self.fields["closes_at"].initial = _default_closes_at
 
     @classmethod

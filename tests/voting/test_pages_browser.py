@@ -1,0 +1,133 @@
+"""The ballot page in real browsers: each kind of vote form sends the right choice over the
+socket, a secret vote shows its receipt, a refused vote says why, and the other voters'
+pages follow the tally live (or, for results shown after voting, once they have voted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import open_as
+from tests.conftest import off_the_loop
+from tests.voting.scene import Scene, ballot, scene
+from voting.models import SecretVote, Vote
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+@pytest.fixture
+def s(transactional_db: None) -> Scene:
+    return scene(3)
+
+
+def on_ballot(browser, base: str, user, ballot_id: int):
+    context, page, errors = open_as(browser, base, user.username, f"/ballots/{ballot_id}/")
+    page.wait_for_selector("body[data-live='on']")
+    return context, page, errors
+
+
+def test_a_secret_vote_shows_its_receipt_and_the_others_see_the_tally_move(
+    s: Scene, daphne_url: str, chromium
+) -> None:
+    base = f"http://{daphne_url}"
+    b = off_the_loop(ballot, s, secret=True, title="楼组长选举")
+    a_ctx, a, a_errors = on_ballot(chromium, base, s.reps[0], b.pk)
+    c_ctx, c, c_errors = on_ballot(chromium, base, s.reps[1], b.pk)
+
+    a.locator("label.choice-yes").click()
+    a.locator("[data-cast-button]").click()
+    code = a.locator("[data-receipt-code]")
+    code.wait_for(state="visible", timeout=10_000)
+    assert "请记下您的回执码" in a.inner_text("[data-receipt]")
+    assert code.inner_text().strip() == off_the_loop(lambda: SecretVote.objects.get().receipt)
+    assert a.locator("form.vote-form").count() == 0  # a secret vote cannot be changed
+    a.screenshot(path="/tmp/h3-receipt.png", full_page=True)
+
+    c.locator("[data-pct='heads']", has_text="33.3%").wait_for(timeout=10_000)
+    c.locator("[data-option='yes'] [data-heads]", has_text="1").wait_for(timeout=10_000)
+    assert c.locator("[data-count='heads']").inner_text().strip() == "1"
+    assert a_errors == [] and c_errors == []
+    a_ctx.close()
+    c_ctx.close()
+
+
+def test_a_multiple_choice_form_sends_its_boxes_and_a_refusal_says_why(
+    s: Scene, daphne_url: str, chromium
+) -> None:
+    base = f"http://{daphne_url}"
+    b = off_the_loop(
+        ballot,
+        s,
+        method="multiple",
+        options=["修花坛", "装路灯", "添座椅"],
+        min_choices=1,
+        max_choices=2,
+        title="小区微更新",
+    )
+    ctx, page, errors = on_ballot(chromium, base, s.reps[0], b.pk)
+    assert "请选择 1 至 2 项" in page.inner_text("form.vote-form")
+    for label in ("修花坛", "装路灯", "添座椅"):
+        page.locator("label.choice", has_text=label).click()
+    page.locator("[data-cast-button]").click()
+    error = page.locator("form.vote-form [data-form-error]")
+    error.wait_for(state="visible", timeout=10_000)
+    assert "不允许" in error.inner_text()
+    assert off_the_loop(lambda: Vote.objects.count()) == 0
+
+    page.locator("label.choice", has_text="装路灯").click()  # untick: two remain
+    page.locator("[data-cast-button]").click()
+    page.locator("[data-slot] [data-voted]").wait_for(state="visible", timeout=10_000)
+    assert off_the_loop(lambda: Vote.objects.get().choice) == ["1", "3"]
+    assert page.locator("[data-cast-button]").inner_text().strip() == "修改我的投票"
+    assert error.is_hidden()
+    assert errors == []
+    ctx.close()
+
+
+def test_a_ranked_form_sends_the_order_of_preference(s: Scene, daphne_url: str, chromium) -> None:
+    base = f"http://{daphne_url}"
+    b = off_the_loop(
+        ballot, s, method="ranked", options=["东门", "西门", "南门"], title="快递柜放在哪里"
+    )
+    ctx, page, errors = on_ballot(chromium, base, s.reps[0], b.pk)
+    selects = page.locator("form.vote-form select[name=choice]")
+    assert selects.count() == 3
+    selects.nth(0).select_option(label="南门")
+    selects.nth(1).select_option(label="东门")
+    page.locator("[data-cast-button]").click()
+    page.locator("[data-slot] [data-voted]").wait_for(state="visible", timeout=10_000)
+    assert off_the_loop(lambda: Vote.objects.get().choice) == ["3", "1"]
+    assert errors == []
+    ctx.close()
+
+
+def test_results_shown_after_voting_appear_once_one_has_voted(
+    s: Scene, daphne_url: str, chromium
+) -> None:
+    base = f"http://{daphne_url}"
+    b = off_the_loop(ballot, s, visibility="after_vote", title="垃圾分类投放时间")
+    a_ctx, a, a_errors = on_ballot(chromium, base, s.reps[0], b.pk)
+    c_ctx, c, c_errors = on_ballot(chromium, base, s.reps[1], b.pk)
+    assert a.locator("[data-tally]").is_hidden() and c.locator("[data-tally]").is_hidden()
+    assert "投票后可以看到计票情况" in c.inner_text("[data-tally-note]")
+
+    a.locator("label.choice-no").click()
+    a.locator("[data-cast-button]").click()
+    # The voter now sees the count (read over HTTP: the event does not carry it) ...
+    a.locator("[data-tally] [data-option='no'] [data-heads]", has_text="1").wait_for(timeout=10_000)
+    assert a.locator("[data-tally]").is_visible()
+    # ... the one who has not voted sees the turnout move, and still no count.
+    c.locator("[data-pct='heads']", has_text="33.3%").wait_for(timeout=10_000)
+    assert c.locator("[data-tally]").is_hidden()
+    c.locator("label.choice-yes").click()
+    c.locator("[data-cast-button]").click()
+    c.locator("[data-tally] [data-option='yes'] [data-heads]", has_text="1").wait_for(
+        timeout=10_000
+    )
+    assert c.locator("[data-tally] [data-option='no'] [data-heads]").inner_text() == "1"
+    # The first voter's count follows the second vote too.
+    a.locator("[data-tally] [data-option='yes'] [data-heads]", has_text="1").wait_for(
+        timeout=10_000
+    )
+    assert a_errors == [] and c_errors == []
+    a_ctx.close()
+    c_ctx.close()
