@@ -34,7 +34,10 @@ def decide(
     state = replay(state, events)
     if state.paused is not None and type(command) not in _WHILE_PAUSED:
         raise RuleViolation(codes.ROOM_PAUSED)
-    more = _HANDLERS[type(command)](state, command, now)
+    handler = _HANDLERS.get(type(command))
+    if handler is None:
+        raise TypeError(f"not a procedure command: {command!r}")
+    more = handler(state, command, now)
     return replay(state, more), (*events, *more)
 
 

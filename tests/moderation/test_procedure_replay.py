@@ -243,7 +243,7 @@ class RoomMachine(RuleBasedStateMachine):
         self, kind: str, user: int, to: int, side: Any, number: int, gap: float
     ) -> None:
         user, to = self.who(user), self.who(to)
-        command: c.Command = {
+        commands: dict[str, c.Command] = {
             "move": c.Move(user, "motion"),
             "amend": c.Amend(user, "amendment" if number else " "),
             "second": c.Second(user),
@@ -269,8 +269,8 @@ class RoomMachine(RuleBasedStateMachine):
             "chair_disconnected": c.ChairDisconnected(),
             "chair_returned": c.ChairReturned(),
             "tick": c.Tick(),
-        }[kind]
-        self.run(command, gap)
+        }
+        self.run(commands[kind], gap)
 
     @rule(pick=st.integers(0, 10), gap=GAPS)
     def a_resident_moves(self, pick: int, gap: float) -> None:
@@ -340,14 +340,14 @@ class RoomMachine(RuleBasedStateMachine):
     def the_chair_changes(self, action: str, pick: int, gap: float) -> None:
         assert self.state is not None
         chair, other = self.state.chair, self.resident(pick)
-        command: c.Command = {
+        commands: dict[str, c.Command] = {
             "pause": c.Pause(chair),
             "disconnected": c.ChairDisconnected(),
             "take": c.TakeChair(self.state.co_chair or other),
             "hand_over": c.HandOverChair(chair, other),
             "co_chair": c.NameCoChair(chair, other),
-        }[action]
-        self.run(command, gap)
+        }
+        self.run(commands[action], gap)
 
     @rule(gap=GAPS)
     def the_chair_comes_back(self, gap: float) -> None:

@@ -9,6 +9,7 @@ file pin what each scene is, so the other tests can rely on them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
@@ -64,17 +65,17 @@ class Room:
         return replay(self.initial, self.log)
 
 
-def waiting(preset: str = NANTANG, **kwargs: object) -> Room:
-    return Room(preset, **kwargs)  # type: ignore[arg-type]
+def waiting(preset: str = NANTANG, **kwargs: Any) -> Room:
+    return Room(preset, **kwargs)
 
 
-def moved(preset: str = NANTANG, **kwargs: object) -> Room:
+def moved(preset: str = NANTANG, **kwargs: Any) -> Room:
     room = waiting(preset, **kwargs)
     room.do(c.Move(MOVER, "Repaint the stairwell"))
     return room
 
 
-def debate(preset: str = NANTANG, **kwargs: object) -> Room:
+def debate(preset: str = NANTANG, **kwargs: Any) -> Room:
     room = moved(preset, **kwargs)
     room.do(c.Second(SECONDER))
     return room
@@ -86,58 +87,58 @@ def hands(room: Room, *raised: tuple[int, str]) -> Room:
     return room
 
 
-def speaking(user: int = A, side: str = "pro", **kwargs: object) -> Room:
+def speaking(user: int = A, side: str = "pro", **kwargs: Any) -> Room:
     """A speaks on the main motion; the floor was given at t = 10."""
     room = hands(debate(**kwargs), (user, side))
     room.do(c.GiveFloor(CHAIR, user), at=10)
     return room
 
 
-def posted(user: int = A, **kwargs: object) -> Room:
+def posted(user: int = A, **kwargs: Any) -> Room:
     """A holds the floor and has posted speech 1."""
     room = speaking(user, **kwargs)
     room.do(c.Speak(user, 200), at=20)
     return room
 
 
-def voting(preset: str = NANTANG, **kwargs: object) -> Room:
+def voting(preset: str = NANTANG, **kwargs: Any) -> Room:
     room = debate(preset, **kwargs)
     room.do(c.CallVote(CHAIR))
     return room
 
 
-def decided(preset: str = NANTANG, ayes: int = 5, noes: int = 2, **kwargs: object) -> Room:
+def decided(preset: str = NANTANG, ayes: int = 5, noes: int = 2, **kwargs: Any) -> Room:
     room = voting(preset, **kwargs)
     room.do(c.AnnounceResult(CHAIR, ayes, noes, 1))
     return room
 
 
-def amendment_moved(**kwargs: object) -> Room:
+def amendment_moved(**kwargs: Any) -> Room:
     room = debate(**kwargs)
     room.do(c.Amend(A, "Green, not grey"))
     return room
 
 
-def amendment_debate(**kwargs: object) -> Room:
+def amendment_debate(**kwargs: Any) -> Room:
     room = amendment_moved(**kwargs)
     room.do(c.Second(B))
     return room
 
 
-def paused(**kwargs: object) -> Room:
+def paused(**kwargs: Any) -> Room:
     room = debate(**kwargs)
     room.do(c.Pause(CHAIR))
     return room
 
 
-def chair_away(**kwargs: object) -> Room:
+def chair_away(**kwargs: Any) -> Room:
     room = debate(**kwargs)
     room.do(c.ChairDisconnected())
     return room
 
 
-def free(**kwargs: object) -> Room:
-    return Room(FREE, **kwargs)  # type: ignore[arg-type]
+def free(**kwargs: Any) -> Room:
+    return Room(FREE, **kwargs)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from moderation.procedure import ALL_CODES, RuleViolation
+from moderation.procedure import ALL_CODES, RuleViolation, decide
 from moderation.procedure import codes as k
 from moderation.procedure import commands as c
 from tests.moderation.test_procedure_scenes import (
@@ -277,3 +277,19 @@ def test_an_unknown_code_cannot_be_raised() -> None:
 def test_codes_are_stable_snake_case() -> None:
     for code in ALL_CODES:
         assert code.isascii() and code == code.lower() and " " not in code
+
+
+def test_every_command_has_a_handler_and_a_stable_name() -> None:
+    from typing import get_args
+
+    from moderation.procedure.engine import _HANDLERS
+
+    kinds = set(get_args(c.Command))
+    assert kinds == set(_HANDLERS)
+    names = [kind.name for kind in kinds]
+    assert len(set(names)) == len(names) and all(name.islower() for name in names)
+
+
+def test_something_that_is_not_a_command_is_a_programming_error() -> None:
+    with pytest.raises(TypeError, match="not a procedure command"):
+        decide(waiting().state, "move", 0)  # type: ignore[arg-type]
