@@ -28,15 +28,16 @@ T = TypeVar("T")
 def decide(
     state: RoomState, command: cmd.Command, now: float
 ) -> tuple[RoomState, tuple[ev.Event, ...]]:
+    """The room after `command` at `now` (seconds), and the events that say what changed."""
     if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
         raise ValueError(f"now must be a finite number of seconds, not {now!r}")
+    handler = _HANDLERS.get(type(command))
+    if handler is None:
+        raise TypeError(f"not a procedure command: {command!r}")
     events = _expire(state, now)
     state = replay(state, events)
     if state.paused is not None and type(command) not in _WHILE_PAUSED:
         raise RuleViolation(codes.ROOM_PAUSED)
-    handler = _HANDLERS.get(type(command))
-    if handler is None:
-        raise TypeError(f"not a procedure command: {command!r}")
     more = handler(state, command, now)
     return replay(state, more), (*events, *more)
 
