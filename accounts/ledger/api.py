@@ -20,9 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.ledger import selectors, services
+from accounts.ledger import owners, selectors, services
 from accounts.ledger.filters import to_params
 from accounts.models import ResidentTag, Tenure, User
+from config.converters import id_field
 from config.errors import Invalid
 
 
@@ -327,6 +328,78 @@ class HouseholdResidentAddApi(APIView):
             user=_user(request), resident_id=person.pk, today=timezone.localdate()
         )
         return Response(_detail(detail), status=201)
+
+
+class OwnerOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    real_name_masked = serializers.CharField()
+    id_number_masked = serializers.CharField()
+    phone_masked = serializers.CharField()
+    since = serializers.DateField(allow_null=True)
+    units = serializers.IntegerField(help_text="units this owner holds here, this one included")
+    other_units = serializers.IntegerField()
+    lives_here = serializers.BooleanField(help_text="a current resident has the owner's ID")
+
+
+class HouseholdOwnerOutput(serializers.Serializer):
+    household = serializers.IntegerField()
+    owner = OwnerOutput(allow_null=True)
+
+
+class OwnerPutInput(serializers.Serializer):
+    resident = id_field(
+        required=False, help_text="a resident of this household; or real_name + id_number"
+    )
+    real_name = serializers.CharField(required=False)
+    id_number = serializers.CharField(
+        required=False, help_text="18 characters; stored encrypted, shown masked"
+    )
+    phone = serializers.CharField(
+        required=False, allow_blank=True, help_text="empty or absent: keep the owner's phone"
+    )
+
+
+def _owner_answer(request: Request, household_id: int) -> Response:
+    owner = selectors.household_owner(user=_user(request), household_id=household_id)
+    return Response(HouseholdOwnerOutput({"household": household_id, "owner": owner}).data)
+
+
+@method_decorator(sensitive_post_parameters("id_number"), name="dispatch")
+class HouseholdOwnerApi(APIView):
+    """The unit's registered owner (业主): read by the ledger's viewers, set or cleared by
+    its editors. `owner` is null when none is recorded."""
+
+    @extend_schema(responses=HouseholdOwnerOutput)
+    def get(self, request: Request, household_id: int) -> Response:
+        return _owner_answer(request, household_id)
+
+    @extend_schema(request=OwnerPutInput, responses=HouseholdOwnerOutput)
+    def put(self, request: Request, household_id: int) -> Response:
+        # Raw values to the service, which checks the permission before the input: a
+        # stranger gets not_found whatever they send, an editor the stable input codes.
+        data = request.data if isinstance(request.data, dict) else {}
+
+        def text(name: str) -> str | None:
+            value = data.get(name)
+            return value if isinstance(value, str) else None if value is None else ""
+
+        resident, phone = data.get("resident"), data.get("phone")
+        owners.ownership_set(
+            actor=_user(request),
+            household_id=household_id,
+            # Anything but an id or its digits is no resident: "-" gets invalid_resident.
+            resident_id=resident if isinstance(resident, int | str | None) else "-",
+            real_name=text("real_name"),
+            id_number=text("id_number"),
+            # A phone sent as a JSON number is its digits; a list or the like stays invalid.
+            phone="" if phone is None else phone if isinstance(phone, str) else str(phone),
+        )
+        return _owner_answer(request, household_id)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, household_id: int) -> Response:
+        owners.ownership_clear(actor=_user(request), household_id=household_id)
+        return Response(status=204)
 
 
 class AreaAggregatesApi(APIView):

@@ -41,6 +41,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api_ledger_household_residents",
     ),
     path(
+        "ledger/households/<id:household_id>/owner/",
+        api.HouseholdOwnerApi.as_view(),
+        name="api_ledger_household_owner",
+    ),
+    path(
         "subdistricts/<id:subdistrict_id>/aggregates/",
         api.AreaAggregatesApi.as_view(),
         name="api_area_aggregates",

@@ -27,6 +27,7 @@ from accounts.models import (
     LedgerChange,
     LedgerEntity,
     Neighborhood,
+    Ownership,
     Residency,
     Resident,
     ResidentTag,
@@ -76,6 +77,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "left_at": _("moved away on"),
     "floor_area": _("floor area (m²)"),
     "tenure": _("tenure"),
+    "owner": _("owner"),
 }
 TENURE_LABELS: dict[str, Any] = dict(Tenure.choices)
 
@@ -415,9 +417,10 @@ def _shown(name: str, value: Any) -> str:
     return str(value)
 
 
-def _changes(entity: str, entity_id: int) -> list[Change]:
+def _changes(entity: str | Sequence[str], entity_id: int) -> list[Change]:
+    entities = [entity] if isinstance(entity, str) else list(entity)
     rows = (
-        LedgerChange.objects.filter(entity=entity, entity_id=entity_id)
+        LedgerChange.objects.filter(entity__in=entities, entity_id=entity_id)
         .select_related("actor")
         .order_by("-at", "-pk")[:HISTORY_LIMIT]
     )
@@ -491,7 +494,67 @@ def household_detail(*, user: User, household_id: int, today: dt.date) -> Househ
         tenure=house.tenure,
         residents=[_row(person, today) for person in people],
         accounts=accounts,
-        changes=_changes(LedgerEntity.HOUSEHOLD, household_id),
+        # Owner changes are the unit's history too (entity_id is the household's id).
+        changes=_changes((LedgerEntity.HOUSEHOLD, LedgerEntity.OWNERSHIP), household_id),
+    )
+
+
+@dataclass(frozen=True)
+class OwnerView:
+    """A unit's registered owner as the ledger shows them: masked, like everyone there."""
+
+    id: int
+    household_id: int
+    real_name_masked: str
+    id_number_masked: str
+    phone_masked: str
+    since: dt.date | None
+    units: int  # units this owner holds in the neighborhood, this one included
+    lives_here: bool  # a current resident of the unit has the owner's ID number
+
+    @property
+    def other_units(self) -> int:
+        return self.units - 1
+
+
+def household_owner(*, user: User, household_id: int) -> OwnerView | None:
+    """The unit's registered owner, or None when none is recorded: 4 queries."""
+    nid = (
+        Household.objects.filter(pk=household_id)
+        .values_list("building__neighborhood_id", flat=True)
+        .first()
+    )
+    if nid is None:
+        raise NotFound(_("Not found."))
+    access.require(user, Perm.LEDGER_VIEW, nid)
+    found = (
+        Ownership.objects.filter(household_id=household_id)
+        .select_related("owner")
+        .annotate(
+            # An Owner belongs to one neighborhood, so all their units are here.
+            units=Count("owner__ownerships"),
+            lives_here=Exists(
+                Resident.objects.filter(
+                    household_id=household_id,
+                    left_at__isnull=True,
+                    id_number_hash=OuterRef("owner__id_number_hash"),
+                )
+            ),
+        )
+        .first()
+    )
+    if found is None:
+        return None
+    owner = found.owner
+    return OwnerView(
+        id=owner.pk,
+        household_id=household_id,
+        real_name_masked=identity.mask_name(owner.real_name),
+        id_number_masked=owner.id_number_masked,
+        phone_masked=identity.mask_phone(owner.phone) if owner.phone else "",
+        since=found.since,
+        units=int(found.units),
+        lives_here=bool(found.lives_here),
     )
 
 

@@ -30,5 +30,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.resident_add,
         name="ledger_resident_add",
     ),
+    path(
+        f"{ledger}households/<id:household_id>/owner/",
+        views.owner_set,
+        name="ledger_owner_set",
+    ),
+    path(
+        f"{ledger}households/<id:household_id>/owner/clear/",
+        views.owner_clear,
+        name="ledger_owner_clear",
+    ),
     path("area/<id:subdistrict_id>/", views.area, name="area_aggregates"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import access
-from accounts.ledger import selectors, services
+from accounts.ledger import owners, selectors, services
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import ResidentTag, Tenure, User
 from config.errors import DomainError, Forbidden, NotFound
@@ -225,6 +225,9 @@ def _household_context(
         "tenure_choices": list(Tenure.choices),
         "area_value": str(detail.floor_area),
         "new": {},
+        "owner": selectors.household_owner(user=user, household_id=household_id),
+        "owner_candidates": [row for row in detail.residents if not row.left],
+        "owner_new": {},
     }
 
 
@@ -288,6 +291,50 @@ def resident_add(request: HttpRequest, neighborhood_id: int, household_id: int) 
         return render(request, "accounts/ledger/household.html", context, status=400)
     messages.success(request, _("Resident added."))
     return redirect("ledger_resident", neighborhood_id=neighborhood_id, resident_id=person.pk)
+
+
+# The unit's registered owner ----------------------------------------------------------------
+
+
+@sensitive_post_parameters("id_number")
+@require_POST
+@guarded
+def owner_set(request: HttpRequest, neighborhood_id: int, household_id: int) -> HttpResponse:
+    """Two forms post here: a resident of the household (`resident`), or someone else by
+    name and ID number. Errors come back on the household page with a 400."""
+    context = _household_context(request, neighborhood_id, household_id)
+    post = request.POST
+    try:
+        owners.ownership_set(
+            actor=_user(request),
+            household_id=household_id,
+            resident_id=post.get("resident") or None,
+            real_name=post.get("real_name") or None,
+            id_number=post.get("id_number") or None,
+            phone=post.get("phone", ""),
+        )
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as exc:
+        context["owner_error"] = exc.render()
+        # As for a new resident, the ID number is not sent back.
+        context["owner_new"] = {
+            "resident": post.get("resident", ""),
+            "real_name": post.get("real_name", ""),
+        }
+        return render(request, "accounts/ledger/household.html", context, status=400)
+    messages.success(request, _("Owner saved."))
+    return redirect("ledger_household", neighborhood_id=neighborhood_id, household_id=household_id)
+
+
+@require_POST
+@guarded
+def owner_clear(request: HttpRequest, neighborhood_id: int, household_id: int) -> HttpResponse:
+    # The household must belong to the neighborhood of the URL, as for every page here.
+    _household_context(request, neighborhood_id, household_id)
+    owners.ownership_clear(actor=_user(request), household_id=household_id)
+    messages.success(request, _("The unit has no registered owner now."))
+    return redirect("ledger_household", neighborhood_id=neighborhood_id, household_id=household_id)
 
 
 # Aggregates for admins -----------------------------------------------------------------------
