@@ -223,6 +223,7 @@ def seed(households: int, progress: Callable[[int], None] | None = None) -> dict
                 house_rows = []
         _seed_landlord(neighborhoods[0], owner_rng, today)
         _seed_users_and_boards(neighborhoods[0], subdistrict)
+        _seed_ballots(neighborhoods[0])
     refresh_statistics()
     return {
         "neighborhoods": len(neighborhoods),
@@ -407,3 +408,57 @@ def _seed_users_and_boards(home: Neighborhood, subdistrict: Subdistrict) -> None
     assert first_board is not None
     for (title, body), author in zip(OPENING_TOPICS, ("resident", "rep", "neighbor"), strict=True):
         topic_create(user=users[author], board=first_board, title=title, body=body)
+
+
+ELEVATOR_TEXT = (
+    "拟在本楼每个单元北侧加装一部电梯，停靠各层半层平台。费用按楼层分摊，"
+    "低层住户少出或不出；施工期间约三个月。请各位业主表决。"
+)
+GARDEN_TEXT = (
+    "把小区南门边闲置的空地改建为社区花园，由居民志愿者认领花池、轮流养护，居委会提供工具和种子。"
+)
+
+
+def _seed_ballots(home: Neighborhood) -> None:
+    """One open ballot (the elevator of one building, the owners deciding under art. 278)
+    and one closed (the community garden, residents by simple majority) on public notice
+    with an answered objection. Through the services, as staff and residents would."""
+    from voting import services
+
+    staff = User.objects.get(username="staff")
+    voters = {name: User.objects.get(username=name) for name in ("resident", "neighbor", "rep")}
+    now = timezone.now()
+    building = elevator_building(home)
+    elevator = services.ballot_create(
+        actor=staff,
+        neighborhood_id=home.pk,
+        title=f"{building.name}加装电梯",
+        description=ELEVATOR_TEXT,
+        matter="elevator",
+        building_id=building.pk,
+        closes_at=now + dt.timedelta(days=14),
+        open_now=True,
+    )
+    # One neighbor has voted already; the other demo users may try it themselves.
+    services.ballot_cast(user=voters["neighbor"], ballot_id=elevator.pk, choice=["yes"])
+
+    garden = services.ballot_create(
+        actor=staff,
+        neighborhood_id=home.pk,
+        title="社区花园改造方案",
+        description=GARDEN_TEXT,
+        matter="garden",
+        closes_at=now + dt.timedelta(days=7),
+        open_now=True,
+    )
+    for name, choice in (("resident", "yes"), ("rep", "yes"), ("neighbor", "no")):
+        services.ballot_cast(user=voters[name], ballot_id=garden.pk, choice=[choice])
+    services.ballot_close(actor=staff, ballot_id=garden.pk)
+    objection = services.objection_file(
+        user=voters["neighbor"], ballot_id=garden.pk, text="花园离我家窗户太近，担心夏天蚊虫多。"
+    )
+    services.objection_answer(
+        actor=staff,
+        objection_id=objection.pk,
+        answer="花池会种驱蚊的香草，并定期清理积水；靠近住户的一侧只种低矮植物。",
+    )

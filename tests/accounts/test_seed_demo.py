@@ -114,3 +114,38 @@ def test_seed_demo_records_owners_apart_from_residents() -> None:
         assert residency.household.tenure == Tenure.OWNER
         assert user.identity_hash == residency.resident.id_number_hash
         assert residency.household.ownership.owner.id_number_hash == user.identity_hash
+
+
+def test_seed_demo_has_an_open_elevator_ballot_and_a_closed_garden_ballot_on_notice() -> None:
+    from accounts import demo
+    from accounts.models import Ownership
+    from voting import selectors
+    from voting.models import Ballot
+
+    call_command("seed_demo", "--households", "120", verbosity=0, stdout=StringIO())
+    home = Neighborhood.objects.get(name="昌里第五")
+    building = demo.elevator_building(home)
+    elevator = Ballot.objects.get(matter="elevator")
+    assert (elevator.status, elevator.building_id, elevator.voter_unit) == (
+        "open",
+        building.pk,
+        "owner",
+    )
+    assert elevator.title == f"{building.name}加装电梯"
+    # Its electorate: the building's owners, the landlord of several flats counted once.
+    owners = set(
+        Ownership.objects.filter(household__building=building).values_list("owner_id", flat=True)
+    )
+    assert elevator.electorate_heads == len(owners)
+    rep = User.objects.get(username="rep")
+    assert [slot.voted for slot in selectors.voter_slots(rep, elevator)] == [False]
+    neighbor = User.objects.get(username="neighbor")
+    assert [slot.voted for slot in selectors.voter_slots(neighbor, elevator)] == [True]
+
+    garden = Ballot.objects.get(matter="garden")
+    assert garden.status == "closed" and garden.notice_until is not None
+    assert garden.notice_until > timezone.now()  # on public notice (公示)
+    assert garden.result is not None and garden.result["outcome"]["passed"] is True
+    assert garden.result["tally"]["participation"]["heads"] == 3
+    objection = garden.objections.get()
+    assert objection.answer and objection.answered_by == User.objects.get(username="staff")
