@@ -50,7 +50,7 @@ import numpy as np
 
 from bench.common import CLIENT_CORE, HOST, RESULTS, ROOT, SERVER_CORE, server_command
 from bench.procs import Child, Process, all_processes, port_free, raise_nofile, wait_port
-from bench.scenarios import percentile
+from bench.scenarios import NOISY, percentile
 
 DB_URL = os.environ.get(
     "BENCH_VOTING_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/linli_bench_voting"
@@ -270,7 +270,10 @@ class Cpu:
             )
 
         stores = {pid for pid, (name, _c) in procs1.items() if name in ("postgres", "redis-server")}
+        ours = {os.getpid(), self.server.pid, *(c.pid for c in self.clients), *stores}
         return {
+            # Work of other processes on the machine meanwhile: above NOISY the run is noisy.
+            "other_cores": round(used(set(procs1) - ours) / wall, 3),
             "seconds": round(wall, 2),
             "server_cores": round(used({self.server.pid}) / wall, 3),
             "client_cores": round(used({c.pid for c in self.clients}) / wall, 3),
@@ -615,7 +618,10 @@ def render(f: dict[str, Any]) -> list[str]:
         f"catching up): server {cpu['server_cores']:.2f} cores, clients "
         f"{cpu['client_cores']:.2f}, PostgreSQL + Redis {cpu['postgres_redis_cores']:.2f}; "
         f"server CPU per vote {per_vote:.1f} ms (with its share of tallies and fan-out), so "
-        f"one server core absorbs about {1000 / per_vote:.0f} votes a second.",
+        f"one server core absorbs about {1000 / per_vote:.0f} votes a second; other "
+        f"processes on the machine used {cpu['other_cores']:.2f} cores"
+        + (" (NOISY: the figures are not representative)" if cpu["other_cores"] > NOISY else "")
+        + ".",
     ]
     return lines
 
@@ -667,6 +673,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=2.0, help="seconds the votes span")
     parser.add_argument("--port", type=int, default=PORT)
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="wait up to this long for other work on the machine to stop (default 60)",
+    )
     args = parser.parse_args(argv)
     if args.watchers > args.households:
         parser.error("watchers are representatives: at most --households")
@@ -690,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.monotonic() - began:6.1f}s] {message}", flush=True)
 
-    busy = wait_quiet()
+    busy = wait_quiet(args.quiet_wait)
     scene = build(args.households, args.watchers)
     log(
         f"seeded {args.households:,} households and opened ballot {scene['ballot']} in "
