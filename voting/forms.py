@@ -137,6 +137,7 @@ class BallotForm(forms.Form):
     )
 
     def __init__(self, *args: Any, place: Neighborhood, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # labels stand above their fields
         super().__init__(*args, **kwargs)
         self.place = place
         building = self.fields["building"]

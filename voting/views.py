@@ -65,6 +65,11 @@ def heads_word(voter_unit: str) -> str:
     return _("households (count)") if voter_unit == VoterUnit.HOUSEHOLD else _("head count")
 
 
+def heads_unit(voter_unit: str) -> str:
+    """The counting word after a number: 3 户, 3 人."""
+    return _("households") if voter_unit == VoterUnit.HOUSEHOLD else _("people (unit)")
+
+
 def area_text(value: object) -> str:
     try:
         number = Decimal(str(value))
@@ -384,10 +389,19 @@ def ballot_new(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
         form = BallotForm(
             place=place, initial=BallotForm.initial_for(request.GET.get("matter", ""))
         )
+    matters = _matter_data()
     return render(
         request,
         "voting/new.html",
-        {"place": place, "form": form, "error": error, "matters": _matter_data()},
+        {
+            "place": place,
+            "form": form,
+            "error": error,
+            "matters": matters,
+            "chosen_basis": next(
+                (m["basis"] for m in matters if m["key"] == form["matter"].value()), ""
+            ),
+        },
         status=status,
     )
 
@@ -490,6 +504,7 @@ def _render_ballot(
         "rule_lines": rule_lines(ballot),
         "electorate_line": electorate_line(ballot),
         "heads_word": heads_word(ballot.voter_unit),
+        "heads_unit": heads_unit(ballot.voter_unit),
         "progress": progress_view(
             ballot, (ballot.result or {}).get("progress") if closed else snap.get("progress")
         ),
@@ -704,6 +719,7 @@ def ballot_record(request: HttpRequest, ballot_id: int) -> HttpResponse:
             "rule_lines": rule_lines(ballot),
             "electorate_line": electorate_line(ballot),
             "heads_word": heads_word(ballot.voter_unit),
+            "heads_unit": heads_unit(ballot.voter_unit),
             "show_area": uses_area(ballot),
             "electorate_area": area_text(ballot.electorate_area),
             "participation": participation,
