@@ -414,6 +414,9 @@ def test_receipts_of_a_secret_ballot_are_listed_after_close(s: Scene) -> None:
     words = text_of(client_for(s.reps[3]).get(f"/ballots/{b.pk}/"))
     assert "全部回执码" in words and all(code in words for code in codes)
     assert "投票明细" not in words
+    record = text_of(client_for(s.reps[3]).get(f"/ballots/{b.pk}/record/"))
+    assert "无记名投票" in record and all(code in record for code in codes)
+    assert "投票明细" not in record
 
 
 # Paper ballots ---------------------------------------------------------------------------
@@ -462,3 +465,89 @@ def test_a_paper_entry_without_a_photo_is_refused(s: Scene) -> None:
     )
     assert response.status_code == 400 and "照片" in text_of(response)
     assert not PaperBallot.objects.exists()
+
+
+# Bad input and forged requests ---------------------------------------------------------
+
+
+def test_odd_input_is_a_clear_answer_never_a_500(s: Scene) -> None:
+    b = elevator(s)
+    voter, staff = client_for(s.reps[0]), client_for(s.staff)
+    huge = "9" * 30
+    cases = [
+        (voter, "post", f"/ballots/{b.pk}/cast/", {"choice": "yes", "elector": huge}, 400),
+        (voter, "post", f"/ballots/{b.pk}/cast/", {"choice": ["yes", "no"]}, 400),
+        (voter, "post", f"/ballots/{b.pk}/cast/", {}, 400),
+        (voter, "post", f"/ballots/{b.pk}/cast/", {"choice": "yes\x00"}, 400),
+        (voter, "get", f"/ballots/{b.pk}/cast/", {}, 405),
+        (voter, "get", f"/ballots/{huge}/", {}, 404),
+        (voter, "get", "/ballots/99999/", {}, 404),
+        (voter, "post", f"/ballots/{b.pk}/proxy/", {"delegate": "\x00", "reason": "\x00"}, 302),
+        (voter, "post", f"/ballots/{b.pk}/proxy/999/revoke/", {}, 404),
+        (voter, "post", f"/ballots/{b.pk}/objections/", {"text": "x"}, 302),
+        (staff, "get", f"/ballots/{b.pk}/paper/", {"q": "\x00楼", "page": "abc"}, 200),
+        (staff, "get", f"/ballots/{b.pk}/paper/", {"page": "9" * 40, "elector": huge}, 200),
+        (staff, "post", f"/ballots/{b.pk}/paper/", {"elector": "abc", "choice": "yes"}, 400),
+        (staff, "post", f"/ballots/{b.pk}/paper/999/confirm/", {}, 404),
+        (staff, "post", f"/ballots/{b.pk}/objections/999/answer/", {"answer": "x"}, 404),
+        (staff, "get", f"/ballots/{b.pk}/paper/999/photo/", {}, 404),
+        (staff, "post", f"/ballots/{b.pk}/open/", {}, 302),  # open already: a message
+        (
+            staff,
+            "post",
+            f"/neighborhoods/{s.place.pk}/ballots/new/",
+            {**form_data(s), "building": "abc", "title": "x\x00"},
+            400,
+        ),
+        (
+            staff,
+            "post",
+            f"/neighborhoods/{s.place.pk}/ballots/new/",
+            {**form_data(s, matter="nope")},
+            400,
+        ),
+        (staff, "get", f"/neighborhoods/{s.place.pk}/ballots/new/", {"matter": "\x00"}, 200),
+    ]
+    for client, method, url, data, status in cases:
+        response = getattr(client, method)(url, data)
+        assert response.status_code == status, (method, url, data, response.status_code)
+    assert Ballot.objects.count() == 1 and not Vote.objects.exists()
+
+
+def test_a_building_of_another_neighborhood_is_not_offered(s: Scene) -> None:
+    other = factories.building(factories.neighborhood("云台第一"), "9号楼")
+    page = client_for(s.staff).get(f"/neighborhoods/{s.place.pk}/ballots/new/")
+    assert "9号楼" not in page.content.decode()
+    response = client_for(s.staff).post(
+        f"/neighborhoods/{s.place.pk}/ballots/new/", form_data(s, building=str(other.pk))
+    )
+    assert response.status_code == 400 and not Ballot.objects.exists()
+
+
+def test_every_ballot_post_needs_the_csrf_token(s: Scene) -> None:
+    b = elevator(s)
+    for user, url in (
+        (s.reps[0], f"/ballots/{b.pk}/cast/"),
+        (s.reps[0], f"/ballots/{b.pk}/proxy/"),
+        (s.reps[0], f"/ballots/{b.pk}/proxy/1/revoke/"),
+        (s.reps[0], f"/ballots/{b.pk}/objections/"),
+        (s.staff, f"/ballots/{b.pk}/objections/1/answer/"),
+        (s.staff, f"/ballots/{b.pk}/close/"),
+        (s.staff, f"/ballots/{b.pk}/open/"),
+        (s.staff, f"/ballots/{b.pk}/paper/"),
+        (s.staff, f"/ballots/{b.pk}/paper/1/confirm/"),
+        (s.staff, f"/ballots/{b.pk}/paper/1/reject/"),
+        (s.staff, f"/neighborhoods/{s.place.pk}/ballots/new/"),
+    ):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        assert client.post(url, {"choice": "yes"}).status_code == 403, url
+    b.refresh_from_db()
+    assert b.status == "open" and not Vote.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(s: Scene) -> None:
+    b = elevator(s)
+    for url in (f"/ballots/{b.pk}/", f"/neighborhoods/{s.place.pk}/ballots/", "/ballots/"):
+        response = Client().get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
