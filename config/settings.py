@@ -106,7 +106,7 @@ DATABASES = {
         # Several daphne threads write to the demo database; wait instead of failing.
         "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         # A file, not memory, so a daphne subprocess in the tests sees the same data.
-        "TEST": {"NAME": str(BASE_DIR / "test-db.sqlite3")},
+        "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "test-db.sqlite3"))},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

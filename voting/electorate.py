@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import identity
 from accounts.ledger.filters import years_before
-from accounts.models import Household, Ownership, Residency, Resident
+from accounts.models import Household, Owner, Ownership, Residency, Resident
 from voting.models import Ballot, Elector, Scope, VoterUnit
 
 
@@ -47,6 +47,15 @@ def _owners(ballot: Ballot, households: QuerySet[Household]) -> list[Elector]:
         Ownership.objects.filter(household__in=households)
         .select_related("owner", "household__building")
         .order_by("household__building__name", "household__unit", "household__room")
+    )
+    rows = list(rows)
+    # Held to commit, in pk order: a clerk clearing an owner's last unit (which deletes the
+    # owner) waits for the open instead of failing it on the foreign key.
+    list(
+        Owner.objects.select_for_update()
+        .filter(pk__in={row.owner_id for row in rows})
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     for row in rows:
         area[row.owner_id] += row.household.floor_area

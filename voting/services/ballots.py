@@ -323,7 +323,7 @@ def certify(ballot: Ballot) -> dict[str, Any]:
         "preset": ballot.preset,
         "paper": {
             "counted": ballot.participations.filter(channel="paper").count(),
-            "counted_area": str(paper_area["a"] or Decimal(0)),
+            "counted_area": str((paper_area["a"] or Decimal(0)).quantize(Decimal("0.01"))),
             "pending_not_counted": pending,
         },
     }
