@@ -420,9 +420,14 @@ function subscribe(stream) {
     .finally(() => catchingUp.delete(stream));
 }
 
+// Page modules (room.js) see every event applied here, in order and once, as "linli:event".
+function announce(frame) {
+  document.dispatchEvent(new CustomEvent("linli:event", { detail: frame }));
+}
+
 function onEvent(frame) {
   const list = listFor(frame.stream);
-  if (frame.seq === undefined) return;  // ephemeral: nothing on these pages yet
+  if (frame.seq === undefined) { announce(frame); return; }  // ephemeral: shown, not counted
   const last = lastSeq.get(frame.stream) ?? 0;
   if (frame.seq <= last) return;         // already applied
   if (frame.seq > last + 1) {            // a gap: ask for what we missed, in order
@@ -433,6 +438,7 @@ function onEvent(frame) {
   const render = renderers[frame.type];
   if (list && render) render(list, frame.data);
   if (frame.stream === badge?.dataset.userStream) effects[frame.type]?.(frame.data);
+  announce(frame);
 }
 
 function onFrame(message) {
@@ -638,6 +644,24 @@ function enhancePrint() {
     button.addEventListener("click", () => window.print());
   });
 }
+
+// What page modules use instead of a socket of their own (one socket per page).
+window.linli = {
+  // A `do` on this socket: resolves with the `ok` data; rejects with the `err` frame
+  // ({code, message}) or {code: "disconnected"}, when the page's plain form is the way.
+  do(stream, action, data) {
+    return request({ op: "do", stream, action, data: data ?? {} }).then((frame) => frame.data ?? {});
+  },
+  // Follow a stream the page gained after it loaded (a room's new ballot), from `seq`.
+  follow(stream, seq) {
+    if (lastSeq.has(stream)) return;
+    lastSeq.set(stream, Number(seq) || 0);
+    if (!socket) connect();
+    else if (socket.readyState === WebSocket.OPEN) subscribe(stream);
+  },
+  get live() { return Boolean(socket && socket.readyState === WebSocket.OPEN); },
+  reload: reloadKeepingDrafts,
+};
 
 enhanceTextSize();
 enhanceMatterForm();
