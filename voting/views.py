@@ -9,6 +9,7 @@ page hands it in data attributes, so a result that arrives live reads like a rel
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -48,7 +49,8 @@ def percent(part: float | Fraction | Decimal | int, whole: float | Decimal | int
     """62%, 66.7%: one decimal, none when it is whole (live.js rounds the same way)."""
     if not whole:
         return "0%"
-    value = round(float(part) / float(whole) * 100, 1)
+    # Half up, as JavaScript's Math.round: a live figure never differs from a reloaded one.
+    value = math.floor(float(part) / float(whole) * 1000 + 0.5) / 10
     return f"{value:.1f}".removesuffix(".0") + "%"
 
 
