@@ -64,12 +64,12 @@ def share_text(share: Mapping[str, Any] | None) -> str:
 
 
 def heads_word(voter_unit: str) -> str:
-    return _("households (count)") if voter_unit == VoterUnit.HOUSEHOLD else _("head count")
+    return _("number of households") if voter_unit == VoterUnit.HOUSEHOLD else _("head count")
 
 
 def heads_unit(voter_unit: str) -> str:
     """The counting word after a number: 3 户, 3 人."""
-    return _("households") if voter_unit == VoterUnit.HOUSEHOLD else _("people (unit)")
+    return _("households") if voter_unit == VoterUnit.HOUSEHOLD else _("people")
 
 
 def area_text(value: object) -> str:
