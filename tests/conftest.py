@@ -16,12 +16,19 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as settings_profiles
 
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("LINLI_REQUIRE_SERVICES") == "1"
 CHROMIUM = "/usr/bin/chromium"
+
+
+# Property tests assert behaviour, not speed: a loaded CI machine must not fail them on
+# hypothesis's per-example deadline.
+settings_profiles.register_profile("linli", deadline=None)
+settings_profiles.load_profile("linli")
 
 
 def pytest_configure() -> None:

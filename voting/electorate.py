@@ -43,12 +43,11 @@ def _owners(ballot: Ballot, households: QuerySet[Household]) -> list[Elector]:
     area: dict[int, Decimal] = defaultdict(Decimal)
     addresses: dict[int, list[str]] = defaultdict(list)
     names: dict[int, str] = {}
-    rows = (
+    rows = list(
         Ownership.objects.filter(household__in=households)
         .select_related("owner", "household__building")
         .order_by("household__building__name", "household__unit", "household__room")
     )
-    rows = list(rows)
     # Held to commit, in pk order: a clerk clearing an owner's last unit (which deletes the
     # owner) waits for the open instead of failing it on the foreign key.
     list(

@@ -103,6 +103,7 @@ def _slot_data(slot: Slot) -> dict[str, Any]:
         "own": slot.own,
         "proxy": slot.proxy.pk if slot.proxy else None,
         "voted": slot.voted,
+        "choice": slot.choice,
         "delegated_to": (
             {"id": slot.delegated.pk, "name": slot.delegated.delegate.public_name}
             if slot.delegated

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Residency, User
-from voting.models import Ballot, Elector, Proxy, VoterUnit
+from voting.models import Ballot, Elector, Proxy, Vote, VoterUnit
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,9 @@ class Slot:
     proxy: Proxy | None  # the proxy the user holds for it (own is False then)
     voted: bool
     delegated: Proxy | None  # an own elector's active proxy given to someone else
+    # An open ballot's current choice for this elector, so a page can show it again;
+    # always None on secret ballots (nothing links a voter to their choice).
+    choice: list[str] | None = None
 
 
 def own_electors(user: User, ballot: Ballot) -> list[Elector]:
@@ -63,12 +66,18 @@ def slots(user: User, ballot: Ballot) -> list[Slot]:
     voted = set(
         Elector.objects.filter(pk__in=ids, participation__isnull=False).values_list("pk", flat=True)
     )
+    choices: dict[int, list[str]] = (
+        {}
+        if ballot.secret
+        else dict(Vote.objects.filter(elector_id__in=voted).values_list("elector_id", "choice"))
+    )
     given = {
         p.elector_id: p
         for p in Proxy.objects.filter(
             active_proxies(), elector_id__in=[e.pk for e in own]
         ).select_related("delegate")
     }
-    return [Slot(e, True, None, e.pk in voted, given.get(e.pk)) for e in own] + [
-        Slot(p.elector, False, p, p.elector_id in voted, None) for p in held
+    return [Slot(e, True, None, e.pk in voted, given.get(e.pk), choices.get(e.pk)) for e in own] + [
+        Slot(p.elector, False, p, p.elector_id in voted, None, choices.get(p.elector_id))
+        for p in held
     ]

@@ -63,9 +63,9 @@ def _options(method: str, labels: Sequence[object]) -> list[tuple[str, str]]:
     """(key, label) pairs: yes / no / abstain, or the given labels keyed "1", "2", ..."""
     if method == Method.YES_NO:
         return [
-            (tally.YES, str(_("Yes"))),
-            (tally.NO, str(_("No"))),
-            (tally.ABSTAIN, str(_("Abstain"))),
+            (tally.YES, str(_("I agree"))),
+            (tally.NO, str(_("I disagree"))),
+            (tally.ABSTAIN, str(_("I abstain"))),
         ]
     if not isinstance(labels, list | tuple):
         raise Invalid(_("Please give the options, one per line."), code="invalid_options")
