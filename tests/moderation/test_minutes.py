@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accounts.models import User
 from config.errors import DomainError, Forbidden, NotFound
@@ -22,7 +24,14 @@ from forum.models import Post, Topic
 from moderation import minutes as minutes_module
 from moderation.minutes import LogRow, build_minutes, chunks, compose, minutes_post, to_markdown
 from moderation.models import Room, RoomBallot
+from moderation.procedure import commands as cmd
+from moderation.procedure import events as ev
+from moderation.procedure.codes import RuleViolation
+from moderation.procedure.engine import decide
+from moderation.procedure.events import event_data
+from moderation.procedure.presets import rules_for
 from moderation.procedure.snapshot import state_from_data
+from moderation.procedure.state import new_room
 from moderation.rooms import services
 from realtime.models import Event
 from tests import factories
@@ -557,3 +566,117 @@ def test_the_post_button(clock: Clock) -> None:
     assert client.get(f"/rooms/{m.room.pk}/minutes/post/").status_code == 405
     junk = client.post(f"/rooms/{m.room.pk}/minutes/post/", {"board": "x" * 40}, follow=True)
     assert junk.status_code == 200
+
+
+# Any log the engine can write ------------------------------------------------------------
+
+PEOPLE = (1, 2, 3, 4)  # 1 chairs first, 2 is the co-chair
+# Commands by weight: the debate's often, the chair's interruptions now and then.
+KINDS = (
+    ["move"] * 3
+    + ["second"] * 3
+    + ["raise_hand"] * 5
+    + ["give_floor"] * 5
+    + ["speak"] * 4
+    + ["yield_floor"] * 2
+    + ["end_speech", "extend_time", "rule_off_topic", "amend", "amend"]
+    + ["call_vote"] * 2
+    + ["announce_result"] * 2
+    + ["next_item", "withdraw_motion"]
+    + ["withdraw_hand", "point_of_order", "withdraw_point", "pause", "resume", "tick"]
+    + ["hand_over_chair", "take_chair", "chair_disconnected", "chair_returned"]
+)
+
+
+def _command(state: Any, kind: str, user: int, arg: int) -> Any:
+    """A command of `kind`; the chair's commands come from whoever chairs now, and the
+    floor goes to someone in the queue, so debates get somewhere."""
+    chair = state.chair
+    queue = [e.user for e in state.queue] or list(PEOPLE)
+    make = {
+        "move": lambda: cmd.Move(user, "动议"),
+        "amend": lambda: cmd.Amend(user, "修正"),
+        "second": lambda: cmd.Second(user),
+        "withdraw_motion": lambda: cmd.WithdrawMotion(user if arg % 2 else chair),
+        "raise_hand": lambda: cmd.RaiseHand(user, ("pro", "con", "neutral")[arg % 3]),
+        "withdraw_hand": lambda: cmd.WithdrawHand(user),
+        "point_of_order": lambda: cmd.PointOfOrder(user),
+        "withdraw_point": lambda: cmd.WithdrawPoint(user),
+        "give_floor": lambda: cmd.GiveFloor(chair, queue[arg % len(queue)]),
+        "speak": lambda: cmd.Speak(state.floor.user if state.floor else user, 1 + arg),
+        "yield_floor": lambda: cmd.YieldFloor(state.floor.user if state.floor else user),
+        "end_speech": lambda: cmd.EndSpeech(chair),
+        "extend_time": lambda: cmd.ExtendTime(chair, 1 + arg),
+        "rule_off_topic": lambda: cmd.RuleOffTopic(chair, max(state.next_speech - 1 - arg % 3, 1)),
+        "call_vote": lambda: cmd.CallVote(chair),
+        "announce_result": lambda: cmd.AnnounceResult(chair, arg % 4, (arg // 4) % 4, arg % 2),
+        "next_item": lambda: cmd.NextItem(chair),
+        "pause": lambda: cmd.Pause(chair),
+        "resume": lambda: cmd.Resume(chair),
+        "hand_over_chair": lambda: cmd.HandOverChair(chair, PEOPLE[arg % len(PEOPLE)]),
+        "take_chair": lambda: cmd.TakeChair(user),
+        "chair_disconnected": lambda: cmd.ChairDisconnected(),
+        "chair_returned": lambda: cmd.ChairReturned(),
+        "tick": lambda: cmd.Tick(),
+    }
+    return make[kind]()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    preset=st.sampled_from(["nantang", "free"]),
+    agenda=st.integers(0, 3),
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(KINDS), st.sampled_from(PEOPLE), st.integers(0, 50), st.integers(0, 40)
+        ),
+        max_size=80,
+    ),
+)
+def test_any_log_of_the_engine_makes_minutes(preset: str, agenda: int, steps: list[Any]) -> None:
+    """Whatever the engine let happen, the minutes hold every motion, floor and speech once,
+    decide each motion as its events did, and no turn outlasts its time."""
+    state = new_room(
+        rules_for(preset), 1, co_chair=2, agenda=tuple(f"议程{i}" for i in range(agenda))
+    )
+    now, log = T0, []
+    for kind, user, arg, wait in steps:
+        now += wait
+        try:
+            state, events = decide(state, _command(state, kind, user, arg), now)
+        except RuleViolation:
+            continue
+        log += events
+    at = timezone.now()
+    rows = [LogRow(n, e.type, event_data(e), at) for n, e in enumerate(log, start=1)]
+    items = compose(
+        log=rows,
+        agenda=list(state.agenda),
+        speeches={e.speech: ("话", False) for e in log if isinstance(e, ev.SpeechPosted)},
+        ballots={},
+        names={p: f"邻居{p}" for p in PEOPLE},
+    )
+    motions = [m for item in items for m in item.motions]
+    motions += [a for m in motions for a in m.amendments]
+    holders = [*items, *motions]
+    turns = [t for h in holders for t in h.turns]
+    turns += [p.turn for h in holders for p in h.points_of_order if p.turn is not None]
+    assert sorted(m.id for m in motions) == [e.motion for e in log if isinstance(e, ev.MotionMoved)]
+    assert len(turns) == sum(isinstance(e, ev.FloorGiven) for e in log) + (
+        sum(isinstance(e, ev.SpeechPosted) for e in log) if preset == "free" else 0
+    )
+    spoken = sorted(s.number for t in turns for s in t.speeches)
+    assert spoken == [e.speech for e in log if isinstance(e, ev.SpeechPosted)]
+    decided = {e.motion: e.passed for e in log if isinstance(e, ev.VoteResult)}
+    withdrawn = {e.motion: e.reason for e in log if isinstance(e, ev.MotionWithdrawn)}
+    for motion in motions:
+        if motion.id in decided:
+            assert motion.outcome == ("passed" if decided[motion.id] else "failed")
+        elif motion.id in withdrawn:
+            assert motion.outcome == withdrawn[motion.id]
+        else:
+            assert motion.outcome == "pending"
+    for turn in turns:
+        if turn.seconds is not None and turn.allotted is not None:
+            assert 0 <= turn.seconds <= turn.allotted + sum(turn.extensions) + 1
+    assert sum(i.reached for i in items) == 1 + sum(isinstance(e, ev.ItemBegan) for e in log)
