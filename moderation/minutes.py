@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -282,12 +283,14 @@ class MotionMinutes:
     @property
     def side_lines(self) -> list[str]:
         return [
-            ngettext(
-                "%(side)s: %(count)s speech, %(time)s",
-                "%(side)s: %(count)s speeches, %(time)s",
-                count,
+            capfirst(
+                ngettext(
+                    "%(side)s: %(count)s speech, %(time)s",
+                    "%(side)s: %(count)s speeches, %(time)s",
+                    count,
+                )
+                % {"side": side, "count": count, "time": time}
             )
-            % {"side": side, "count": count, "time": time}
             for side, count, time in self.sides
         ]
 
