@@ -24,6 +24,7 @@ SECTIONS = (
     ("codes", _("Household codes and letters"), Perm.CODES_ISSUE),
     ("outreach_list", _("Outreach (政策找人)"), Perm.OUTREACH_SEND),
     ("ballot_list", _("Ballots"), Perm.BALLOT_MANAGE),
+    ("room_list", _("Deliberation rooms"), Perm.ROOM_MANAGE),
     ("ledger_import", _("Import a spreadsheet"), Perm.LEDGER_IMPORT),
     ("roles", _("Committee roles"), Perm.ROLES_MANAGE),
 )
