@@ -28,6 +28,7 @@ import realtime
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
+from config.converters import MAX_ID
 from config.errors import Forbidden, Invalid, NotFound
 from moderation.models import Attendance, Room, RoomBallot, RoomEvent, RoomStatus, Speech
 from moderation.procedure import commands as cmd
@@ -46,6 +47,8 @@ MOTION_MAX = 500
 AGENDA_MAX = 20
 VOTE_HOURS = 24  # a room's ballot closes when the chair announces; this is the fallback
 REACTIONS = ("👍", "👏", "🤔", "❓")
+# Event fields holding a user id: published with a `<field>_name` beside them.
+NAMED_FIELDS = ("user", "to", "seconder", "chair", "previous", "mover")
 
 
 def _text(raw: object, *, limit: int, code: str, required: object) -> str:
@@ -60,7 +63,7 @@ def _text(raw: object, *, limit: int, code: str, required: object) -> str:
 
 
 def _user_id(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
         raise Invalid(_("Please choose a person."), code="invalid_argument")
     return value
 
@@ -201,7 +204,7 @@ def _record(
             v
             for e in happened
             for k, v in ev.event_data(e).items()
-            if k in ("user", "to", "seconder") and isinstance(v, int)
+            if k in NAMED_FIELDS and isinstance(v, int)
         }
     )
     speech: Speech | None = None
@@ -232,7 +235,7 @@ def _record(
             )
         )
         shown = dict(data)
-        for key in ("user", "to", "seconder"):
+        for key in NAMED_FIELDS:
             if isinstance(shown.get(key), int):
                 shown[f"{key}_name"] = names.get(int(shown[key]), "")  # type: ignore[arg-type]
         if isinstance(event, ev.SpeechPosted):
@@ -299,16 +302,17 @@ CHAIR_ACTIONS = {
 }
 
 
-def room_command(*, user: User, room_id: int, action: str, data: Mapping[str, Any]) -> Outcome:
+def room_command(
+    *,
+    user: User,
+    room_id: int,
+    action: str,
+    data: Mapping[str, Any],
+    now: float | None = None,
+) -> Outcome:
     """A person's command on a room: the page, the API and the socket all come here."""
     room = _room_for(user, room_id)
-    if not (
-        access.may_speak_in(user, room.neighborhood_id)
-        or access.may(user, Perm.ROOM_MANAGE, room.neighborhood_id)
-    ):
-        raise Forbidden(
-            _("Only verified residents and the committee take part in rooms."), code="forbidden"
-        )
+    _require_participant(user, room)
     me = user.pk
     if action == "speak":
         text = _text(
@@ -317,11 +321,20 @@ def room_command(*, user: User, room_id: int, action: str, data: Mapping[str, An
             code="invalid_argument",
             required=_("Please write your speech."),
         )
-        return apply(room_id, lambda s: cmd.Speak(me, len(text)), actor=user, speech_text=text)
+        return apply(
+            room_id, lambda s: cmd.Speak(me, len(text)), actor=user, speech_text=text, now=now
+        )
     if action == "announce_result":
-        return _announce(user, room)
+        return _announce(user, room, now)
+    # The engine knows only ids: that the new (co-)chair may chair here is ours to check.
+    handing = action in ("hand_over_chair", "name_co_chair") and data.get("to") is not None
+    if handing and not _may_chair(_user_id(data.get("to")), room.neighborhood_id):
+        raise Invalid(
+            _("The chair goes only to a moderator or committee member here."),
+            code="invalid_co_chair",
+        )
     build = _builder(me, action, data)
-    return apply(room_id, build, actor=user)
+    return apply(room_id, build, actor=user, now=now)
 
 
 def _int_arg(data: Mapping[str, Any], key: str) -> int:
@@ -378,7 +391,7 @@ def _side(value: object) -> Any:
     return value
 
 
-def _announce(user: User, room: Room) -> Outcome:
+def _announce(user: User, room: Room, now: float | None = None) -> Outcome:
     """Close the motion's ballot and announce its counts: the engine applies the rule."""
     from voting import services as voting
 
@@ -405,12 +418,24 @@ def _announce(user: User, room: Room) -> Outcome:
         room.pk,
         lambda s: cmd.AnnounceResult(user.pk, heads("yes"), heads("no"), heads("abstain")),
         actor=user,
+        now=now,
     )
+
+
+def _require_participant(user: User, room: Room) -> None:
+    if not (
+        access.may_speak_in(user, room.neighborhood_id)
+        or access.may(user, Perm.ROOM_MANAGE, room.neighborhood_id)
+    ):
+        raise Forbidden(
+            _("Only verified residents and the committee take part in rooms."), code="forbidden"
+        )
 
 
 def room_react(*, user: User, room_id: int, emoji: object) -> None:
     """A reaction without text: shown to everyone for a moment, not stored."""
     room = _room_for(user, room_id)
+    _require_participant(user, room)
     if emoji not in REACTIONS:
         raise Invalid(_("Unknown reaction."), code="invalid_argument")
     with transaction.atomic():

@@ -6,7 +6,7 @@ this process gave or extended. A tick is idempotent (the engine ends nothing tha
 due), so a timer that fires after an extension, or in two processes, does no harm. A
 process that dies takes its timers with it: the next command on the room, or any read of
 the room's page, ends an expired speech too (the engine expires first), and
-`manage.py room_ticks` sweeps every room.
+`manage.py room_ticks [--loop N]` sweeps every room.
 """
 
 from __future__ import annotations

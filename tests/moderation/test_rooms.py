@@ -232,3 +232,35 @@ def test_free_discussion_has_slow_mode(hall: dict) -> None:
         )
         == "slow_mode"
     )
+
+
+def test_the_sweep_ends_speeches_no_timer_ended(hall: dict) -> None:
+    from moderation.management.commands.room_ticks import sweep
+
+    chair, (a, b, _c), room = hall["chair"], hall["people"], hall["room"]
+    do(a, room, "move", text="动议")
+    do(b, room, "second")
+    do(a, room, "raise_hand", side="pro")
+    do(chair, room, "give_floor", to=a.pk)
+    floor = state_from_data(Room.objects.get(pk=room.pk).state).floor
+    assert floor is not None
+    assert floor.ends_at is not None
+    assert sweep(now=floor.ends_at - 5) == []
+    assert sweep(now=floor.ends_at + 1) == [room.pk]
+    assert state_from_data(Room.objects.get(pk=room.pk).state).floor is None
+
+
+def test_the_chair_goes_only_to_someone_who_may_chair(hall: dict) -> None:
+    chair, (a, _b, _c), room = hall["chair"], hall["people"], hall["room"]
+    for to in (a.pk, 10**9, 2**64):
+        assert code_of(
+            services.room_command,
+            user=chair,
+            room_id=room.pk,
+            action="hand_over_chair",
+            data={"to": to},
+        ) in {"invalid_co_chair", "invalid_argument"}
+    other = factories.staff(hall["place"])
+    do(chair, room, "hand_over_chair", to=other.pk)
+    changed = Event.objects.get(stream=room.stream, type="chair.changed")
+    assert changed.data["chair_name"] == other.public_name
