@@ -303,15 +303,19 @@ def measure(scene: dict[str, Any], out: Path, port: int, window: float, log: Any
         time.sleep(0.5)
 
         voters.call({"cmd": "record"})
+        cpu = Cpu(server, [watchers, voters])
         pinged = send(voters, "ping", window)
+        ping_usage = cpu.stop()
         ping = dump(voters, samples / "ping.json")
         log(f"baseline: {pinged['replied']}/{pinged['sent']} pings answered")
 
         watchers.call({"cmd": "record"})
+        cpu = Cpu(server, [watchers, voters])
         ticks = publisher.call(
             {"cmd": "run", "rate": TICK_RATE, "duration": TICK_SECONDS}, timeout=60
         )
         time.sleep(1.0)
+        tick_usage = cpu.stop()
         tick = dump(watchers, samples / "publish.json")
         log(f"baseline: {len(ticks['seqs'])} events published, {tick['ticks']} receipts")
 
@@ -344,6 +348,7 @@ def measure(scene: dict[str, Any], out: Path, port: int, window: float, log: Any
         "tallies": tallies,
         "caught_up": caught,
         "cpu": usage,
+        "cpu_baselines": {"ping": ping_usage, "publish": tick_usage},
         "server_alive": status,
     }
 
@@ -521,6 +526,7 @@ def figures(scene: dict[str, Any], raw: dict[str, Any], since: dt.datetime) -> d
         "cast_span_s": raw["cast"]["span"],
         "cast_late_max_s": raw["cast"]["late_max"],
         "cpu": raw["cpu"],
+        "cpu_baselines": raw["cpu_baselines"],
     }
 
 
@@ -621,6 +627,11 @@ def render(f: dict[str, Any]) -> list[str]:
         f"one server core absorbs about {1000 / per_vote:.0f} votes a second; other "
         f"processes on the machine used {cpu['other_cores']:.2f} cores"
         + (" (NOISY: the figures are not representative)" if cpu["other_cores"] > NOISY else "")
+        + "; during the baselines "
+        + ", ".join(
+            f"{name} {u['other_cores']:.2f}" + (" (NOISY)" if u["other_cores"] > NOISY else "")
+            for name, u in f["cpu_baselines"].items()
+        )
         + ".",
     ]
     return lines
