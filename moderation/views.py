@@ -405,7 +405,14 @@ def room_new(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     )
 
 
-def _context(request: HttpRequest, user: User, room: Room, *, error: str = "") -> dict[str, Any]:
+def _context(
+    request: HttpRequest,
+    user: User,
+    room: Room,
+    *,
+    error: str = "",
+    drafts: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     snap = selectors.snapshot(user, room)
     found = flags(snap)
     state = snap["state"]
@@ -492,6 +499,7 @@ def _context(request: HttpRequest, user: User, room: Room, *, error: str = "") -
         "vote": _vote_context(user, _bound_ballot(snap["state"], snap["ballots"]), room),
         "client": client,
         "error": error,
+        "drafts": drafts or {},  # what a refused plain form had typed, shown again
         "reactions": [(emoji, str(REACTION_WORDS.get(emoji, ""))) for emoji in services.REACTIONS],
         "sides": [(key, str(label)) for key, label in SIDES.items()],
     }
@@ -553,11 +561,15 @@ def room_vote(request: HttpRequest, room_id: int) -> HttpResponse:
 
 
 def _rerender(
-    request: HttpRequest, user: User, room: Room, error: str, status: int
+    request: HttpRequest,
+    user: User,
+    room: Room,
+    error: str,
+    status: int,
+    drafts: Mapping[str, str] | None = None,
 ) -> HttpResponse:
-    return render(
-        request, "moderation/room.html", _context(request, user, room, error=error), status=status
-    )
+    context = _context(request, user, room, error=error, drafts=drafts)
+    return render(request, "moderation/room.html", context, status=status)
 
 
 def _number(raw: str | None) -> int | str | None:
@@ -602,6 +614,8 @@ def room_do(request: HttpRequest, room_id: int, action: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
-        return _rerender(request, user, room, exc.render(), exc.http_status)
+        typed = str(data.get("text", ""))[: services.SPEECH_MAX]
+        drafts = {action: typed} if action in ("speak", "move", "amend") else {}
+        return _rerender(request, user, room, exc.render(), exc.http_status, drafts)
     anchor = "console" if action in services.CHAIR_ACTIONS else "room"
     return redirect(reverse("room", args=[room.pk]) + f"#{anchor}")

@@ -85,14 +85,7 @@ def test_one_motion_from_moving_to_result_in_four_browsers(
             try:
                 page.locator(selector, has_text=text).first.wait_for(state=state, timeout=WAIT)
             except Exception:
-                page.screenshot(path=f"/tmp/h7-debug-{key}.png", full_page=True)
-                for k, p in pages.items():
-                    print(
-                        k,
-                        errors[k],
-                        [e.inner_text() for e in p.locator("[data-form-error]:visible").all()],
-                    )
-                    print(p.inner_text("[data-notices]"))
+                page.screenshot(path=f"{SCREENS}/h7-failed-{key}.png", full_page=True)
                 raise
 
     # A moves, B seconds: every page follows the phase.
