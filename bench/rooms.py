@@ -68,7 +68,10 @@ MARK = "<!-- results -->"
 FLOOR_TYPES = ("floor.given", "speech.posted", "speech.ended", "hand.raised")
 SPEECH_SECONDS = 10
 PING_WINDOW = 5.0
-BASELINE_SECONDS = 15.0
+# The baselines publish about as many events a second as the meeting's room events (its
+# hands, 6 a second, and the floor's), for 10 s before the meeting and 10 s after it; the
+# control, 1 a second during the meeting.
+BASELINE_RATE, BASELINE_SECONDS, CONTROL_RATE = 6.5, 10.0, 1.0
 MEETING = {"hand_rate": 6.0, "raise_share": 2 / 3, "react_rate": 10.0, "seed": 6}
 
 
@@ -114,11 +117,25 @@ def build(participants: int) -> dict[str, Any]:
     return {
         "place": scene["place"],
         "room": room.pk,
+        "frame_bytes": _hand_frame_bytes(room.stream, scene["voters"][participants // 2][0]),
         "state": room.state,
         "chair": [chair.pk, Token.objects.create(user=chair).key],
         "participants": scene["voters"][:participants],
         "seed_seconds": time.perf_counter() - began,
     }
+
+
+def _hand_frame_bytes(stream: str, user_id: int) -> int:
+    """The size of a `hand.raised` frame, the most common floor event, of a participant:
+    the baselines' frames are padded to it."""
+    from accounts.models import User
+    from realtime import frames
+
+    name = User.objects.get(pk=user_id).public_name
+    data = {"user": user_id, "side": "neutral", "motion": 1, "user_name": name}
+    return len(
+        frames.event(stream, 100, "hand.raised", "2026-01-01T00:00:00.000000Z", data).encode()
+    )
 
 
 # 2. processes ------------------------------------------------------------------------------
@@ -138,40 +155,36 @@ def measure(scene: dict[str, Any], out: Path, port: int, window: float, log: Any
         got = connect(people, port, sockets)
         log(f"{got['ok']} sockets subscribed to {stream} in {got['elapsed']:.1f} s")
         people.call({"cmd": "room", "stream": stream, "chair": chair, "state": scene["state"]})
+        publisher = run.child(
+            "publisher", "bench.rooms_publisher", [stream, str(scene["frame_bytes"])]
+        )
 
         send(people, "ping", 1.0)  # warm-up, not measured
+        publisher.call({"cmd": "run", "rate": 4.0, "duration": 0.5}, timeout=60)
+        time.sleep(0.5)
         people.call({"cmd": "record"})
         pinged = send(people, "ping", PING_WINDOW)
         ping = dump(people, samples / "ping.json")
         log(f"baseline: {pinged['replied']}/{pinged['sent']} pings answered")
+        before = publish_baseline(server, people, publisher, samples / "publish-before.json")
+        log(f"baseline before the meeting: {before['deliveries']:,} receipts")
 
         people.call({"cmd": "record"})
-        cpu = Usage(server, [people])
-        meeting = people.call(
-            {"cmd": "meeting", "window": window, **MEETING}, timeout=window + SPEECH_SECONDS + 90
+        cpu = Usage(server, [people, publisher])
+        people.send({"cmd": "meeting", "window": window, **MEETING})
+        # The control: plain events on the room's stream while the meeting goes on.
+        control = publisher.call(
+            {"cmd": "run", "rate": CONTROL_RATE, "duration": window}, timeout=window + 60
         )
+        meeting = people.receive(timeout=window + SPEECH_SECONDS + 90)
         usage = cpu.stop()
         met = dump(people, samples / "meeting.json")
         log(
             f"meeting: {sum(meeting['sent'].values())} commands over {window:g} s, "
             f"{len(meeting['turns'])} turns at the floor, {met['deliveries']:,} event deliveries"
         )
-
-        size = round(float(np.mean(_floor_frame_sizes(met["record"]))))
-        rate = max(1.0, round(len(_window_seqs(met["record"])) / window, 1))
-        publisher = run.child("publisher", "bench.rooms_publisher", [stream, str(size)])
-        people.call({"cmd": "record"})
-        base_cpu = Usage(server, [people, publisher])
-        ticks = publisher.call(
-            {"cmd": "run", "rate": rate, "duration": BASELINE_SECONDS}, timeout=120
-        )
-        time.sleep(1.0)
-        base_usage = base_cpu.stop()
-        tick = dump(people, samples / "publish.json")
-        log(
-            f"baseline: {len(ticks['seqs'])} events published at {rate:g}/s, "
-            f"{tick['deliveries']:,} receipts"
-        )
+        after = publish_baseline(server, people, publisher, samples / "publish-after.json")
+        log(f"baseline after the meeting: {after['deliveries']:,} receipts")
         status = server.alive()
     finally:
         run.stop_all()
@@ -179,12 +192,22 @@ def measure(scene: dict[str, Any], out: Path, port: int, window: float, log: Any
         "ping": ping,
         "meeting": meeting,
         "met": met,
-        "tick": tick,
-        "ticks_published": {**ticks, "rate": rate, "frame_bytes": size},
+        "control": control,
+        "baselines": {"before": before, "after": after},
         "cpu": usage,
-        "baseline_cpu": base_usage,
         "server_alive": status,
     }
+
+
+def publish_baseline(server: Any, people: Any, publisher: Any, path: Path) -> dict[str, Any]:
+    """Plain events on the room's stream, nothing else going on; every socket's receipts."""
+    people.call({"cmd": "record"})
+    usage = Usage(server, [people, publisher])
+    ticks = publisher.call(
+        {"cmd": "run", "rate": BASELINE_RATE, "duration": BASELINE_SECONDS}, timeout=120
+    )
+    time.sleep(1.0)
+    return {**dump(people, path), "published": ticks, "cpu": usage.stop()}
 
 
 class Usage(Cpu):
@@ -200,14 +223,6 @@ class Usage(Cpu):
         busy = (machine_cpu()[0] - self.machine0) / used["seconds"]
         ours = used["server_cores"] + used["client_cores"] + used["postgres_redis_cores"]
         return {**used, "machine_cores": round(busy, 3), "other_cores": round(busy - ours, 3)}
-
-
-def _window_seqs(record: dict[str, Any]) -> list[int]:
-    return sorted(int(seq) for seq in record["events"])
-
-
-def _floor_frame_sizes(record: dict[str, Any]) -> list[int]:
-    return [e["bytes"] for e in record["events"].values() if e["type"] in FLOOR_TYPES]
 
 
 # 3. figures --------------------------------------------------------------------------------
@@ -244,48 +259,53 @@ def exactly_once(arrays: dict[str, np.ndarray], seqs: list[int], ids: list[int])
     }
 
 
+def stamped(arrays: dict[str, np.ndarray], events: dict[str, Any], seqs: list[int]) -> Any:
+    """Receipt and kernel arrival, each minus the event's stamp, of the deliveries of
+    `seqs` (plain events: the baselines and the control)."""
+    stamp = {s: events[str(s)]["at"] for s in seqs if str(s) in events}
+    keep = np.isin(arrays["ev_seq"], list(stamp))
+    at = np.array([stamp[int(s)] for s in arrays["ev_seq"][keep]])
+    return arrays["ev_read"][keep] - at, arrays["ev_wire"][keep] - at
+
+
 def latencies(
     arrays: dict[str, np.ndarray], record: dict[str, Any], seqs: list[int]
 ) -> dict[str, Any]:
-    """Per delivery: from the event's stamp, and from its cause (the `do` sent, or for a
-    speech ended by the clock its `ends_at`), to the read; and the kernel's arrival."""
-    lo = seqs[0]
+    """Per delivery of a room event: from its stamp, and from its cause (the `do` sent, or
+    for a speech ended by the clock its `ends_at`), to the read; and the kernel's arrival."""
+    lo, span = seqs[0], seqs[-1] - seqs[0] + 1
     events = record["events"]
-    span = seqs[-1] - lo + 1
     stamp, origin = np.full(span, np.nan), np.full(span, np.nan)
     kinds = np.full(span, "", dtype=object)
+    timed = np.zeros(span, dtype=bool)
     for seq in seqs:
-        event = events[str(seq)]  # every seq in `seqs` was read by some socket
+        event = events[str(seq)]
         stamp[seq - lo], kinds[seq - lo] = event["at"], event["type"]
         cause = record["causes"].get(str(seq))
         if cause is not None:
             origin[seq - lo] = record["requests"][cause][0]
         elif event["type"] == "speech.ended" and event["data"]["reason"] == "time":
-            origin[seq - lo] = event["data"]["at"]
-    keep = (arrays["ev_seq"] >= lo) & (arrays["ev_seq"] <= seqs[-1])
+            origin[seq - lo], timed[seq - lo] = event["data"]["at"], True
+    keep = np.isin(arrays["ev_seq"], seqs)
     at = arrays["ev_seq"][keep] - lo
-    read, wire = arrays["ev_read"][keep], arrays["ev_wire"][keep]
-    kind = kinds[at]
-    timed = np.array(
-        [events.get(str(s + lo), {}).get("data", {}).get("reason") == "time" for s in range(span)],
-        dtype=bool,
-    )[at]
+    read, wire, kind = arrays["ev_read"][keep], arrays["ev_wire"][keep], kinds[at]
+    since_stamp, since_cause = read - stamp[at], read - origin[at]
     floor = np.isin(kind, FLOOR_TYPES)
-    caused = ~np.isnan(origin[at]) & ~timed
+    caused = ~np.isnan(origin[at]) & ~timed[at]
     out: dict[str, Any] = {
-        "floor": summary(read[floor] - stamp[at][floor]),
-        "floor_arrival": summary(wire[floor] - stamp[at][floor]),
-        "floor_end_to_end": summary((read - origin[at])[floor & caused]),
-        "clock_ended": summary((read - origin[at])[timed]),
-        "all_room": summary(read - stamp[at]),
+        "floor": summary(since_stamp[floor]),
+        "floor_arrival": summary((wire - stamp[at])[floor]),
+        "floor_end_to_end": summary(since_cause[floor & caused]),
+        "clock_ended": summary(since_cause[timed[at]]),
         "by_type": {},
         "frame_bytes": {},
     }
     for name in (*FLOOR_TYPES, "hand.withdrawn"):
-        mine = kind == name
-        out["by_type"][name] = summary(read[mine] - stamp[at][mine])
-        sizes = [e["bytes"] for s, e in events.items() if e["type"] == name and int(s) in seqs]
+        out["by_type"][name] = summary(since_stamp[kind == name])
+        sizes = [events[str(s)]["bytes"] for s in seqs if events[str(s)]["type"] == name]
         out["frame_bytes"][name] = round(float(np.mean(sizes))) if sizes else 0
+    sizes = [events[str(s)]["bytes"] for s in seqs if events[str(s)]["type"] in FLOOR_TYPES]
+    out["frame_bytes"]["floor"] = round(float(np.mean(sizes))) if sizes else 0
     return out
 
 
@@ -344,14 +364,14 @@ def check_log(room_id: int, seqs: list[int]) -> dict[str, Any]:
     rebuilt = replay(initial, [event_from_data({"type": t, **d}) for t, d in log])
     # The meeting's events, then what the bench's own teardown caused (the chair's socket
     # closing pauses the room).
-    meeting, after = stream[: len(seqs)], stream[len(seqs) :]
+    last = seqs[-1] if seqs else 0
     return {
         "log_events": len(log),
         "room_events_count": room.events,
         "stream_events": len(stream),
         "same_types_in_order": [t for t, _d in log] == [t for _s, t in stream],
-        "stream_seqs_read": [s for s, _t in meeting] == seqs,
-        "after_meeting": [t for _s, t in after],
+        "stream_seqs_read": [s for s, _t in stream if s <= last] == seqs,
+        "after_meeting": [t for s, t in stream if s > last],
         "replay_equals_state": rebuilt == stored,
         "speeches_stored": Speech.objects.filter(room=room).count(),
         "speeches_posted": sum(1 for t, _d in log if t == "speech.posted"),
@@ -360,22 +380,48 @@ def check_log(room_id: int, seqs: list[int]) -> dict[str, Any]:
 
 def figures(scene: dict[str, Any], raw: dict[str, Any], out: Path) -> dict[str, Any]:
     samples = out / "samples"
-    met, tick = raw["met"]["record"], raw["tick"]["record"]
-    seqs = _window_seqs(met)
+    met = raw["met"]["record"]
     ids = [scene["chair"][0], *(u for u, _t in scene["participants"])]
-    meeting_arrays = deliveries(samples / "meeting.json")
-    tick_arrays = deliveries(samples / "publish.json")
-    published = sorted(raw["ticks_published"]["seqs"])
-    tick_stamp = {int(s): e["at"] for s, e in tick["events"].items()}
-    keep = np.isin(tick_arrays["ev_seq"], published)
-    stamps = np.array([tick_stamp[int(s)] for s in tick_arrays["ev_seq"][keep]])
+    arrays = deliveries(samples / "meeting.json")
+    read = arrays["ev_seq"]
+    # Every seq from the first to the last read while the meeting was recorded: the room's
+    # events and the control's plain events between them.
+    window = list(range(int(read.min()), int(read.max()) + 1)) if len(read) else []
+    control = sorted(raw["control"]["seqs"])
+    seqs = [s for s in window if s not in set(control)]
+    missing_everywhere = [s for s in seqs if str(s) not in met["events"]]
+    seqs = [s for s in seqs if str(s) in met["events"]]
+    base_read: list[np.ndarray] = []
+    base_wire: list[np.ndarray] = []
+    base: dict[str, Any] = {}
+    for name, b in raw["baselines"].items():
+        published = sorted(b["published"]["seqs"])
+        r, w = stamped(
+            deliveries(samples / f"publish-{name}.json"), b["record"]["events"], published
+        )
+        base_read.append(r)
+        base_wire.append(w)
+        base[name] = {
+            **summary(r),
+            "expected": len(published) * len(ids),
+            "exactly_once": exactly_once(
+                deliveries(samples / f"publish-{name}.json"), published, ids
+            ),
+            "frame_bytes": round(
+                float(np.mean([b["record"]["events"][str(s)]["bytes"] for s in published]))
+            ),
+            "cpu": b["cpu"],
+        }
+    ctl_read, ctl_wire = stamped(arrays, met["events"], control)
     pings, ping_outcomes = replies(raw["ping"]["record"])
     meeting = raw["meeting"]
     turns = meeting["turns"]
     ended = {"time": 0, "yielded": 0}
-    for e in met["events"].values():
+    for s in seqs:
+        e = met["events"][str(s)]
         if e["type"] == "speech.ended":
             ended[e["data"]["reason"]] = ended.get(e["data"]["reason"], 0) + 1
+    dumps = [raw["met"], *raw["baselines"].values()]
     return {
         "participants": len(scene["participants"]),
         "sockets": len(ids),
@@ -388,24 +434,24 @@ def figures(scene: dict[str, Any], raw: dict[str, Any], out: Path) -> dict[str, 
         "ended": ended,
         "queue_at_end": meeting["queue_at_end"],
         "room_events": len(seqs),
+        "room_events_missed_by_all": missing_everywhere,
         "events_by_type": _count_types(met, seqs),
         "ping_outcomes": ping_outcomes,
         "ping_rtt": summary([r - s for s, r in pings.values()]),
         "ack": acks(met),
-        "publish_receipt": summary(tick_arrays["ev_read"][keep] - stamps),
-        "publish_arrival": summary(tick_arrays["ev_wire"][keep] - stamps),
-        "publish_expected": len(published) * len(ids),
-        "publish_rate": raw["ticks_published"]["rate"],
-        "publish_frame_bytes": _publish_frame_bytes(tick, published),
-        "room": latencies(meeting_arrays, met, seqs),
-        "reactions": reactions(meeting_arrays, met),
-        "exactly_once": exactly_once(meeting_arrays, seqs, ids),
-        "baseline_exactly_once": exactly_once(tick_arrays, published, ids),
-        "order_errors": raw["met"]["order_errors"] + raw["tick"]["order_errors"],
-        "callback_errors": raw["tick"]["callback_errors"],
+        "baseline": summary(np.concatenate(base_read)),
+        "baseline_arrival": summary(np.concatenate(base_wire)),
+        "baselines": base,
+        "baseline_rate": BASELINE_RATE,
+        "control": {**summary(ctl_read), "events": len(control), "rate": CONTROL_RATE},
+        "control_arrival": summary(ctl_wire),
+        "room": latencies(arrays, met, seqs),
+        "reactions": reactions(arrays, met),
+        "exactly_once": exactly_once(arrays, window, ids),
+        "order_errors": sum(d["order_errors"] for d in dumps),
+        "callback_errors": max(d["callback_errors"] for d in dumps),
         "log": check_log(scene["room"], seqs),
         "cpu": raw["cpu"],
-        "baseline_cpu": raw["baseline_cpu"],
         "server_alive": raw["server_alive"],
     }
 
@@ -418,11 +464,6 @@ def _count_types(record: dict[str, Any], seqs: list[int]) -> dict[str, int]:
     return counts
 
 
-def _publish_frame_bytes(record: dict[str, Any], published: list[int]) -> int:
-    sizes = [record["events"][str(s)]["bytes"] for s in published if str(s) in record["events"]]
-    return round(float(np.mean(sizes))) if sizes else 0
-
-
 # 4. report ---------------------------------------------------------------------------------
 
 
@@ -431,6 +472,8 @@ def verdicts(f: dict[str, Any]) -> dict[str, bool]:
     internal = any("err internal" in o for o in f["ack"]["outcomes"].values())
     return {
         "exactly_once_in_order": once["complete"] == once["sockets"]
+        and all(b["exactly_once"]["complete"] == once["sockets"] for b in f["baselines"].values())
+        and not f["room_events_missed_by_all"]
         and f["order_errors"] == 0
         and f["callback_errors"] == 0,
         "log_matches_stream": log["same_types_in_order"]
@@ -452,12 +495,14 @@ def _line(name: str, s: dict[str, Any], base: dict[str, Any] | None, note: str) 
 def render(f: dict[str, Any]) -> list[str]:
     ok = verdicts(f)
     word = {True: "PASS", False: "FAIL"}
-    room, ack, base = f["room"], f["ack"], f["publish_receipt"]
+    room, ack, base, ctl = f["room"], f["ack"], f["baseline"], f["control"]
     sizes = room["frame_bytes"]
     once, log, cpu, react = f["exactly_once"], f["log"], f["cpu"], f["reactions"]
-    bcpu = f["baseline_cpu"]
+    before, after = f["baselines"]["before"], f["baselines"]["after"]
     reach = react["receipts"] / max(1, react["sent_ok"] * f["sockets"])
     types = ", ".join(f"{k} {v}" for k, v in sorted(f["events_by_type"].items()))
+    floor_ratio = room["floor"]["p99"] / base["p99"]
+    control_ratio = room["floor"]["p99"] / ctl["p99"]
     lines = [
         f"{f['participants']:,} participants and the chair, one socket each ({f['sockets']:,} "
         f"sockets on room.<id>); a {f['window_s']:.0f} s window of the meeting "
@@ -466,6 +511,10 @@ def render(f: dict[str, Any]) -> list[str]:
         f"{f['speeches']} speeches, ended by a yield {f['ended'].get('yielded', 0)} and by the "
         f"clock {f['ended'].get('time', 0)}; {react['sent_ok']} reactions. The arrival "
         f"schedules ran at most {f['schedule_late_max_s'] * 1000:.0f} ms late.",
+        "",
+        f"**Floor events p99 {room['floor']['p99']:.1f} ms = {floor_ratio:.2f}x the baseline "
+        f"publish p99 ({base['p99']:.1f} ms); {control_ratio:.2f}x plain events published "
+        f"during the meeting (p99 {ctl['p99']:.1f} ms).**",
         "",
         "| measurement | n | p50 ms | p95 ms | p99 ms | max ms | p99 / baseline | note |",
         "|---|---|---|---|---|---|---|---|",
@@ -486,9 +535,9 @@ def render(f: dict[str, Any]) -> list[str]:
             "baseline: `realtime.publish` -> receipt, same stream and sockets",
             base,
             None,
-            f"{f['publish_frame_bytes']} B frames, {f['publish_rate']:g}/s",
+            f"{before['frame_bytes']} B, {f['baseline_rate']:g}/s, before + after",
         ),
-        _line("**floor events: stamp -> receipt**", room["floor"], base, "the figure"),
+        _line("**floor events: stamp -> receipt**", room["floor"], base, f"{sizes['floor']} B"),
         *(
             _line(f"- {name}", room["by_type"][name], base, f"{sizes[name]} B")
             for name in (*FLOOR_TYPES, "hand.withdrawn")
@@ -497,8 +546,15 @@ def render(f: dict[str, Any]) -> list[str]:
         _line("floor events: `do` sent -> receipt", room["floor_end_to_end"], base, "full path"),
         _line("speech ended by the clock: `ends_at` -> receipt", room["clock_ended"], base, ""),
         _line("reactions (ephemeral): `do` sent -> receipt", react, base, ""),
-        _line("baseline publish, kernel arrival", f["publish_arrival"], None, ""),
-        _line("floor events, kernel arrival", room["floor_arrival"], f["publish_arrival"], ""),
+        _line(
+            "control: `realtime.publish` during the meeting -> receipt",
+            ctl,
+            base,
+            f"{ctl['rate']:g}/s",
+        ),
+        _line("baseline publish, kernel arrival", f["baseline_arrival"], None, ""),
+        _line("floor events, kernel arrival", room["floor_arrival"], f["baseline_arrival"], ""),
+        _line("control, kernel arrival", f["control_arrival"], f["baseline_arrival"], ""),
         "",
         "| command | answers | ack p50 ms | p95 ms | p99 ms |",
         "|---|---|---|---|---|",
@@ -509,11 +565,11 @@ def render(f: dict[str, Any]) -> list[str]:
         ),
         "",
         f"- Exactly once, in order: {once['complete']:,} of {once['sockets']:,} sockets read "
-        f"all {f['room_events']} room events, each once, in seq order (missing "
-        f"{once['missing']}, extra {once['extra']}, sockets out of order "
+        f"all {f['room_events']} room events and {ctl['events']} control events, each once, in "
+        f"seq order (missing {once['missing']}, extra {once['extra']}, sockets out of order "
         f"{once['disordered_sockets']}, gaps or repeats seen {f['order_errors']}, frames the "
-        f"client failed to take in {f['callback_errors']}): "
-        f"{word[ok['exactly_once_in_order']]}.",
+        f"client failed to take in {f['callback_errors']}, events no socket read "
+        f"{len(f['room_events_missed_by_all'])}): {word[ok['exactly_once_in_order']]}.",
         f"- The room's log: {log['log_events']} events (room counter {log['room_events_count']}),"
         f" the stream {log['stream_events']} (after the meeting, from the bench's teardown: "
         f"{', '.join(log['after_meeting']) or 'none'}), same types in the same order "
@@ -524,16 +580,19 @@ def render(f: dict[str, Any]) -> list[str]:
         f"{word[ok['log_matches_stream']]}.",
         f"- Reactions: {react['receipts']:,} receipts of {react['sent_ok']} reactions x "
         f"{f['sockets']:,} sockets ({reach:.1%}; ephemeral events carry no delivery promise).",
-        f"- Baseline publish: {base['n']:,} of {f['publish_expected']:,} receipts; "
-        f"{f['baseline_exactly_once']['complete']:,} sockets read every baseline event once, "
-        "in order.",
+        *(
+            f"- Baseline {name} the meeting: {b['n']:,} of {b['expected']:,} receipts, "
+            f"{b['exactly_once']['complete']:,} sockets read every event once, in order; p50 "
+            f"{b['p50']:.1f} ms, p99 {b['p99']:.1f} ms; other work on the machine meanwhile "
+            f"{b['cpu']['other_cores']:.2f} cores."
+            for name, b in (("before", before), ("after", after))
+        ),
         f"- Pings: {_outcomes(f['ping_outcomes'])}. Queue at the end: {f['queue_at_end']} hands.",
         f"- CPU during the meeting ({cpu['seconds']} s): server {cpu['server_cores']:.2f} cores,"
         f" clients {cpu['client_cores']:.2f}, PostgreSQL + Redis "
         f"{cpu['postgres_redis_cores']:.2f} (backends that closed meanwhile not counted); the "
         f"whole machine {cpu['machine_cores']:.2f} of 2, so other work "
-        f"{cpu['other_cores']:.2f}. During the baseline publish: the machine "
-        f"{bcpu['machine_cores']:.2f}, other work {bcpu['other_cores']:.2f}.",
+        f"{cpu['other_cores']:.2f}.",
         f"- No internal errors, server alive: {word[ok['no_internal_errors']]}.",
     ]
     return lines
@@ -627,11 +686,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print("\n".join(lines))
-    ratio = result["room"]["floor"]["p99"] / result["publish_receipt"]["p99"]
-    print(
-        f"\nfloor events p99 {result['room']['floor']['p99']:.1f} ms = {ratio:.2f}x the baseline "
-        f"publish p99 {result['publish_receipt']['p99']:.1f} ms"
-    )
+    print()
     print(f"results: {out.relative_to(ROOT)}/")
     if not args.no_docs:
         write_doc(lines, meta)
