@@ -299,3 +299,25 @@ def test_a_ballot_opens_with_its_open_event_and_the_later_times() -> None:
     opened = services.ballot_open(actor=s.staff, ballot_id=draft.pk)
     assert opened.status == "open"
     assert code_of(services.ballot_open, actor=s.staff, ballot_id=draft.pk) == "ballot_not_draft"
+
+
+def test_an_owner_living_elsewhere_sees_and_votes_in_the_owners_ballot() -> None:
+    s = scene(1)
+    rented = factories.household_in(s.building, area="55.00", tenure="tenant")
+    far = factories.neighborhood()
+    landlord = factories.verified(factories.household(far), "远方房东")
+    owner = factories.owner(rented, "远方房东")
+    owner.id_number_hash = landlord.identity_hash or ""
+    owner.save()
+    owners_ballot = ballot(s, voter_unit="owner", preset="art278_ordinary")
+    assert selectors.ballot_for_viewer(landlord, owners_ballot.pk) == owners_ballot
+    cast = services.ballot_cast(user=landlord, ballot_id=owners_ballot.pk, choice="yes")
+    assert Elector.objects.get(pk=cast.elector_id).owner == owner
+    # A residents' ballot of the same building is not theirs to see.
+    households_ballot = ballot(s)
+    with pytest.raises(NotFound):
+        selectors.ballot_for_viewer(landlord, households_ballot.pk)
+    assert (
+        code_of(services.ballot_cast, user=landlord, ballot_id=households_ballot.pk, choice="yes")
+        == "not_found"
+    )

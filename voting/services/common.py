@@ -41,9 +41,15 @@ def lock_open(ballot_id: int) -> Ballot:
     writers anyway.)
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM voting_ballot WHERE id = %s FOR SHARE", [ballot_id])
-    ballot = Ballot.objects.get(pk=ballot_id)
+        # One statement: the row, locked (a vote's first of four or five).
+        found = list(
+            Ballot.objects.raw("SELECT * FROM voting_ballot WHERE id = %s FOR SHARE", [ballot_id])
+        )
+        if not found:
+            raise Ballot.DoesNotExist
+        ballot = found[0]
+    else:
+        ballot = Ballot.objects.get(pk=ballot_id)
     if ballot.status != Status.OPEN or ballot.closes_at <= timezone.now():
         raise (
             closed_error(ballot)
@@ -53,8 +59,21 @@ def lock_open(ballot_id: int) -> Ballot:
     return ballot
 
 
+_OPTION_KEYS: dict[tuple[int, object], list[str]] = {}
+_OPTION_KEYS_MAX = 4096
+
+
 def option_keys(ballot: Ballot) -> list[str]:
-    return list(ballot.options.order_by("position").values_list("key", flat=True))
+    """The ballot's option keys in order. Options never change once a ballot exists, so
+    they are kept per process (keyed with the creation time, which a reused id lacks)."""
+    key = (ballot.pk, ballot.created_at)
+    keys = _OPTION_KEYS.get(key)
+    if keys is None:
+        keys = list(ballot.options.order_by("position").values_list("key", flat=True))
+        if len(_OPTION_KEYS) >= _OPTION_KEYS_MAX:
+            _OPTION_KEYS.clear()
+        _OPTION_KEYS[key] = keys
+    return keys
 
 
 def check_choice(ballot: Ballot, choice: object) -> tuple[str, ...]:
