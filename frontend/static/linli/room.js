@@ -202,7 +202,8 @@ function start(snap) {
     const box = $("[data-motions]");
     if (!box) return;
     if (!state.motions.length) {
-      box.replaceChildren(el("p", "muted", box.dataset.emptyText || t.no_motion));
+      // After a vote the result says what was decided; before, how to begin.
+      box.replaceChildren(...(state.result ? [] : [el("p", "muted", t.no_motion)]));
     } else {
       box.replaceChildren(...state.motions.map((m) => {
         const item = el("div", `motion-item status-${m.status}${m.amends != null ? " amendment" : ""}`);
