@@ -124,3 +124,63 @@ def test_without_javascript_every_command_is_a_plain_form(
     assert "还没轮到您发言" in page.inner_text("[data-page-error]")
     assert page.input_value("#speech-text") == "我反对"  # what was typed is not lost
     context.close()
+
+
+@pytest.fixture
+def quiet_room(transactional_db: None):
+    place = factories.neighborhood("昌里第五")
+    chair = factories.staff(place, "chair", role="moderator")
+    factories.resident(place, "zhang", name="张阿姨")
+    factories.resident(place, "li", name="李伯伯")
+    return services.room_create(actor=chair, neighborhood_id=place.pk, title="楼道堆物")
+
+
+def test_an_amendment_live_reads_like_the_page_after_a_reload(
+    quiet_room, daphne_url: str, chromium
+) -> None:
+    """The page applies the room's events itself (room.js): after an amendment is moved,
+    seconded, voted and adopted, what it shows is what the server renders afresh."""
+    room = quiet_room
+    base = f"http://{daphne_url}"
+    path = f"/rooms/{room.pk}/"
+    opened = [open_as(chromium, base, name, path) for name in ("chair", "zhang", "li")]
+    chair, a, b = (page for _ctx, page, _errors in opened)
+    for page in (chair, a, b):
+        page.wait_for_selector("body[data-live='on']")
+
+    a.fill("#motion-text", "清理楼道堆物")
+    a.click("[data-move]")
+    b.locator("[data-second]").wait_for(timeout=10_000)
+    b.click("[data-second]")
+    b.locator(".amend summary").wait_for(timeout=10_000)
+    b.click(".amend summary")
+    b.fill("#amend-text", "先通知一周再清理")
+    b.click("[data-room-action=amend] button")
+    a.locator("[data-motions] .amendment", has_text="先通知一周").wait_for(timeout=10_000)
+    a.click("[data-second]")
+    chair.locator("[data-call-vote]").wait_for(timeout=10_000)
+    chair.click("[data-call-vote]")
+    for page in (a, b):
+        page.locator("[data-vote] .vote-yes").wait_for(timeout=10_000)
+        page.click("[data-vote] .vote-yes")
+        page.locator("[data-vote] [data-voted]").wait_for(state="visible", timeout=10_000)
+    chair.locator("[data-vote] [data-count='heads']", has_text="2").wait_for(timeout=10_000)
+    chair.click("[data-announce]")
+    b.locator("[data-notices] li", has_text="修正案表决：动议通过").wait_for(timeout=10_000)
+    b.locator("[data-phase-label]", has_text="已附议·辩论中").wait_for(timeout=10_000)
+    assert b.locator("[data-vote]").count() == 0  # the amendment's count is done with
+
+    def parts(page) -> list[str]:
+        return [
+            " ".join(page.inner_text(selector).split())
+            for selector in ("[data-phase-label]", "[data-motions]", "[data-floor]", "[data-queue]")
+        ] + [str(page.locator("[data-vote]").count()), page.get_attribute("#room", "data-flags")]
+
+    for page in (a, b, chair):
+        live = parts(page)
+        page.reload()
+        page.wait_for_selector("body[data-live='on']")
+        assert parts(page) == live
+    for context, _page, errors in opened:
+        assert errors == []
+        context.close()

@@ -40,7 +40,7 @@ def shown(response, selector_attr: str) -> bool:
     """Whether the element carrying `selector_attr` (e.g. data-second) is rendered unhidden."""
     html = response.content.decode()
     for tag in re.findall(r"<[a-z]+\b[^>]*>", html):
-        if re.search(rf"\b{re.escape(selector_attr)}\b", tag):
+        if selector_attr in tag:
             return " hidden" not in tag
     return False
 
@@ -410,3 +410,26 @@ def test_a_vote_without_javascript_refuses_what_is_not_a_choice(hall) -> None:
     assert box.status_code == 200
     assert "vote-yes" not in box.content.decode()
     assert "vote-button" not in box.content.decode()
+
+
+def test_an_amendment_has_its_own_vote_and_then_the_motion_goes_on(hall) -> None:
+    room, chair, a, b = hall["room"], hall["chair"], hall["a"], hall["b"]
+    do(a, room, "move", text="清理楼道堆物")
+    do(b, room, "second")
+    page = client_for(b).get(f"/rooms/{room.pk}/")
+    assert shown(page, 'data-need="amendable"')
+    assert post(b, room, "amend", {"text": "先通知一周"}).status_code == 302
+    do(a, room, "second")
+    do(chair, room, "call_vote")
+    box = client_for(a).get(f"/rooms/{room.pk}/vote/")
+    amendment_ballot = RoomBallot.objects.get(room=room, motion=2).ballot
+    assert f'data-stream="ballot.{amendment_ballot.pk}"' in box.content.decode()
+    client_for(a).post(f"/rooms/{room.pk}/vote/", {"choice": "yes"})
+    do(chair, room, "announce_result")
+    assert client_for(a).get(f"/rooms/{room.pk}/vote/").status_code == 204
+    words = text_of(client_for(a).get(f"/rooms/{room.pk}/"))
+    assert "已附议·辩论中" in words
+    html = client_for(a).get(f"/rooms/{room.pk}/").content.decode()
+    motions = html[html.index("data-motions") : html.index("data-result-box")]
+    assert "清理楼道堆物" in motions
+    assert "先通知一周" not in motions  # decided: it is no longer on the floor

@@ -471,6 +471,8 @@ function start(snap) {
       return;
     }
     learnNames(d);
+    // An amendment's result goes back to the main motion's debate: its count is done with.
+    const amendmentDecided = frame.type === "vote.result" && motionById(d.motion)?.amends != null;
     if (frame.type === "vote.result") notice(frame.type, d);  // before the motion is gone
     if (frame.seq > applied) {
       applied = frame.seq;
@@ -487,6 +489,7 @@ function start(snap) {
       }
       case "ruling.off_topic": collapse(d.speech); break;
       case "room.ballot": showVote(); break;
+      case "vote.result": if (amendmentDecided) clearVote(); break;
       case "motion.moved": if (d.amends == null) clearVote(); break;
       case "item.next": clearVote(); break;
       case "room.closed": status = "closed"; break;
