@@ -75,6 +75,11 @@ def test_the_countdown_follows_the_servers_clock_and_stops_while_paused(
     time.sleep(1.5)
     after = seconds(speaker.inner_text("[data-countdown]"))
     assert seconds(frozen) - 3 <= after < seconds(frozen), (frozen, after)
+
+    # A reaction without words shows for a moment on the others' pages, and is not kept.
+    speaker.click(".reactions button[value='👍']")
+    chair.locator("[data-reaction-strip] .bubble", has_text="赞 张阿姨").wait_for(timeout=10_000)
+    chair.locator("[data-reaction-strip] .bubble").wait_for(state="detached", timeout=10_000)
     assert speaker_errors == [] and chair_errors == []
     speaker_ctx.close()
     chair_ctx.close()
