@@ -188,10 +188,13 @@ class Count:
 
 @dataclass(frozen=True)
 class Cast:
-    """One voter unit's vote: its choice and the floor area it weighs."""
+    """One voter unit's vote: its choice and the floor area it weighs; or `heads` voter
+    units who made the same choice, with their total area (a tally read grouped by choice
+    counts the same as one read vote by vote)."""
 
     choice: tuple[str, ...]
     area: Decimal = ZERO
+    heads: int = 1
 
 
 @dataclass(frozen=True)
@@ -240,14 +243,15 @@ def tally(
     participation = Count()
     rankings: list[tuple[str, ...]] = []
     for cast in casts:
-        participation = participation + Count(1, cast.area)
+        weight = Count(cast.heads, cast.area)
+        participation = participation + weight
         picked = cast.choice[:1] if method == "ranked" else cast.choice
         for key in picked:
             if key not in counts:  # a choice check_choice would have refused
                 raise InvalidChoice()
-            counts[key] = counts[key] + Count(1, cast.area)
+            counts[key] = counts[key] + weight
         if method == "ranked":
-            rankings.append(cast.choice)
+            rankings.extend([cast.choice] * cast.heads)
     rounds: tuple[Round, ...] = ()
     winner: str | None = None
     if method == "ranked":

@@ -321,3 +321,31 @@ def test_an_owner_living_elsewhere_sees_and_votes_in_the_owners_ballot() -> None
         code_of(services.ballot_cast, user=landlord, ballot_id=households_ballot.pk, choice="yes")
         == "not_found"
     )
+
+
+@pytest.mark.parametrize("secret", [False, True])
+def test_the_grouped_tally_counts_like_vote_by_vote(secret: bool) -> None:
+    from voting import tally
+
+    s = scene(7)
+    for number, house in enumerate(s.houses):
+        house.floor_area = Decimal(f"{50 + number}.25")
+        house.save()
+    b = ballot(s, secret=secret, method="ranked", options=["甲", "乙", "丙"])
+    orders = [["1", "2"], ["1", "2"], ["2"], ["3", "1"], ["2", "3"], ["3", "2", "1"], ["1"]]
+    for rep, order in zip(s.reps, orders, strict=True):
+        services.ballot_cast(user=rep, ballot_id=b.pk, choice=order)
+    one_by_one = tally.tally(
+        "ranked",
+        ["1", "2", "3"],
+        [
+            tally.Cast(tuple(order), house.floor_area)
+            for order, house in zip(orders, s.houses, strict=True)
+        ],
+        tally.Count(b.electorate_heads, b.electorate_area),
+    )
+    grouped = selectors.current_tally(b)
+    assert grouped.participation == one_by_one.participation
+    assert grouped.options == one_by_one.options
+    assert grouped.rounds == one_by_one.rounds
+    assert grouped.runoff_winner == one_by_one.runoff_winner

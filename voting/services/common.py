@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -91,11 +92,26 @@ def check_choice(ballot: Ballot, choice: object) -> tuple[str, ...]:
         ) from None
 
 
+CENT = Decimal("0.01")
+
+
 def counted_tally(ballot: Ballot) -> tally.Tally:
     """The tally of every stored vote (open, secret and confirmed paper ones)."""
     model = SecretVote if ballot.secret else Vote
-    rows = model.objects.filter(ballot=ballot).values_list("choice", "area")
-    casts = [tally.Cast(tuple(choice), Decimal(area)) for choice, area in rows]
+    # Grouped by choice in the database: a few rows however many voted (the live tally
+    # reads this five times a second during a vote).
+    rows = (
+        model.objects.filter(ballot=ballot)
+        .values("choice")
+        .annotate(heads=Count("pk"), total=Sum("area"))
+        .order_by()
+        .values_list("choice", "heads", "total")
+    )
+    # SQLite sums decimals as floats: back to the field's two places, as stored.
+    casts = [
+        tally.Cast(tuple(choice), Decimal(str(total or 0)).quantize(CENT), int(heads))
+        for choice, heads, total in rows
+    ]
     return tally.tally(
         ballot.method,  # type: ignore[arg-type]
         option_keys(ballot),
