@@ -461,8 +461,8 @@ def check_store(scene: dict[str, Any], acked: set[int]) -> dict[str, Any]:
 def commit_ranks(ballot: int, acks: dict[int, tuple[float, float]]) -> dict[str, dict[int, int]]:
     """Bounds on each vote's rank in commit order (see "Method" in the doc).
 
-    `Participation.at` is the server's clock when the vote's insert began, after the
-    ballot's lock; the vote commits after it and before its `ok` is read. So every vote
+    `Participation.at` is stamped inside the vote's transaction, so before it commits;
+    the vote commits before its `ok` is read. So every vote
     committed before vote u has `at` before u's `ok` was read (upper bound on u's rank),
     and every vote whose `ok` was read before u's `at` committed before u (lower bound).
     """
