@@ -27,7 +27,11 @@ function start(snap) {
   let suggested = snap.suggested;
   let applied = snap.seq;          // the last room event reflected in `state`
   let status = snap.status;
-  let offset = snap.server_now - Date.now() / 1000;  // server clock minus ours
+  // The server's clock minus ours. `server_now` was read as the page was made, so it is
+  // matched with when its response began to arrive, not with when this script ran.
+  const navigation = performance.getEntriesByType?.("navigation")?.[0];
+  const arrived = navigation?.responseStart ? performance.timeOrigin + navigation.responseStart : Date.now();
+  let offset = snap.server_now - arrived / 1000;
   let decidedText = "";             // the text of the motion being voted on, for its result
   const liveTexts = document.getElementById("live-texts")?.dataset ?? {};
   const clockFormat = new Intl.DateTimeFormat(document.documentElement.lang, {
@@ -319,7 +323,11 @@ function start(snap) {
     const floor = state.floor;
     const node = $("[data-countdown]");
     if (!floor || !node) return;
-    const left = floor.ends_at == null ? (floor.remaining ?? 0) : floor.ends_at - (Date.now() / 1000 + offset);
+    // Never more than the speech was given (a late page would otherwise add its delay).
+    const given = floor.ends_at == null ? Infinity : floor.ends_at - floor.started_at;
+    const left = floor.ends_at == null
+      ? (floor.remaining ?? 0)
+      : Math.min(given, floor.ends_at - (Date.now() / 1000 + offset));
     const text = clock(left);
     if (node.textContent !== text) node.textContent = text;
     node.classList.toggle("low", left <= 10);
