@@ -289,6 +289,9 @@ def latencies(
         out["by_type"][name] = summary(since_stamp[kind == name])
         sizes = [events[str(s)]["bytes"] for s in seqs if events[str(s)]["type"] == name]
         out["frame_bytes"][name] = round(float(np.mean(sizes))) if sizes else 0
+    floor_seqs = [s for s in seqs if events[str(s)]["type"] in FLOOR_TYPES]
+    parts = _per_event_values(arrays, events, floor_seqs)
+    out["per_event"] = {k: summary(v) for k, v in parts.items()}
     sizes = [events[str(s)]["bytes"] for s in seqs if events[str(s)]["type"] in FLOOR_TYPES]
     out["frame_bytes"]["floor"] = round(float(np.mean(sizes))) if sizes else 0
     return out
@@ -379,25 +382,25 @@ def figures(scene: dict[str, Any], raw: dict[str, Any], out: Path) -> dict[str, 
     base_read: list[np.ndarray] = []
     base_wire: list[np.ndarray] = []
     base: dict[str, Any] = {}
+    base_events: dict[str, list[float]] = {"before_fanout": [], "fanout": []}
     for name, b in raw["baselines"].items():
         published = sorted(b["published"]["seqs"])
-        r, w = stamped(
-            deliveries(samples / f"publish-{name}.json"), b["record"]["events"], published
-        )
+        events = b["record"]["events"]
+        base_arrays = deliveries(samples / f"publish-{name}.json")
+        r, w = stamped(base_arrays, events, published)
+        for part, values in _per_event_values(base_arrays, events, published).items():
+            base_events[part] += values
         base_read.append(r)
         base_wire.append(w)
         base[name] = {
             **summary(r),
             "expected": len(published) * len(ids),
-            "exactly_once": exactly_once(
-                deliveries(samples / f"publish-{name}.json"), published, ids
-            ),
-            "frame_bytes": round(
-                float(np.mean([b["record"]["events"][str(s)]["bytes"] for s in published]))
-            ),
+            "exactly_once": exactly_once(base_arrays, published, ids),
+            "frame_bytes": round(float(np.mean([events[str(s)]["bytes"] for s in published]))),
             "cpu": b["cpu"],
         }
     ctl_read, ctl_wire = stamped(arrays, met["events"], control)
+    ctl_events = _per_event_values(arrays, met["events"], control)
     pings, ping_outcomes = replies(raw["ping"]["record"])
     meeting = raw["meeting"]
     turns = meeting["turns"]
@@ -427,6 +430,8 @@ def figures(scene: dict[str, Any], raw: dict[str, Any], out: Path) -> dict[str, 
         "baseline": summary(np.concatenate(base_read)),
         "baseline_arrival": summary(np.concatenate(base_wire)),
         "baselines": base,
+        "baseline_per_event": {k: summary(v) for k, v in base_events.items()},
+        "control_per_event": {k: summary(v) for k, v in ctl_events.items()},
         "baseline_rate": BASELINE_RATE,
         "control": {**summary(ctl_read), "events": len(control), "rate": CONTROL_RATE},
         "control_arrival": summary(ctl_wire),
@@ -439,6 +444,23 @@ def figures(scene: dict[str, Any], raw: dict[str, Any], out: Path) -> dict[str, 
         "cpu": raw["cpu"],
         "server_alive": raw["server_alive"],
     }
+
+
+def _per_event_values(
+    arrays: dict[str, np.ndarray], events: dict[str, Any], seqs: list[int]
+) -> dict[str, list[float]]:
+    """Per event (not per delivery), in seconds: stamp -> its first receipt by any socket
+    (the commit, Redis and the server's hub: before the fan-out), and first -> last
+    receipt (the fan-out to every socket and the client reading them)."""
+    stamps = {s: events[str(s)]["at"] for s in seqs if str(s) in events}
+    keep = np.isin(arrays["ev_seq"], list(stamps))
+    seq, read = arrays["ev_seq"][keep], arrays["ev_read"][keep]
+    found: dict[str, list[float]] = {"before_fanout": [], "fanout": []}
+    for s in sorted(set(seq.tolist())):
+        mine = read[seq == s]
+        found["before_fanout"].append(float(mine.min() - stamps[s]))
+        found["fanout"].append(float(mine.max() - mine.min()))
+    return found
 
 
 def _count_types(record: dict[str, Any], seqs: list[int]) -> dict[str, int]:
@@ -545,6 +567,18 @@ def render(f: dict[str, Any]) -> list[str]:
         _line("floor events, kernel arrival", room["floor_arrival"], f["baseline_arrival"], ""),
         _line("control, kernel arrival", f["control_arrival"], f["baseline_arrival"], ""),
         "",
+        "| per event (not per delivery) | events | stamp -> first receipt p50 / p99 / max ms "
+        "| first -> last receipt p50 / p99 / max ms |",
+        "|---|---|---|---|",
+        *(
+            _split(name, parts)
+            for name, parts in (
+                ("baseline publish, before + after", f["baseline_per_event"]),
+                ("floor events", room["per_event"]),
+                ("control during the meeting", f["control_per_event"]),
+            )
+        ),
+        "",
         "| command | answers | ack p50 ms | p95 ms | p99 ms |",
         "|---|---|---|---|---|",
         *(
@@ -579,11 +613,19 @@ def render(f: dict[str, Any]) -> list[str]:
         f"- Pings: {_outcomes(f['ping_outcomes'])}. Queue at the end: {f['queue_at_end']} hands.",
         f"- CPU during the meeting ({cpu['seconds']} s): server {cpu['server_cores']:.2f} cores,"
         f" clients {cpu['client_cores']:.2f}, PostgreSQL + Redis "
-        f"{cpu['postgres_redis_cores']:.2f} (backends that closed meanwhile not counted); "
+        f"{cpu['postgres_redis_cores']:.2f}; "
         f"other processes on the machine {_other(cpu)}.",
         f"- No internal errors, server alive: {word[ok['no_internal_errors']]}.",
     ]
     return lines
+
+
+def _split(name: str, parts: dict[str, dict[str, Any]]) -> str:
+    def three(s: dict[str, Any]) -> str:
+        return f"{s['p50']:.1f} / {s['p99']:.1f} / {s['max']:.1f}" if s.get("n") else "-"
+
+    before, fanout = parts["before_fanout"], parts["fanout"]
+    return f"| {name} | {before.get('n', 0)} | {three(before)} | {three(fanout)} |"
 
 
 def _other(cpu: dict[str, float]) -> str:
