@@ -28,6 +28,9 @@ class Room(models.Model):
     state = models.JSONField()
     # How many events the log holds: the next event's number is events + 1.
     events = models.PositiveIntegerField(default=0)
+    # The seq of the last event published on room.<id>, written under the same row lock as
+    # the event: a snapshot reads state and seq from one row, so none falls between them.
+    seq = models.PositiveBigIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -31,6 +31,16 @@ settings_profiles.register_profile("linli", deadline=None)
 settings_profiles.load_profile("linli")
 
 
+@pytest.fixture(autouse=True)
+def _no_room_timers_left() -> Iterator[None]:
+    """A test that gave a floor leaves a tick scheduled; it must not fire into the next
+    test's database."""
+    yield
+    from moderation.rooms import timers
+
+    timers.reset()
+
+
 def pytest_configure() -> None:
     # Connections opened in database_sync_to_async threads close after each call, so the
     # test database can be dropped at the end of the run.

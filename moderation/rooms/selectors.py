@@ -15,7 +15,6 @@ from moderation.models import Room, RoomBallot, RoomStatus, Speech
 from moderation.procedure.snapshot import state_from_data, state_to_data
 from moderation.procedure.speaking_order import speaking_order, suggest_next
 from moderation.rooms import messages
-from realtime.selectors import stream_head
 
 RECENT_SPEECHES = 100
 
@@ -31,7 +30,9 @@ def rooms_for(user: User, neighborhood_id: int) -> list[Room]:
     if not access.is_member(user, neighborhood_id):
         raise NotFound(_("Not found."))
     return list(
-        Room.objects.filter(neighborhood_id=neighborhood_id).order_by("status", "-created_at")[:100]
+        Room.objects.filter(neighborhood_id=neighborhood_id).order_by("-status", "-created_at")[
+            :100
+        ]
     )
 
 
@@ -42,14 +43,19 @@ def _names(ids: set[int]) -> dict[int, str]:
 def snapshot(user: User, room: Room) -> dict[str, Any]:
     """The room as its page and the API show it, with the stream's seq and the server's
     clock (clients count a speech down from `ends_at` against `server_now`)."""
-    if room.status == RoomStatus.OPEN:
+    state = state_from_data(room.state)
+    floor = state.floor
+    expired = floor is not None and floor.ends_at is not None and floor.ends_at <= time.time()
+    if room.status == RoomStatus.OPEN and expired:
         from moderation.rooms.services import room_tick
 
-        ticked = room_tick(room.pk)  # a speech whose time ran out with no timer alive ends now
+        # A speech whose time ran out with no timer alive ends now (only then is the row
+        # locked: a whole room opening the page at once does not queue on it).
+        ticked = room_tick(room.pk)
         if ticked is not None:
             room = ticked.room
-    seq = stream_head(room.stream)
-    state = state_from_data(room.state)
+            state = ticked.state
+    seq = room.seq  # the row's own: no event falls between this state and this seq
     data = state_to_data(state)
     order = speaking_order(state)
     people = {state.chair, *(e.user for e in state.queue)}

@@ -183,7 +183,7 @@ def apply(
         _side_effects(room, new_state, happened, actor)
         room.state = state_to_data(new_state)
         room.events += len(happened)
-        room.save(update_fields=["state", "events"])
+        room.save(update_fields=["state", "events", "seq"])
         if new_state.floor is not None and new_state.floor.ends_at is not None:
             timers.schedule_on_commit(room.pk, new_state.floor.ends_at)
     return Outcome(room, new_state, happened, speech)
@@ -240,9 +240,10 @@ def _record(
                 shown[f"{key}_name"] = names.get(int(shown[key]), "")  # type: ignore[arg-type]
         if isinstance(event, ev.SpeechPosted):
             shown["text"] = speech_text or ""
+            shown["side"] = speech.side if speech is not None else ""
         outgoing.append((room.stream, event.type, shown))
     RoomEvent.objects.bulk_create(rows)
-    realtime.publish_many(outgoing)
+    room.seq = realtime.publish_many(outgoing)[-1]
     return speech
 
 
@@ -282,7 +283,9 @@ def _open_vote(room: Room, event: ev.VoteCalled, actor: User) -> None:
         for_room=True,
     )
     RoomBallot.objects.create(room=room, motion=event.motion, ballot=ballot)
-    realtime.publish(room.stream, "room.ballot", {"motion": event.motion, "ballot": ballot.pk})
+    room.seq = realtime.publish(
+        room.stream, "room.ballot", {"motion": event.motion, "ballot": ballot.pk}
+    )
 
 
 # Commands of people --------------------------------------------------------------------
@@ -439,7 +442,11 @@ def room_react(*, user: User, room_id: int, emoji: object) -> None:
     if emoji not in REACTIONS:
         raise Invalid(_("Unknown reaction."), code="invalid_argument")
     with transaction.atomic():
-        realtime.publish_ephemeral(room.stream, "room.reaction", {"user": user.pk, "emoji": emoji})
+        realtime.publish_ephemeral(
+            room.stream,
+            "room.reaction",
+            {"user": user.pk, "user_name": user.public_name, "emoji": emoji},
+        )
 
 
 def room_close(*, actor: User, room_id: int) -> Room:
@@ -451,8 +458,8 @@ def room_close(*, actor: User, room_id: int) -> Room:
             raise Invalid(_("This room is closed."), code="room_closed")
         room.status = RoomStatus.CLOSED
         room.closed_at = timezone.now()
-        room.save(update_fields=["status", "closed_at"])
-        realtime.publish(room.stream, "room.closed", {"id": room.pk})
+        room.seq = realtime.publish(room.stream, "room.closed", {"id": room.pk})
+        room.save(update_fields=["status", "closed_at", "seq"])
     return room
 
 

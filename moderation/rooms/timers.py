@@ -41,6 +41,13 @@ def schedule(room_id: int, ends_at: float) -> None:
         _cond.notify()
 
 
+def reset() -> None:
+    """Forget every pending tick (tests: a test's rooms are gone with its database)."""
+    with _cond:
+        _due.clear()
+        _cond.notify()
+
+
 def pending() -> dict[int, float]:
     with _cond:
         return dict(_due)

@@ -264,3 +264,22 @@ def test_the_chair_goes_only_to_someone_who_may_chair(hall: dict) -> None:
     do(chair, room, "hand_over_chair", to=other.pk)
     changed = Event.objects.get(stream=room.stream, type="chair.changed")
     assert changed.data["chair_name"] == other.public_name
+
+
+def test_the_snapshot_seq_is_the_rooms_own_and_matches_the_stream(hall: dict) -> None:
+    from realtime.selectors import stream_head
+
+    chair, (a, b, _c), room = hall["chair"], hall["people"], hall["room"]
+    do(a, room, "move", text="动议")
+    do(b, room, "second")
+    do(a, room, "raise_hand", side="pro")
+    do(chair, room, "give_floor", to=a.pk)
+    do(a, room, "speak", text="赞成")
+    do(chair, room, "end_speech")
+    do(chair, room, "call_vote")
+    stored = Room.objects.get(pk=room.pk)
+    assert stored.seq == stream_head(room.stream) > 0
+    shown = selectors.snapshot(b, stored)
+    assert shown["seq"] == stored.seq
+    posted = Event.objects.get(stream=room.stream, type="speech.posted")
+    assert posted.data["side"] == "pro"
