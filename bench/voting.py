@@ -381,16 +381,21 @@ def replies(record: dict[str, Any]) -> tuple[dict[int, tuple[float, float]], dic
 
 
 def staleness(
-    acks: dict[int, tuple[float, float]], ranks: dict[int, int], tallies: list[list[Any]]
+    acks: dict[int, tuple[float, float]],
+    ranks: dict[int, int],
+    tallies: list[list[Any]],
+    at: int = 1,
 ) -> dict[str, Any]:
     """For every (vote, watcher): from the vote's `ok` to the first tally that watcher read
-    whose participation heads reach the vote's rank (see "Method" in the doc)."""
+    whose participation heads reach the vote's rank (see "Method" in the doc). `at` picks
+    the tally's time: 1 when the watcher process read it, 2 the kernel's arrival time of
+    that read (without the instrument's own queueing)."""
     voters = [v for v in sorted(acks) if v in ranks]
     acked = np.array([acks[v][1] for v in voters])
     need = np.array([ranks[v] for v in voters])
     by_watcher: dict[int, list[tuple[float, int]]] = {}
-    for watcher, read, _arrived, _seq, heads in tallies:
-        by_watcher.setdefault(int(watcher), []).append((read, int(heads)))
+    for row in tallies:
+        by_watcher.setdefault(int(row[0]), []).append((float(row[at]), int(row[4])))
     chunks, never, early = [], 0, 0
     for seen in by_watcher.values():
         seen.sort()
@@ -513,6 +518,7 @@ def figures(scene: dict[str, Any], raw: dict[str, Any], since: dt.datetime) -> d
         "publish_expected": len(published) * len(scene["watchers"]),
         "staleness": staleness(acks, ranks["upper"], tallies),
         "staleness_optimistic": staleness(acks, ranks["lower"], tallies),
+        "staleness_arrival": staleness(acks, ranks["upper"], tallies, at=2),
         "last_vote": {
             **summary([full[w] - last_ack for w in full]),
             "watchers_with_all": len(full),
@@ -589,6 +595,12 @@ def render(f: dict[str, Any]) -> list[str]:
         _row(
             "tally staleness per vote and watcher (optimistic bound)",
             f["staleness_optimistic"],
+            f["publish_receipt"],
+            "",
+        ),
+        _row(
+            "tally staleness, conservative, at the kernel's arrival time",
+            f["staleness_arrival"],
             f["publish_receipt"],
             "",
         ),
