@@ -146,8 +146,9 @@ def _outreach_neighborhood() -> int:
                         tenure=Tenure.OWNER,
                     )
                 )
+        owners = random.Random(5001)  # the flats' registered owners (accounts.demo)
         for start in range(0, len(rows), demo.BATCH):
-            demo._save_households(rows[start : start + demo.BATCH], rng, today)
+            demo._save_households(rows[start : start + demo.BATCH], rng, owners, today)
     return place.pk
 
 
