@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +72,29 @@ def reply(message: dict[str, Any]) -> None:
     """A child process answers its orchestrator: one JSON line on stdout."""
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One bench run: how it was called, where its results go, and its clock."""
+
+    command: str
+    out: Path
+    began: float
+    started: dt.datetime
+
+    def log(self, message: str) -> None:
+        print(f"[{time.monotonic() - self.began:6.1f}s] {message}", flush=True)
+
+
+def start_run(module: str, name: str, options: list[tuple[str, float, float]]) -> Run:
+    """The run's command line as a reader would retype it (only the options that differ
+    from their defaults: (name, value, default)) and its results folder."""
+    began = time.monotonic()
+    started = dt.datetime.now(dt.UTC)
+    command = f"python -m {module}" + "".join(
+        f" --{option} {value:g}" for option, value, default in options if value != default
+    )
+    out = RESULTS / f"{name}-{started.strftime('%Y%m%d-%H%M%S')}"
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    return Run(command, out, began, started)

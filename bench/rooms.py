@@ -43,7 +43,6 @@ docs/performance-rooms.md (unless --no-docs).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -55,7 +54,7 @@ from unittest import mock
 import numpy as np
 
 from bench import voting
-from bench.common import RESULTS, ROOT, server_command
+from bench.common import ROOT, server_command, start_run
 from bench.procs import raise_nofile
 from bench.rooms_clients import DELIVERY_ARRAYS
 from bench.scenarios import NOISY
@@ -671,21 +670,15 @@ def main(argv: list[str] | None = None) -> int:
     configure()
     from bench.__main__ import wait_quiet
 
-    began = time.monotonic()
-    started = dt.datetime.now(dt.UTC)
-    command = "python -m bench.rooms" + "".join(
-        f" --{name} {value:g}"
-        for name, value, default in (
+    run = start_run(
+        "bench.rooms",
+        "rooms",
+        [
             ("participants", args.participants, 1000),
             ("window", args.window, 60.0),
-        )
-        if value != default
+        ],
     )
-    out = RESULTS / f"rooms-{started.strftime('%Y%m%d-%H%M%S')}"
-    (out / "logs").mkdir(parents=True, exist_ok=True)
-
-    def log(message: str) -> None:
-        print(f"[{time.monotonic() - began:6.1f}s] {message}", flush=True)
+    began, started, command, out, log = run.began, run.started, run.command, run.out, run.log
 
     busy = wait_quiet(args.quiet_wait)
     scene = build(args.participants)

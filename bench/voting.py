@@ -48,7 +48,14 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import CLIENT_CORE, HOST, RESULTS, ROOT, SERVER_CORE, server_command
+from bench.common import (
+    CLIENT_CORE,
+    HOST,
+    ROOT,
+    SERVER_CORE,
+    server_command,
+    start_run,
+)
 from bench.procs import Child, Process, all_processes, port_free, raise_nofile, wait_port
 from bench.scenarios import NOISY, percentile
 
@@ -709,22 +716,16 @@ def main(argv: list[str] | None = None) -> int:
     configure()
     from bench.__main__ import wait_quiet
 
-    began = time.monotonic()
-    started = dt.datetime.now(dt.UTC)
-    command = "python -m bench.voting" + "".join(
-        f" --{name} {value:g}"
-        for name, value, default in (
+    run = start_run(
+        "bench.voting",
+        "voting",
+        [
             ("households", args.households, 2000),
             ("watchers", args.watchers, 1000),
             ("window", args.window, 2.0),
-        )
-        if value != default
+        ],
     )
-    out = RESULTS / f"voting-{started.strftime('%Y%m%d-%H%M%S')}"
-    (out / "logs").mkdir(parents=True, exist_ok=True)
-
-    def log(message: str) -> None:
-        print(f"[{time.monotonic() - began:6.1f}s] {message}", flush=True)
+    began, started, command, out, log = run.began, run.started, run.command, run.out, run.log
 
     busy = wait_quiet(args.quiet_wait)
     scene = build(args.households, args.watchers)
