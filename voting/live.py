@@ -100,6 +100,17 @@ def send(ballot_id: int) -> float | None:
     """Publish the ballot's tally if its gate is free: None when sent (or nothing to send),
     else the seconds to wait before trying again."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The ballot row first, for share, as votes take it: the close (for update) and
+            # a tally then queue on that row in one order and never deadlock on the
+            # stream's head further on.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT status FROM voting_ballot WHERE id = %s FOR SHARE", [ballot_id]
+                )
+                row = cursor.fetchone()
+            if row is None or row[0] != Status.OPEN:
+                return None
         now = timezone.now()
         claimed = TallyGate.objects.filter(ballot_id=ballot_id, sent_at__lte=now - INTERVAL).update(
             sent_at=now
