@@ -273,3 +273,21 @@ def objections(user: User, ballot: Ballot) -> list[Objection]:
         .select_related("user", "answered_by")
         .order_by("created_at")
     )
+
+
+def delegate_named(login: object) -> int | None:
+    """The active account a proxy form names by its login name, or None."""
+    name = login.replace("\x00", "").strip()[:150] if isinstance(login, str) else ""
+    if not name:
+        return None
+    return User.objects.filter(username=name, is_active=True).values_list("pk", flat=True).first()
+
+
+def objection_of(ballot: Ballot, objection_id: int) -> bool:
+    """Whether the objection belongs to this ballot (the URL names both)."""
+    return Objection.objects.filter(pk=objection_id, ballot=ballot).exists()
+
+
+def paper_of(ballot: Ballot, paper_id: int) -> bool:
+    """Whether the paper ballot belongs to this ballot (the URL names both)."""
+    return PaperBallot.objects.filter(pk=paper_id, ballot=ballot).exists()

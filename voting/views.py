@@ -10,7 +10,7 @@ page hands it in data attributes, so a result that arrives live reads like a rel
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -591,19 +591,29 @@ def ballot_cast(request: HttpRequest, ballot_id: int) -> HttpResponse:
     return redirect(reverse("ballot", args=[ballot.pk]) + "#my-vote")
 
 
-def _staff_action(request: HttpRequest, ballot_id: int, action: Any, done: str) -> HttpResponse:
-    user = _user(request)
-    ballot = _ballot(user, ballot_id)
-    _require_manager(user, ballot)
+def _act(request: HttpRequest, call: Callable[[], object], done: str, to: str) -> HttpResponse:
+    """Run one service for a POST: a refusal becomes the page's error message, a hidden
+    object a 404, success its message; then back to the page (`to`)."""
     try:
-        action(actor=user, ballot_id=ballot.pk)
+        call()
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.render())
     else:
         messages.success(request, done)
-    return redirect("ballot", ballot_id=ballot.pk)
+    return redirect(to)
+
+
+def _back(ballot: Ballot, anchor: str = "") -> str:
+    return reverse("ballot", args=[ballot.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def _staff_action(request: HttpRequest, ballot_id: int, action: Any, done: str) -> HttpResponse:
+    user = _user(request)
+    ballot = _ballot(user, ballot_id)
+    _require_manager(user, ballot)
+    return _act(request, lambda: action(actor=user, ballot_id=ballot.pk), done, _back(ballot))
 
 
 @login_required
@@ -624,25 +634,19 @@ def proxy_grant(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """委托: the delegate is named by their login name (the one they sign in with)."""
     user = _user(request)
     ballot = _ballot(user, ballot_id)
-    username = request.POST.get("delegate", "").replace("\x00", "").strip()[:150]
-    delegate = User.objects.filter(username=username, is_active=True).only("pk").first()
-    try:
-        services.proxy_grant(
+    delegate = selectors.delegate_named(request.POST.get("delegate", ""))
+    return _act(
+        request,
+        lambda: services.proxy_grant(
             user=user,
             ballot_id=ballot.pk,
-            delegate_id=delegate.pk if delegate is not None else 0,
+            delegate_id=delegate if delegate is not None else 0,
             reason=request.POST.get("reason", ""),
             elector_id=_elector_field(request.POST.get("elector")),
-        )
-    except NotFound as exc:
-        raise Http404 from exc
-    except DomainError as exc:
-        messages.error(request, exc.render())
-    else:
-        messages.success(
-            request, _("Your vote is given to your proxy. You may revoke it until they vote.")
-        )
-    return redirect(reverse("ballot", args=[ballot.pk]) + "#proxy")
+        ),
+        _("Your vote is given to your proxy. You may revoke it until they vote."),
+        _back(ballot, "proxy"),
+    )
 
 
 @login_required
@@ -650,15 +654,12 @@ def proxy_grant(request: HttpRequest, ballot_id: int) -> HttpResponse:
 def proxy_revoke(request: HttpRequest, ballot_id: int, proxy_id: int) -> HttpResponse:
     user = _user(request)
     ballot = _ballot(user, ballot_id)
-    try:
-        services.proxy_revoke(user=user, proxy_id=proxy_id)
-    except NotFound as exc:
-        raise Http404 from exc
-    except DomainError as exc:
-        messages.error(request, exc.render())
-    else:
-        messages.success(request, _("The proxy is revoked: you may vote yourself."))
-    return redirect(reverse("ballot", args=[ballot.pk]) + "#my-vote")
+    return _act(
+        request,
+        lambda: services.proxy_revoke(user=user, proxy_id=proxy_id),
+        _("The proxy is revoked: you may vote yourself."),
+        _back(ballot, "my-vote"),
+    )
 
 
 @login_required
@@ -666,15 +667,14 @@ def proxy_revoke(request: HttpRequest, ballot_id: int, proxy_id: int) -> HttpRes
 def objection_file(request: HttpRequest, ballot_id: int) -> HttpResponse:
     user = _user(request)
     ballot = _ballot(user, ballot_id)
-    try:
-        services.objection_file(user=user, ballot_id=ballot.pk, text=request.POST.get("text", ""))
-    except NotFound as exc:
-        raise Http404 from exc
-    except DomainError as exc:
-        messages.error(request, exc.render())
-    else:
-        messages.success(request, _("Your objection is filed. The committee will answer it here."))
-    return redirect(reverse("ballot", args=[ballot.pk]) + "#objections")
+    return _act(
+        request,
+        lambda: services.objection_file(
+            user=user, ballot_id=ballot.pk, text=request.POST.get("text", "")
+        ),
+        _("Your objection is filed. The committee will answer it here."),
+        _back(ballot, "objections"),
+    )
 
 
 @login_required
@@ -683,19 +683,16 @@ def objection_answer(request: HttpRequest, ballot_id: int, objection_id: int) ->
     user = _user(request)
     ballot = _ballot(user, ballot_id)
     _require_manager(user, ballot)
-    if not ballot.objections.filter(pk=objection_id).exists():
+    if not selectors.objection_of(ballot, objection_id):
         raise Http404
-    try:
-        services.objection_answer(
+    return _act(
+        request,
+        lambda: services.objection_answer(
             actor=user, objection_id=objection_id, answer=request.POST.get("answer", "")
-        )
-    except NotFound as exc:
-        raise Http404 from exc
-    except DomainError as exc:
-        messages.error(request, exc.render())
-    else:
-        messages.success(request, _("The answer is published."))
-    return redirect(reverse("ballot", args=[ballot.pk]) + "#objections")
+        ),
+        _("The answer is published."),
+        _back(ballot, "objections"),
+    )
 
 
 @login_required
@@ -803,24 +800,23 @@ def _paper_action(
     user = _user(request)
     ballot = _ballot(user, ballot_id)
     _require_manager(user, ballot)
-    if not PaperBallot.objects.filter(pk=paper_id, ballot=ballot).exists():
+    if not selectors.paper_of(ballot, paper_id):
         raise Http404
-    try:
-        if reject:
-            services.paper_reject(
+    if reject:
+        return _act(
+            request,
+            lambda: services.paper_reject(
                 actor=user, paper_id=paper_id, reason=request.POST.get("reason", "")
-            )
-        else:
-            services.paper_confirm(actor=user, paper_id=paper_id)
-    except NotFound as exc:
-        raise Http404 from exc
-    except DomainError as exc:
-        messages.error(request, exc.render())
-    else:
-        messages.success(
-            request, _("Rejected.") if reject else _("Confirmed: the paper ballot counts.")
+            ),
+            _("Rejected."),
+            reverse("ballot_paper", args=[ballot.pk]),
         )
-    return redirect("ballot_paper", ballot_id=ballot.pk)
+    return _act(
+        request,
+        lambda: services.paper_confirm(actor=user, paper_id=paper_id),
+        _("Confirmed: the paper ballot counts."),
+        reverse("ballot_paper", args=[ballot.pk]),
+    )
 
 
 @login_required
