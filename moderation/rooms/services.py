@@ -179,7 +179,7 @@ def apply(
             new_state, happened = decide(state, command, moment)
         except RuleViolation as violation:
             raise Invalid(messages.violation(violation.code), code=violation.code) from None
-        speech = _record(room, happened, actor, speech_text)
+        speech = _record(room, state, happened, actor, speech_text)
         _side_effects(room, new_state, happened, actor)
         room.state = state_to_data(new_state)
         room.events += len(happened)
@@ -194,7 +194,11 @@ def _names(ids: set[int]) -> dict[int, str]:
 
 
 def _record(
-    room: Room, happened: tuple[ev.Event, ...], actor: User | None, speech_text: str | None
+    room: Room,
+    before: RoomState,
+    happened: tuple[ev.Event, ...],
+    actor: User | None,
+    speech_text: str | None,
 ) -> Speech | None:
     if not happened:
         return None
@@ -218,7 +222,7 @@ def _record(
                 number=event.speech,
                 user_id=event.user,
                 motion=event.motion,
-                side=_side_of(room, event.user),
+                side=_side_of(before, event.user),
                 text=speech_text or "",
                 at=at,
             )
@@ -247,8 +251,9 @@ def _record(
     return speech
 
 
-def _side_of(room: Room, user_id: int) -> str:
-    floor = state_from_data(room.state).floor
+def _side_of(before: RoomState, user_id: int) -> str:
+    """The side of the floor the speech was posted from (the state the command met)."""
+    floor = before.floor
     return (floor.side or "") if floor is not None and floor.user == user_id else ""
 
 
