@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import access
 from accounts.models import Owner, Residency, User
 from config.errors import DomainError, Invalid, NotFound
-from voting import live, slots
+from voting import live, slots, tally
 from voting.models import (
     Ballot,
     Channel,
@@ -31,11 +31,12 @@ from voting.models import (
     Participation,
     Proxy,
     SecretVote,
+    Status,
     Vote,
     VoteRevision,
     VoterUnit,
 )
-from voting.services.common import check_choice, lock_open
+from voting.services.common import check_choice, lock_open, option_keys
 
 # Receipts: 10 characters of an alphabet with no 0/O or 1/I/L, grouped for reading aloud.
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -67,40 +68,49 @@ class Target:
     proxy: Proxy | None
 
 
-def _own_row(
-    user: User, ballot: Ballot, elector_id: int | None
-) -> tuple[int, Decimal, bool] | None:
-    """(elector id, area, delegated) of the user's own elector, in one statement: the
-    common case of a vote, kept to one round trip."""
-    elector = Elector._meta.db_table
-    proxy = Proxy._meta.db_table
-    delegated = (
-        f"EXISTS (SELECT 1 FROM {proxy} p WHERE p.elector_id = e.id "  # noqa: S608 (fixed names)
-        "AND p.revoked_at IS NULL AND (p.expires_at IS NULL OR p.expires_at > %s))"
-    )
-    params: list[Any] = [timezone.now(), ballot.pk]
-    if ballot.voter_unit == VoterUnit.HOUSEHOLD:
+def _elector_match(user: User, voter_unit: str) -> tuple[str, str, list[Any]] | None:
+    """The join, condition and parameters that find the user's own elector `e` by the
+    ballot's voter unit; None when the user can be no elector of that unit."""
+    if voter_unit == VoterUnit.HOUSEHOLD:
         residency = Residency._meta.db_table
-        joins = f"JOIN {residency} r ON r.household_id = e.household_id"
-        where = "r.user_id = %s AND r.ended_at IS NULL AND r.is_representative"
-        params.append(user.pk)
-    elif ballot.voter_unit == VoterUnit.OWNER:
+        return (
+            f"JOIN {residency} r ON r.household_id = e.household_id",
+            "r.user_id = %s AND r.ended_at IS NULL AND r.is_representative",
+            [user.pk],
+        )
+    if voter_unit == VoterUnit.OWNER:
         if not user.identity_hash:
             return None
         owner = Owner._meta.db_table
-        joins = f"JOIN {owner} o ON o.id = e.owner_id"
-        where = "o.id_number_hash = %s"
-        params.append(user.identity_hash)
-    else:
-        joins, where = "", "e.user_id = %s"
-        params.append(user.pk)
+        return f"JOIN {owner} o ON o.id = e.owner_id", "o.id_number_hash = %s", [user.identity_hash]
+    return "", "e.user_id = %s", [user.pk]
+
+
+def _delegated_sql() -> str:
+    """Whether elector `e` has a live proxy (one parameter: now)."""
+    proxy = Proxy._meta.db_table
+    return (
+        f"EXISTS (SELECT 1 FROM {proxy} p WHERE p.elector_id = e.id "  # noqa: S608 (fixed names)
+        "AND p.revoked_at IS NULL AND (p.expires_at IS NULL OR p.expires_at > %s))"
+    )
+
+
+def _own_row(
+    user: User, ballot: Ballot, elector_id: int | None
+) -> tuple[int, Decimal, bool] | None:
+    """(elector id, area, delegated) of the user's own elector, in one statement."""
+    match = _elector_match(user, ballot.voter_unit)
+    if match is None:
+        return None
+    joins, where, match_params = match
+    params: list[Any] = [timezone.now(), ballot.pk, *match_params]
     if elector_id is not None:
         where += " AND e.id = %s"
         params.append(elector_id)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT e.id, e.area, {delegated} FROM {elector} e {joins} "  # noqa: S608
-            f"WHERE e.ballot_id = %s AND {where} ORDER BY e.id LIMIT 1",
+            f"SELECT e.id, e.area, {_delegated_sql()} FROM {Elector._meta.db_table} e "  # noqa: S608
+            f"{joins} WHERE e.ballot_id = %s AND {where} ORDER BY e.id LIMIT 1",
             params,
         )
         row = cursor.fetchone()
@@ -236,11 +246,115 @@ def _store_in_one(
         return cursor.fetchone() is not None
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What a vote needs of its ballot and what never changes once it is open (there is no
+    edit of an open ballot): kept per process, so the common vote reads no ballot row."""
+
+    created_at: dt.datetime  # a reused id (a flushed database) has another
+    method: str
+    keys: tuple[str, ...]
+    min_choices: int
+    max_choices: int
+    voter_unit: str
+    secret: bool
+
+
+_SHAPES: dict[int, Shape] = {}
+_SHAPES_MAX = 4096
+
+
+def _remember(ballot: Ballot) -> None:
+    if len(_SHAPES) >= _SHAPES_MAX:
+        _SHAPES.clear()
+    _SHAPES[ballot.pk] = Shape(
+        ballot.created_at,
+        ballot.method,
+        tuple(option_keys(ballot)),
+        ballot.min_choices,
+        ballot.max_choices,
+        ballot.voter_unit,
+        ballot.secret,
+    )
+
+
+def _cast_in_one(user: User, ballot_id: int, choice: object) -> CastResult | None:
+    """The common vote (one's own elector, first time, a valid choice, an open ballot) as
+    one PostgreSQL statement, so one round trip (and its own transaction, unless called
+    inside one): the ballot row
+    locked for share (against the close, as lock_open does), the user's elector, and the
+    participation insert feeding the vote's. None whenever it stored nothing, for whatever
+    reason; ballot_cast's full path then finds the reason (or the change of vote) and
+    gives the same answers it always does."""
+    shape = _SHAPES.get(ballot_id)
+    if shape is None or connection.vendor != "postgresql":
+        return None
+    try:
+        picked = tally.check_choice(
+            shape.method,  # type: ignore[arg-type]
+            shape.keys,
+            choice,
+            min_choices=shape.min_choices,
+            max_choices=shape.max_choices,
+        )
+    except tally.InvalidChoice:
+        return None
+    match = _elector_match(user, shape.voter_unit)
+    if match is None:
+        return None
+    joins, where, match_params = match
+    now = timezone.now()
+    chosen = json.dumps(list(picked), ensure_ascii=False)
+    receipt = new_receipt() if shape.secret else None
+    sql = (
+        f"WITH b AS (SELECT id FROM {Ballot._meta.db_table} "  # noqa: S608 (fixed names)
+        "WHERE id = %s AND created_at = %s AND status = %s AND closes_at > %s FOR SHARE), "
+        f"e AS (SELECT e.id, e.area, {_delegated_sql()} AS delegated "
+        f"FROM {Elector._meta.db_table} e {joins} "
+        f"WHERE e.ballot_id = (SELECT id FROM b) AND {where} ORDER BY e.id LIMIT 1), "
+        f"p AS (INSERT INTO {Participation._meta.db_table} "
+        "(ballot_id, elector_id, channel, cast_by_id, proxy_id, at) "
+        "SELECT %s, e.id, %s, %s, NULL, %s FROM e WHERE NOT e.delegated "
+        "ON CONFLICT (elector_id) DO NOTHING RETURNING elector_id), "
+    )
+    params: list[Any] = [ballot_id, shape.created_at, Status.OPEN, now]  # b
+    params += [now, *match_params]  # e
+    params += [ballot_id, Channel.ONLINE, user.pk, now]  # p
+    if receipt is not None:
+        sql += (
+            f"s AS (INSERT INTO {SecretVote._meta.db_table} (id, ballot_id, choice, area, receipt) "
+            "SELECT %s, %s, %s::jsonb, e.area, %s FROM p JOIN e ON e.id = p.elector_id) "
+        )
+        params += [uuid.uuid4(), ballot_id, chosen, receipt]
+    else:
+        sql += (
+            f"v AS (INSERT INTO {Vote._meta.db_table} "
+            "(ballot_id, elector_id, choice, area, updated_at) "
+            "SELECT %s, e.id, %s::jsonb, e.area, %s FROM p JOIN e ON e.id = p.elector_id "
+            "RETURNING id), "
+            f"r AS (INSERT INTO {VoteRevision._meta.db_table} (vote_id, choice, cast_by_id, at) "
+            "SELECT id, %s::jsonb, %s, %s FROM v) "
+        )
+        params += [ballot_id, chosen, now, chosen, user.pk, now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql + "SELECT elector_id FROM p", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    live.nudge_on_commit(ballot_id)  # at once, unless a caller's transaction holds it
+    return CastResult(ballot_id, int(row[0]), receipt, changed=False)
+
+
 def ballot_cast(
     *, user: User, ballot_id: int, choice: object, elector_id: object = None
 ) -> CastResult:
-    """Three statements on PostgreSQL: the ballot locked for share, the elector, and the
-    participation with the vote (and its revision) in one."""
+    """One statement on PostgreSQL for the common vote (_cast_in_one); else three: the
+    ballot locked for share, the elector, and the participation with the vote (and its
+    revision) in one."""
+    if elector_id is None:
+        fast = _cast_in_one(user, ballot_id, choice)
+        if fast is not None:
+            return fast
     with transaction.atomic():
         try:
             ballot = lock_open(ballot_id)
@@ -253,6 +367,7 @@ def ballot_cast(
             ):
                 raise NotFound(_("Not found.")) from None
             raise
+        _remember(ballot)
         picked = check_choice(ballot, choice)
         target = resolve(user, ballot, elector_id)
         now = timezone.now()

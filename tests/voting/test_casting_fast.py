@@ -1,0 +1,128 @@
+"""The one-statement vote (voting.services.casting._cast_in_one) on PostgreSQL.
+
+Once a process has seen a ballot open, a voter's own first vote with a valid choice is one
+statement. Every other case falls back to the full path; these tests pin that the answers
+and the stored rows are the same either way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from config.errors import DomainError, NotFound
+from tests import factories
+from tests.voting.scene import ballot, scene
+from voting import services
+from voting.models import Participation, SecretVote, Vote, VoteRevision
+from voting.services import casting
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres")]
+
+
+def code_of(call: object, **kwargs: object) -> str:
+    with pytest.raises(DomainError) as caught:
+        call(**kwargs)  # type: ignore[operator]
+    return caught.value.code
+
+
+def cast_counting(**kwargs: object) -> tuple[casting.CastResult, int]:
+    with CaptureQueriesContext(connection) as queries:
+        result = services.ballot_cast(**kwargs)  # type: ignore[arg-type]
+    return result, len(queries)
+
+
+def test_after_the_first_vote_a_vote_is_one_statement_and_stores_what_the_full_path_does() -> None:
+    s = scene(3)
+    b = ballot(s)
+    first, first_queries = cast_counting(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    second, second_queries = cast_counting(user=s.reps[1], ballot_id=b.pk, choice=["no"])
+    assert first_queries > 1
+    assert second_queries == 1
+    for rep, result, picked in ((s.reps[0], first, ["yes"]), (s.reps[1], second, ["no"])):
+        assert result.changed is False and result.receipt is None
+        vote = Vote.objects.get(elector_id=result.elector_id)
+        assert (vote.ballot_id, vote.choice, vote.area) == (b.pk, picked, vote.elector.area)
+        assert vote.elector.household_id == rep.residencies.get().household_id
+        part = Participation.objects.get(elector_id=result.elector_id)
+        assert (part.cast_by_id, part.channel, part.proxy_id) == (rep.pk, "online", None)
+        assert part.at == vote.updated_at
+        history = list(VoteRevision.objects.filter(vote=vote).values_list("choice", "cast_by"))
+        assert history == [(picked, rep.pk)]
+
+
+def test_a_secret_vote_in_one_statement_keeps_no_link_and_answers_a_receipt() -> None:
+    s = scene(2, area="88.20")
+    b = ballot(s, secret=True)
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    result, queries = cast_counting(user=s.reps[1], ballot_id=b.pk, choice="no")
+    assert queries == 1
+    assert result.receipt and len(result.receipt) == 11
+    secret = SecretVote.objects.get(ballot=b, receipt=result.receipt)
+    assert (secret.choice, str(secret.area)) == (["no"], "88.20")
+    assert not Vote.objects.filter(ballot=b).exists()
+    assert Participation.objects.filter(ballot=b).count() == 2
+    assert code_of(services.ballot_cast, user=s.reps[1], ballot_id=b.pk, choice="yes") == (
+        "already_voted"
+    )
+
+
+def test_every_refusal_is_the_full_paths_answer_once_the_ballot_is_known() -> None:
+    s = scene(4)
+    b = ballot(s, secret=False)
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")  # the process knows b
+    assert b.pk in casting._SHAPES
+    assert code_of(services.ballot_cast, user=s.reps[1], ballot_id=b.pk, choice="maybe") == (
+        "invalid_choice"
+    )
+    neighbour = factories.verified(factories.household_in(factories.building(s.place)))
+    assert code_of(services.ballot_cast, user=neighbour, ballot_id=b.pk, choice="yes") == (
+        "not_eligible"
+    )
+    elsewhere = factories.building(factories.neighborhood("别处"))
+    stranger = factories.verified(factories.household_in(elsewhere))
+    with pytest.raises(NotFound):
+        services.ballot_cast(user=stranger, ballot_id=b.pk, choice="yes")
+    services.proxy_grant(user=s.reps[2], ballot_id=b.pk, delegate_id=s.reps[3].pk, reason="出差")
+    assert code_of(services.ballot_cast, user=s.reps[2], ballot_id=b.pk, choice="yes") == (
+        "delegated"
+    )
+    again = services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="no")
+    assert again.changed is True
+    assert Vote.objects.get(elector_id=again.elector_id).choice == ["no"]
+    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    assert code_of(services.ballot_cast, user=s.reps[1], ballot_id=b.pk, choice="yes") == (
+        "ballot_closed"
+    )
+    assert Participation.objects.filter(ballot=b).count() == 1
+
+
+def test_a_ballot_past_its_time_is_closed_to_the_one_statement_too() -> None:
+    s = scene(2)
+    b = ballot(s)
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    type(b).objects.filter(pk=b.pk).update(closes_at=b.created_at - dt.timedelta(minutes=1))
+    assert code_of(services.ballot_cast, user=s.reps[1], ballot_id=b.pk, choice="yes") == (
+        "ballot_closed"
+    )
+    assert Participation.objects.filter(ballot=b).count() == 1
+
+
+def test_a_remembered_shape_of_another_ballot_with_the_same_id_is_not_trusted() -> None:
+    """A flushed database reuses ids: the statement checks the creation time it remembered,
+    stores nothing on a mismatch, and the full path votes and remembers the new ballot."""
+    s = scene(2)
+    b = ballot(s)
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    stale = dataclasses.replace(
+        casting._SHAPES[b.pk], created_at=b.created_at - dt.timedelta(days=1), method="single"
+    )
+    casting._SHAPES[b.pk] = stale
+    result, queries = cast_counting(user=s.reps[1], ballot_id=b.pk, choice="no")
+    assert queries > 1
+    assert Vote.objects.get(elector_id=result.elector_id).choice == ["no"]
+    assert casting._SHAPES[b.pk].created_at == b.created_at
