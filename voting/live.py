@@ -23,9 +23,11 @@ import threading
 import time
 
 from django.db import close_old_connections, connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 import realtime
+from realtime.models import Event
 from voting import events, tally
 from voting.models import Ballot, Status, TallyGate, Visibility
 
@@ -96,6 +98,12 @@ def _work() -> None:
                 _cond.notify_all()
 
 
+# What the tally needs of the ballot, read with the lock: one round trip, not two.
+_TALLY_FIELDS = (
+    "id, status, visibility, rule, method, secret, created_at, electorate_heads, electorate_area"
+)
+
+
 def send(ballot_id: int) -> float | None:
     """Publish the ballot's tally if its gate is free: None when sent (or nothing to send),
     else the seconds to wait before trying again."""
@@ -104,13 +112,17 @@ def send(ballot_id: int) -> float | None:
             # The ballot row first, for share, as votes take it: the close (for update) and
             # a tally then queue on that row in one order and never deadlock on the
             # stream's head further on.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT status FROM voting_ballot WHERE id = %s FOR SHARE", [ballot_id]
+            found = list(
+                Ballot.objects.raw(
+                    f"SELECT {_TALLY_FIELDS} FROM voting_ballot WHERE id = %s FOR SHARE",  # noqa: S608
+                    [ballot_id],
                 )
-                row = cursor.fetchone()
-            if row is None or row[0] != Status.OPEN:
-                return None
+            )
+            ballot = found[0] if found else None
+        else:
+            ballot = Ballot.objects.filter(pk=ballot_id).first()
+        if ballot is None or ballot.status != Status.OPEN:
+            return None  # the close event carries the final count
         now = timezone.now()
         claimed = TallyGate.objects.filter(ballot_id=ballot_id, sent_at__lte=now - INTERVAL).update(
             sent_at=now
@@ -124,13 +136,12 @@ def send(ballot_id: int) -> float | None:
             if sent_at is None:
                 return None
             return max((sent_at + INTERVAL - now).total_seconds(), 0.0) + 0.001
-        ballot = Ballot.objects.get(pk=ballot_id)
-        if ballot.status != Status.OPEN:
-            return None  # the close event carries the final count
-        realtime.publish(ballot.stream, events.TALLY, dict(payload(ballot)))
+        seq = realtime.publish(ballot.stream, events.TALLY, dict(payload(ballot)))
         # The interval runs from the event's own time (stamped by publish, after the count),
-        # so stored events are 200 ms apart however long a count took.
-        TallyGate.objects.filter(ballot_id=ballot_id).update(sent_at=timezone.now())
+        # so stored events are 200 ms apart however long a count took, and not more.
+        TallyGate.objects.filter(ballot_id=ballot_id).update(
+            sent_at=Subquery(Event.objects.filter(stream=ballot.stream, seq=seq).values("at")[:1])
+        )
     return None
 
 
