@@ -17,7 +17,6 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
-from channels.db import database_sync_to_async
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib import auth
@@ -27,6 +26,7 @@ from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from realtime.direct import EXTENSION
+from realtime.offloop import off_loop
 
 TOKEN_PREFIX = "token."
 PATH = "/ws/"
@@ -143,13 +143,11 @@ class LiveEdge:
         user: Any = None
         session_key = None
         if token_key is not None:
-            user = await database_sync_to_async(_user_for_token, thread_sensitive=False)(token_key)
+            user = await off_loop(_user_for_token)(token_key)
             via = "token" if user is not None else "bad_token"
         elif origin is not None and settings.SESSION_COOKIE_NAME in cookies:
             session_key = cookies[settings.SESSION_COOKIE_NAME]
-            user = await database_sync_to_async(user_for_session, thread_sensitive=False)(
-                session_key
-            )
+            user = await off_loop(user_for_session)(session_key)
             via = "session"
         else:
             via = "none"

@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -20,6 +19,7 @@ from realtime import frames, registry
 from realtime.auth import still_authenticates
 from realtime.direct import DirectSocket, SlowClient
 from realtime.hub import hub
+from realtime.offloop import off_loop
 from realtime.ratelimit import TokenBucket
 from realtime.selectors import load_backlog
 
@@ -31,12 +31,6 @@ CLOSE_RATE_LIMITED = 4429
 CLOSE_TOO_BIG = 1009
 # After this many refused frames in a row the client is not backing off: close it.
 REFUSALS_BEFORE_CLOSE = 20
-
-
-def off_loop(function: Any) -> Any:
-    """Database work in the shared thread pool: one slow action must not stall every
-    socket of the process behind Channels' single thread-sensitive worker."""
-    return database_sync_to_async(function, thread_sensitive=False)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):

@@ -21,12 +21,12 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from realtime import fanout
 from realtime.direct import DirectSocket, SlowClient, text_frame
+from realtime.offloop import off_loop
 from realtime.selectors import events_between, stream_heads
 
 log = logging.getLogger(__name__)
@@ -158,9 +158,7 @@ class Hub:
             top = max([feed.last_seq or 0] + [s for s, _ in ordered])
             have = {s for s, _ in ordered}
             if top > floor and len(have) < top - floor:
-                missing = await database_sync_to_async(events_between, thread_sensitive=False)(
-                    stream, floor + 1, top
-                )
+                missing = await off_loop(events_between)(stream, floor + 1, top)
                 merged = dict(ordered)
                 merged.update((s, f) for s, f in missing if s not in merged)
                 ordered = sorted(merged.items())
@@ -264,9 +262,7 @@ class Hub:
                     break
                 first, last = feed.last_seq + 1, min(feed.held) - 1
                 if first <= last:
-                    missing = await database_sync_to_async(events_between, thread_sensitive=False)(
-                        stream, first, last
-                    )
+                    missing = await off_loop(events_between)(stream, first, last)
                     for seq, frame in missing:
                         if seq == feed.last_seq + 1:
                             await self._deliver(feed, seq, frame)
@@ -337,13 +333,11 @@ class Hub:
                 known[stream] = min(floors)
         if not known:
             return
-        heads = await database_sync_to_async(stream_heads, thread_sensitive=False)(list(known))
+        heads = await off_loop(stream_heads)(list(known))
         for stream, head in heads.items():
             if head > known[stream]:
                 log.warning("%s: events %s..%s missed on the bus", stream, known[stream] + 1, head)
-                missing = await database_sync_to_async(events_between, thread_sensitive=False)(
-                    stream, known[stream] + 1, head
-                )
+                missing = await off_loop(events_between)(stream, known[stream] + 1, head)
                 self.stats["reconciled"] += len(missing)
                 for seq, frame in missing:
                     await self._on_event(stream, seq, frame)
