@@ -97,6 +97,12 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# The few hot statements that ask for it (the vote's) run prepared, so PostgreSQL plans
+# them once per connection. Django's own cursors bind on the client and never prepare, and
+# the huge threshold keeps psycopg from preparing anything by itself. Behind a pooler in
+# transaction mode without prepared-statement support (PgBouncer < 1.21), set
+# LINLI_DB_PREPARED=0: the same statements then run unprepared.
+PREPARED_STATEMENTS = os.environ.get("LINLI_DB_PREPARED", "1") != "0"
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     if DATABASE_URL
@@ -109,6 +115,10 @@ DATABASES = {
         "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "test-db.sqlite3"))},
     }
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        2**31 - 1 if PREPARED_STATEMENTS else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

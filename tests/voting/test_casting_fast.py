@@ -126,3 +126,43 @@ def test_a_remembered_shape_of_another_ballot_with_the_same_id_is_not_trusted() 
     assert queries > 1
     assert Vote.objects.get(elector_id=result.elector_id).choice == ["no"]
     assert casting._SHAPES[b.pk].created_at == b.created_at
+
+
+def prepared_votes() -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of this connection's prepared vote statements."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["WITH b AS (SELECT id FROM voting_ballot%"],
+        )
+        return [(int(g), int(c)) for g, c in cursor.fetchall()]
+
+
+def test_the_one_statement_is_prepared_so_postgresql_plans_it_once() -> None:
+    """PostgreSQL plans a prepared statement's first five runs for their values, then
+    keeps a generic plan: what the vote's statement stopped paying for on every vote."""
+    s = scene(9)
+    b = ballot(s)
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    for rep in s.reps[1:]:
+        _, queries = cast_counting(user=rep, ballot_id=b.pk, choice="no")
+        assert queries == 1
+    assert prepared_votes() == [(3, 5)]
+    assert Vote.objects.filter(ballot=b, choice=["no"]).count() == 8
+
+
+def test_without_prepared_statements_the_same_statement_votes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LINLI_DB_PREPARED=0 (a pooler that cannot keep them) leaves psycopg's threshold
+    unset, which turns the request to prepare into a plain execution."""
+    s = scene(3)
+    b = ballot(s)
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    for rep in s.reps[1:]:
+        _, queries = cast_counting(user=rep, ballot_id=b.pk, choice="abstain")
+        assert queries == 1
+    assert prepared_votes() == []
+    assert Vote.objects.filter(ballot=b, choice=["abstain"]).count() == 2
