@@ -1,6 +1,7 @@
 from accounts.models import User
 from realtime.registry import register_stream
-from voting.models import Ballot
+from voting.models import Ballot, Status
+from voting.services import casting
 
 
 @register_stream("ballot")
@@ -10,4 +11,10 @@ def may_watch_ballot(user: User, key: int) -> bool:
     from voting.selectors import may_see
 
     ballot = Ballot.objects.filter(pk=key).first()
-    return ballot is not None and may_see(user, ballot)
+    if ballot is None or not may_see(user, ballot):
+        return False
+    if ballot.status == Status.OPEN:
+        # Whoever watches an open ballot is about to vote on it: this process learns its
+        # shape now, so the first votes need not all take the full path at once.
+        casting.remember(ballot)
+    return True

@@ -166,3 +166,30 @@ def test_without_prepared_statements_the_same_statement_votes(
         assert queries == 1
     assert prepared_votes() == []
     assert Vote.objects.filter(ballot=b, choice=["abstain"]).count() == 2
+
+
+def test_watching_an_open_ballot_teaches_the_process_its_shape() -> None:
+    """The stream check (a voter opening the ballot's page) fills the shape, so even the
+    first vote the process sees is one statement."""
+    from voting.streams import may_watch_ballot
+
+    s = scene(2)
+    b = ballot(s)
+    casting._SHAPES.pop(b.pk, None)
+    assert may_watch_ballot(s.reps[0], b.pk) is True
+    assert casting._SHAPES[b.pk].created_at == b.created_at
+    _, queries = cast_counting(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    assert queries == 1
+
+
+def test_watching_a_ballot_one_may_not_see_teaches_nothing() -> None:
+    from voting.streams import may_watch_ballot
+
+    s = scene(1)
+    b = ballot(s)
+    casting._SHAPES.pop(b.pk, None)
+    stranger = factories.verified(
+        factories.household_in(factories.building(factories.neighborhood("别处")))
+    )
+    assert may_watch_ballot(stranger, b.pk) is False
+    assert b.pk not in casting._SHAPES

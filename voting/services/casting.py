@@ -266,7 +266,7 @@ _SHAPES: dict[int, Shape] = {}
 _SHAPES_MAX = 4096
 
 
-def _remember(ballot: Ballot) -> None:
+def remember(ballot: Ballot) -> None:
     if len(_SHAPES) >= _SHAPES_MAX:
         _SHAPES.clear()
     _SHAPES[ballot.pk] = Shape(
@@ -385,7 +385,7 @@ def ballot_cast(
             ):
                 raise NotFound(_("Not found.")) from None
             raise
-        _remember(ballot)
+        remember(ballot)
         picked = check_choice(ballot, choice)
         target = resolve(user, ballot, elector_id)
         now = timezone.now()
