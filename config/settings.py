@@ -97,11 +97,11 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-# The few hot statements that ask for it (the vote's) run prepared, so PostgreSQL plans
-# them once per connection. Django's own cursors bind on the client and never prepare, and
-# the huge threshold keeps psycopg from preparing anything by itself. Behind a pooler in
-# transaction mode without prepared-statement support (PgBouncer < 1.21), set
-# LINLI_DB_PREPARED=0: the same statements then run unprepared.
+# The few hot statements that ask for it (the vote's, through config.db.prepared_row) run
+# prepared, so PostgreSQL plans them once per connection. Django's own cursors bind on the
+# client and never prepare, and the huge threshold keeps psycopg from preparing anything by
+# itself. Behind a pooler in transaction mode without prepared-statement support
+# (PgBouncer < 1.21), set LINLI_DB_PREPARED=0: the same statements then run unprepared.
 PREPARED_STATEMENTS = os.environ.get("LINLI_DB_PREPARED", "1") != "0"
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)

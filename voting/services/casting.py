@@ -11,19 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
 from accounts.models import Owner, Residency, User
+from config.db import prepared_row
 from config.errors import DomainError, Invalid, NotFound
 from voting import live, slots, tally
 from voting.models import (
@@ -267,6 +266,9 @@ _SHAPES_MAX = 4096
 
 
 def remember(ballot: Ballot) -> None:
+    known = _SHAPES.get(ballot.pk)
+    if known is not None and known.created_at == ballot.created_at:
+        return  # the shape of an open ballot never changes
     if len(_SHAPES) >= _SHAPES_MAX:
         _SHAPES.clear()
     _SHAPES[ballot.pk] = Shape(
@@ -338,29 +340,11 @@ def _cast_in_one(user: User, ballot_id: int, choice: object) -> CastResult | Non
             "SELECT id, %s::jsonb, %s, %s FROM v) "
         )
         params += [ballot_id, chosen, now, chosen, user.pk, now]
-    with connection.cursor() as cursor:
-        row = _prepared_one(cursor, sql + "SELECT elector_id FROM p", params)
+    row = prepared_row(sql + "SELECT elector_id FROM p", params)
     if row is None:
         return None
     live.nudge_on_commit(ballot_id)  # at once, unless a caller's transaction holds it
     return CastResult(ballot_id, int(row[0]), receipt, changed=False)
-
-
-def _prepared_one(cursor: Any, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
-    """Run `sql` as a prepared statement of the cursor's connection and return its first
-    row. Django's PostgreSQL cursors bind parameters on the client, so PostgreSQL plans
-    every statement afresh: for the vote's statement that planning cost more than running
-    it. A server-side cursor on the same connection (and transaction) keeps the plan;
-    errors still pass through Django's wrapper, which marks the connection for a check,
-    and the statement is logged where Django logs queries (debug, tests)."""
-    start = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(cursor.cursor.connection) as prepared:
-        prepared.execute(sql, params, prepare=True)
-        row = prepared.fetchone()
-    if connection.queries_logged:
-        took = time.monotonic() - start
-        connection.queries_log.append({"sql": f"PREPARED {sql}", "time": f"{took:.3f}"})
-    return row
 
 
 def ballot_cast(
