@@ -3,13 +3,21 @@
 `publish(stream, type, data)` is the one way an app emits an event (see docs/realtime.md).
 """
 
+from datetime import datetime
 from typing import Any
 
 
-def publish(stream: str, type: str, data: dict[str, Any]) -> int:  # noqa: A002
+def publish(
+    stream: str,
+    type: str,  # noqa: A002
+    data: dict[str, Any],
+    *,
+    at: datetime | None = None,
+) -> int:
+    """`at`: the event's time, now unless the caller says as of when it is."""
     from realtime.publishing import publish as _publish
 
-    return _publish(stream, type, data)
+    return _publish(stream, type, data, at=at)
 
 
 def publish_many(events: list[tuple[str, str, dict[str, Any]]]) -> list[int]:

@@ -103,3 +103,25 @@ def test_concurrent_writers_never_share_or_skip_a_seq(postgres: None) -> None:
             .values_list("data__i", flat=True)
         )
         assert mine == list(range(each))
+
+
+def test_an_event_keeps_the_time_its_publisher_gives_and_its_data_as_sent() -> None:
+    as_of = timezone.now() - timedelta(milliseconds=150)
+    data = {"名": "三号楼", "n": [1, 2.5, None], "ok": True}
+    with transaction.atomic():
+        seq = realtime.publish("board.1", "t", data, at=as_of)
+    stored = Event.objects.get(stream="board.1", seq=seq)
+    assert stored.at == as_of and stored.data == data
+
+
+def test_on_postgresql_an_event_is_stored_in_one_statement() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL")
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as ran:
+        realtime.publish("board.1", "a", {})
+        realtime.publish("board.1", "b", {})
+    assert len(ran.captured_queries) == 2
+    assert list(Event.objects.values_list("seq", "type").order_by("seq")) == [(1, "a"), (2, "b")]
+    assert StreamHead.objects.get(stream="board.1").seq == 2

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from realtime.models import Event
 from tests.voting.scene import ballot, scene
@@ -57,3 +59,52 @@ def test_a_closed_ballot_gets_no_more_tallies() -> None:
     TallyGate.objects.filter(ballot=b).update(sent_at=b.opened_at - dt.timedelta(seconds=5))
     assert live.send(b.pk) is None
     assert tallies(b.stream) == []
+
+
+def test_a_tally_is_read_as_of_its_claim_and_its_event_says_so() -> None:
+    s = scene(3)
+    b = ballot(s)
+    for rep, choice in zip(s.reps, ["yes", "no", "yes"], strict=True):
+        services.ballot_cast(user=rep, ballot_id=b.pk, choice=choice)
+    assert live.wait_idle(10)
+    TallyGate.objects.filter(ballot=b).update(sent_at=b.opened_at - dt.timedelta(seconds=5))
+    before = timezone.now()
+    assert live.send(b.pk) is None
+    last = tallies(b.stream)[-1]
+    assert before <= last.at <= timezone.now()
+    assert TallyGate.objects.get(ballot=b).sent_at == last.at
+    options = last.data["tally"]["options"]
+    assert (options["yes"]["heads"], options["no"]["heads"]) == (2, 1)
+    assert last.data["participation"] == {"heads": 3, "area": "300.00"}
+
+
+def test_a_tally_too_soon_waits_out_the_rest_of_the_interval() -> None:
+    s = scene(1)
+    b = ballot(s)
+    TallyGate.objects.filter(ballot=b).update(sent_at=timezone.now())
+    wait = live.send(b.pk)
+    assert wait is not None and 0.15 < wait <= 0.202
+    assert tallies(b.stream) == []
+
+
+def test_a_secret_ballot_is_counted_from_its_unlinked_votes() -> None:
+    s = scene(3)
+    b = ballot(s, secret=True)
+    for rep, choice in zip(s.reps, ["no", "no", "abstain"], strict=True):
+        services.ballot_cast(user=rep, ballot_id=b.pk, choice=choice)
+    assert live.wait_idle(10)
+    TallyGate.objects.filter(ballot=b).update(sent_at=b.opened_at - dt.timedelta(seconds=5))
+    assert live.send(b.pk) is None
+    last = tallies(b.stream)[-1]
+    assert last.data["participation"]["heads"] == 3
+    assert last.data["tally"]["options"]["no"]["heads"] == 2
+
+
+def test_a_tally_before_any_vote_counts_nothing() -> None:
+    s = scene(2)
+    b = ballot(s)
+    TallyGate.objects.filter(ballot=b).update(sent_at=b.opened_at - dt.timedelta(seconds=5))
+    assert live.send(b.pk) is None
+    (first,) = tallies(b.stream)
+    assert first.data["participation"]["heads"] == 0
+    assert Decimal(first.data["participation"]["area"]) == 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Sum
@@ -98,8 +100,7 @@ CENT = Decimal("0.01")
 def counted_tally(ballot: Ballot) -> tally.Tally:
     """The tally of every stored vote (open, secret and confirmed paper ones)."""
     model = SecretVote if ballot.secret else Vote
-    # Grouped by choice in the database: a few rows however many voted (the live tally
-    # reads this five times a second during a vote).
+    # Grouped by choice in the database: a few rows however many voted.
     rows = (
         model.objects.filter(ballot=ballot)
         .values("choice")
@@ -107,9 +108,19 @@ def counted_tally(ballot: Ballot) -> tally.Tally:
         .order_by()
         .values_list("choice", "heads", "total")
     )
+    return tally_of(ballot, list(rows))
+
+
+def tally_of(ballot: Ballot, rows: list[tuple[Any, Any, Any]]) -> tally.Tally:
+    """The tally from stored votes grouped by choice: (choice, heads, summed area) rows,
+    the choice as stored (a list, or its JSON text from a raw query)."""
     # SQLite sums decimals as floats: back to the field's two places, as stored.
     casts = [
-        tally.Cast(tuple(choice), Decimal(str(total or 0)).quantize(CENT), int(heads))
+        tally.Cast(
+            tuple(json.loads(choice) if isinstance(choice, str) else choice),
+            Decimal(str(total or 0)).quantize(CENT),
+            int(heads),
+        )
         for choice, heads, total in rows
     ]
     return tally.tally(
