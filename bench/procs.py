@@ -36,6 +36,28 @@ def pinned(core: str, argv: list[str]) -> list[str]:
     return argv
 
 
+# A fixed pure-Python workload: what one core of this machine does today, in the units the
+# server spends (the interpreter), so runs on different machines, or on one machine on a
+# slower day, can be set side by side.
+_CORE_LOOP = (
+    "import time\nt = time.perf_counter()\ns = 0\n"
+    "for i in range(5_000_000):\n    s += i\nprint(time.perf_counter() - t)"
+)
+
+
+def core_speed(core: str, tries: int = 3) -> float:
+    """Milliseconds the fixed loop takes on `core`, the best of `tries` runs."""
+    runs = [
+        float(
+            subprocess.run(
+                pinned(core, [PY, "-c", _CORE_LOOP]), capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(tries)
+    ]
+    return min(runs) * 1000
+
+
 def cpu_seconds(pid: int) -> float:
     """user + system CPU of a process (all its threads), in seconds."""
     try:

@@ -56,7 +56,15 @@ from bench.common import (
     server_command,
     start_run,
 )
-from bench.procs import Child, Process, all_processes, port_free, raise_nofile, wait_port
+from bench.procs import (
+    Child,
+    Process,
+    all_processes,
+    core_speed,
+    port_free,
+    raise_nofile,
+    wait_port,
+)
 from bench.scenarios import NOISY, percentile
 
 DB_URL = os.environ.get(
@@ -652,6 +660,9 @@ def render(f: dict[str, Any]) -> list[str]:
             for name, u in f["cpu_baselines"].items()
         )
         + ".",
+        f"- This machine's speed: a fixed pure-Python loop (5 M additions, bench/procs.py "
+        f"`core_speed`) ran in {f['core_loop_ms']:.0f} ms on the server's core, best of 3, "
+        "just before the scene was built.",
     ]
     return lines
 
@@ -728,6 +739,8 @@ def main(argv: list[str] | None = None) -> int:
     began, started, command, out, log = run.began, run.started, run.command, run.out, run.log
 
     busy = wait_quiet(args.quiet_wait)
+    core_loop_ms = core_speed(SERVER_CORE)
+    log(f"the server's core ran the fixed loop in {core_loop_ms:.0f} ms (best of 3)")
     scene = build(args.households, args.watchers)
     log(
         f"seeded {args.households:,} households and opened ballot {scene['ballot']} in "
@@ -737,7 +750,7 @@ def main(argv: list[str] | None = None) -> int:
 
     connections.close_all()  # the server and the clients do the work now
     raw = measure(scene, out, args.port, args.window, log)
-    result = figures(scene, raw, started)
+    result = {**figures(scene, raw, started), "core_loop_ms": round(core_loop_ms, 1)}
     lines = render(result)
     seconds = time.monotonic() - began
     meta = {
