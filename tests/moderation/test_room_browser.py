@@ -189,11 +189,9 @@ def test_an_amendment_live_reads_like_the_page_after_a_reload(
         page.reload()
         page.wait_for_selector("body[data-live='on']")
         # The chair's own reload drops their socket for a moment, which pauses the room
-        # until the new socket is in (a real pause, shown live): compare after it.
-        page.wait_for_function(
-            "!document.querySelector('#room').dataset.flags.split(' ').includes('paused')",
-            timeout=10_000,
-        )
+        # until the new socket is in (a real pause, shown live): compare after it. A
+        # selector, not wait_for_function: the page's CSP forbids the eval its polling uses.
+        page.locator("#room:not([data-flags~='paused'])").wait_for(timeout=10_000)
         assert parts(page) == live
     for context, _page, errors in opened:
         assert errors == []
