@@ -18,6 +18,7 @@ only pending nudges; the next vote or the close brings the stream up to date).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -104,6 +105,7 @@ _TALLY_FIELDS = (
 )
 
 
+@functools.cache  # fixed table names: built once per process, not five times a second
 def _claim_sql() -> str:
     """One statement: the ballot row for share (as votes take it, so the close, for update,
     and a tally queue on that row in one order and never deadlock on the stream's head
