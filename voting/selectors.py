@@ -264,9 +264,9 @@ def paper_queue(actor: User, ballot: Ballot) -> list[PaperBallot]:
 
 
 def objections(user: User, ballot: Ballot) -> list[Objection]:
-    """Every objection with its answer; members see them all (公示 is public), the
-    objector's name as neighbors see it."""
-    if not access.is_member(user, ballot.neighborhood_id):
+    """Every objection with its answer; whoever may see the ballot sees them all (公示 is
+    public: an owner who lives elsewhere too), the objector's name as neighbors see it."""
+    if not may_see(user, ballot):
         raise NotFound(_("Not found."))
     return list(
         Objection.objects.filter(ballot=ballot)

@@ -35,7 +35,12 @@ from voting.forms import BallotForm
 from voting.models import Ballot, Method, PaperBallot, Scope, Status, Visibility, VoterUnit
 from voting.slots import Slot
 
-RECEIPT_KEY = "voting.receipt.%s"  # the session key a POSTed secret vote's receipt waits in
+# A POSTed secret vote's receipt waits for the next page in a signed cookie of the voter's
+# own browser, not in the session: the session row names the user, and a receipt next to a
+# user id would link them to their secret choice for as long as the row lived.
+RECEIPT_COOKIE = "linli_receipt_%s"
+RECEIPT_SALT = "voting.receipt"
+RECEIPT_SECONDS = 300
 
 
 def _user(request: HttpRequest) -> User:
@@ -489,7 +494,14 @@ def _render_ballot(
     closed = ballot.status == Status.CLOSED
     if closed and ballot.result:
         counted = ballot.result.get("tally") or counted
-    receipt = request.session.pop(RECEIPT_KEY % ballot.pk, None)
+    receipt_cookie = RECEIPT_COOKIE % ballot.pk
+    receipt = (
+        request.get_signed_cookie(
+            receipt_cookie, default=None, salt=RECEIPT_SALT, max_age=RECEIPT_SECONDS
+        )
+        if receipt_cookie in request.COOKIES
+        else None
+    )
     slots = (
         [_slot_view(s) for s in selectors.voter_slots(user, ballot)]
         if ballot.status == Status.OPEN
@@ -541,7 +553,10 @@ def _render_ballot(
         "error": error,
         "live_tally": ballot.visibility == Visibility.LIVE,
     }
-    return render(request, "voting/ballot.html", context, status=status)
+    response = render(request, "voting/ballot.html", context, status=status)
+    if receipt_cookie in request.COOKIES:  # shown once
+        response.delete_cookie(receipt_cookie, path=_back(ballot), samesite="Lax")
+    return response
 
 
 def _votes_view(rows: list[dict[str, Any]], labels: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -583,12 +598,22 @@ def ballot_cast(request: HttpRequest, ballot_id: int) -> HttpResponse:
         return _render_ballot(
             request, user, _ballot(user, ballot_id), status=400, error=exc.render()
         )
-    if result.receipt:
-        request.session[RECEIPT_KEY % ballot.pk] = result.receipt  # shown once, on the page
     messages.success(
         request, _("Your vote is changed.") if result.changed else _("Your vote is counted.")
     )
-    return redirect(reverse("ballot", args=[ballot.pk]) + "#my-vote")
+    response = redirect(_back(ballot, "my-vote"))
+    if result.receipt:
+        response.set_signed_cookie(
+            RECEIPT_COOKIE % ballot.pk,
+            result.receipt,
+            salt=RECEIPT_SALT,
+            max_age=RECEIPT_SECONDS,
+            path=_back(ballot),
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 def _act(request: HttpRequest, call: Callable[[], object], done: str, to: str) -> HttpResponse:

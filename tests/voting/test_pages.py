@@ -301,6 +301,27 @@ def test_a_secret_vote_shows_its_receipt_once_and_prominently(s: Scene) -> None:
     assert "您已投票" in text_of(again) and 'name="choice"' not in again.content.decode()
 
 
+def test_a_secret_receipt_waits_in_the_voters_browser_not_in_their_session(s: Scene) -> None:
+    """The session row names the user: a receipt there would link them to their choice."""
+    from django.contrib.sessions.models import Session
+
+    b = ballot(s, secret=True)
+    voter = client_for(s.reps[0])
+    response = voter.post(f"/ballots/{b.pk}/cast/", {"choice": "yes"})
+    receipt = SecretVote.objects.get().receipt
+    assert response.status_code == 302
+    cookie = response.cookies[views.RECEIPT_COOKIE % b.pk]
+    assert cookie["httponly"] and cookie["path"] == f"/ballots/{b.pk}/"
+    assert all(receipt not in str(row.get_decoded()) for row in Session.objects.all())
+    # A forged cookie shows nothing; the real one is shown once and then deleted.
+    other = client_for(s.reps[1])
+    other.cookies[views.RECEIPT_COOKIE % b.pk] = "ABCDE-FGHJK"
+    assert "ABCDE-FGHJK" not in other.get(f"/ballots/{b.pk}/").content.decode()
+    page = voter.get(f"/ballots/{b.pk}/")
+    assert receipt in page.content.decode()
+    assert page.cookies[views.RECEIPT_COOKIE % b.pk].value == ""
+
+
 def test_a_proxy_is_granted_used_by_the_delegate_and_revoked_by_plain_posts(s: Scene) -> None:
     b = ballot(s)
     a, d = s.reps[0], s.reps[1]
@@ -350,6 +371,20 @@ def test_staff_close_and_the_result_and_its_notice_appear(s: Scene, outsider) ->
         "打印公示" in words
         and "/record.csv" in client_for(s.staff).get(f"/ballots/{b.pk}/").content.decode()
     )
+
+
+def test_an_owner_living_elsewhere_reads_the_closed_ballot_and_its_notice(s: Scene) -> None:
+    rented = factories.household_in(s.building, area="55.00", tenure="tenant")
+    landlord = factories.verified(factories.household(factories.neighborhood()), "远方房东")
+    owner = factories.owner(rented, "远方房东")
+    owner.id_number_hash = landlord.identity_hash or ""
+    owner.save()
+    b = ballot(s, voter_unit="owner", preset="art278_ordinary")
+    services.ballot_cast(user=landlord, ballot_id=b.pk, choice="yes")
+    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    response = client_for(landlord).get(f"/ballots/{b.pk}/")
+    assert response.status_code == 200
+    assert "公示至" in text_of(response)
 
 
 def test_a_ballot_that_misses_its_quorum_says_so(s: Scene) -> None:
