@@ -218,7 +218,7 @@ def test_a_paper_ballot_counts_only_after_a_second_staff_member_confirms() -> No
     )
 
 
-def test_online_voters_cannot_be_entered_on_paper_and_pending_blocks_online() -> None:
+def test_online_voters_cannot_be_entered_on_paper_and_an_online_vote_beats_a_pending_form() -> None:
     s = scene(2)
     b = ballot(s)
     services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")

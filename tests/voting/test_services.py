@@ -158,6 +158,36 @@ def test_a_secret_vote_gets_a_receipt_and_no_link_to_the_voter() -> None:
     assert selectors.receipts(b) == [cast.receipt]
 
 
+@pytest.mark.django_db(transaction=True)  # each vote its own transaction, as in production
+@pytest.mark.usefixtures("postgres")
+def test_closing_a_secret_ballot_leaves_no_transaction_id_pairing_choices_with_voters() -> None:
+    from django.db import connection
+
+    s = scene(6)
+    b = ballot(s, secret=True)
+    choices = ["yes", "no", "yes", "abstain", "yes", "no"]
+    receipts = [
+        services.ballot_cast(user=rep, ballot_id=b.pk, choice=choice).receipt
+        for rep, choice in zip(s.reps, choices, strict=True)
+    ]
+
+    def xmins(table: str) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT xmin::text FROM {table} WHERE ballot_id = %s", [b.pk])  # noqa: S608
+            return [row[0] for row in cursor.fetchall()]
+
+    voters = set(xmins(Participation._meta.db_table))
+    # While open, the link is there: each choice was written in its voter's transaction.
+    assert set(xmins(SecretVote._meta.db_table)) == voters and len(voters) == 6
+    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    after = xmins(SecretVote._meta.db_table)
+    assert len(after) == 6 and len(set(after)) == 1 and not set(after) & voters
+    b.refresh_from_db()
+    assert selectors.receipts(b) == sorted(receipts)
+    assert b.result["tally"]["options"]["yes"]["heads"] == 3
+    assert b.result["tally"]["options"]["no"]["heads"] == 2
+
+
 @pytest.mark.parametrize("choice", [[], ["yes", "no"], ["maybe"], 3, None, [1], {"a": 1}])
 def test_wrong_choices_are_invalid(choice: object) -> None:
     s = scene(1)

@@ -4,6 +4,7 @@ certified and put on public notice)."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,7 @@ from voting.models import (
     PaperBallot,
     PaperStatus,
     Scope,
+    SecretVote,
     Status,
     TallyGate,
     Visibility,
@@ -291,6 +293,8 @@ def ballot_close(*, actor: User | None, ballot_id: int, for_room: bool = False) 
             raise closed_error(ballot)
         if actor is None and not for_room and ballot.closes_at > timezone.now():
             raise Invalid(_("This ballot is not due to close yet."), code="not_due")
+        if ballot.secret:
+            _unlink_secret_votes(ballot)
         now = timezone.now()
         ballot.status = Status.CLOSED
         ballot.closed_at = now
@@ -305,6 +309,20 @@ def ballot_close(*, actor: User | None, ballot_id: int, for_room: bool = False) 
         }
         realtime.publish(ballot.stream, events.CLOSED, dict(payload))
     return ballot
+
+
+def _unlink_secret_votes(ballot: Ballot) -> None:
+    """Rewrite a secret ballot's choices in a random order, in the close's transaction.
+
+    Each choice was written in the same transaction as its voter's participation, so until
+    now the two rows share PostgreSQL's transaction id (xmin) and sit in the same order in
+    their tables (and in a dump of them): either would pair every voter with their choice.
+    Rewritten, every choice carries the close's transaction id and a shuffled place. The
+    old row versions are dead from the commit on and gone at the table's next vacuum."""
+    rows = list(SecretVote.objects.filter(ballot=ballot).values("id", "choice", "area", "receipt"))
+    SecretVote.objects.filter(ballot=ballot).delete()
+    secrets.SystemRandom().shuffle(rows)
+    SecretVote.objects.bulk_create((SecretVote(ballot=ballot, **row) for row in rows), 1000)
 
 
 def certify(ballot: Ballot) -> dict[str, Any]:
