@@ -105,6 +105,59 @@ def test_a_delegate_holds_at_most_the_ballots_limit() -> None:
     )
 
 
+def test_a_proxy_used_and_then_expired_still_counts_toward_the_limit() -> None:
+    s = scene(3)
+    b = ballot(s)  # limit 1
+    d = s.reps[2]
+    proxy = services.proxy_grant(
+        user=s.reps[0],
+        ballot_id=b.pk,
+        delegate_id=d.pk,
+        reason="出差",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    services.ballot_cast(user=d, ballot_id=b.pk, choice="yes", elector_id=proxy.elector_id)
+    Proxy.objects.filter(pk=proxy.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    assert (
+        code_of(services.proxy_grant, user=s.reps[1], ballot_id=b.pk, delegate_id=d.pk, reason="x")
+        == "proxy_invalid"
+    )
+    # An expired proxy that was never used frees its place.
+    Participation.objects.filter(proxy=proxy).delete()
+    Vote.objects.filter(elector_id=proxy.elector_id).delete()
+    services.proxy_grant(user=s.reps[1], ballot_id=b.pk, delegate_id=d.pk, reason="x")
+
+
+def test_an_owner_living_elsewhere_gives_a_proxy_to_a_neighbor() -> None:
+    s = scene(2)
+    rented = factories.household_in(s.building, area="55.00", tenure="tenant")
+    landlord = factories.verified(factories.household(factories.neighborhood()), "远方房东")
+    owner = factories.owner(rented, "远方房东")
+    owner.id_number_hash = landlord.identity_hash or ""
+    owner.save()
+    b = ballot(s, voter_unit="owner", preset="art278_ordinary")
+    proxy = services.proxy_grant(
+        user=landlord, ballot_id=b.pk, delegate_id=s.reps[0].pk, reason="人在外地"
+    )
+    assert proxy.elector.owner == owner
+    cast = services.ballot_cast(
+        user=s.reps[0], ballot_id=b.pk, choice="yes", elector_id=proxy.elector_id
+    )
+    assert cast.elector_id == proxy.elector_id
+    # Someone neither member nor elector still finds no ballot.
+    stranger = factories.verified(factories.household(factories.neighborhood()), "路人")
+    assert (
+        code_of(
+            services.proxy_grant,
+            user=stranger,
+            ballot_id=b.pk,
+            delegate_id=s.reps[0].pk,
+            reason="x",
+        )
+        == "not_found"
+    )
+
+
 @pytest.mark.parametrize(
     "target", ["self", "child", "outsider", "stranger", "nobody", "text", "inactive"]
 )

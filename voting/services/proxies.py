@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,9 +52,13 @@ def proxy_grant(
     elector_id: object = None,
 ) -> Proxy:
     ballot = Ballot.objects.filter(pk=ballot_id).first()
-    if ballot is None or not access.is_member(user, ballot.neighborhood_id):
+    if ballot is None:
         raise NotFound(_("Not found."))
+    # An owner who lives elsewhere is no member but an elector of the owners' ballots, and
+    # the one who most needs a neighbor to vote in their place.
     own = slots.own_electors(user, ballot)
+    if not own and not access.is_member(user, ballot.neighborhood_id):
+        raise NotFound(_("Not found."))
     if not own:
         if Proxy.objects.filter(slots.active_proxies(), ballot=ballot, delegate=user).exists():
             raise _invalid(_("A vote held by proxy cannot be passed on."))
@@ -92,7 +97,10 @@ def proxy_grant(
         theirs = slots.own_electors(delegate, ballot)
         if active.filter(delegator=delegate).exists() or active.filter(elector__in=theirs).exists():
             raise _invalid(_("This person gave their own vote to a proxy: no chains."))
-        if active.filter(delegate=delegate).count() >= ballot.proxy_limit:
+        # A proxy used and then expired still took its place: the delegate cast that vote.
+        held = Proxy.objects.filter(ballot=ballot, delegate=delegate, revoked_at__isnull=True)
+        used = Participation.objects.filter(proxy=OuterRef("pk"))
+        if held.filter(slots.active_proxies() | Q(Exists(used))).count() >= ballot.proxy_limit:
             raise _invalid(_("This person holds as many proxies as a ballot allows."))
         try:
             with transaction.atomic():
