@@ -472,6 +472,8 @@ def _texts(ballot: Ballot) -> dict[str, str]:
         "voted": _("Your vote is counted."),
         "changed": _("Your vote is changed."),
         "separator": _(", "),
+        "round": _("Round %(number)s: %(counts)s"),
+        "out": _("(out: %(names)s)"),
     }
 
 

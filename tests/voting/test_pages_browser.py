@@ -9,6 +9,7 @@ import pytest
 from tests.browser import open_as
 from tests.conftest import off_the_loop
 from tests.voting.scene import Scene, ballot, scene
+from voting import services
 from voting.models import SecretVote, Vote
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -86,16 +87,32 @@ def test_a_multiple_choice_form_sends_its_boxes_and_a_refusal_says_why(
 def test_a_ranked_form_sends_the_order_of_preference(s: Scene, daphne_url: str, chromium) -> None:
     base = f"http://{daphne_url}"
     b = off_the_loop(
-        ballot, s, method="ranked", options=["东门", "西门", "南门"], title="快递柜放在哪里"
+        ballot,
+        s,
+        method="ranked",
+        options=["东门", "西门", "南门", "北门"],
+        title="快递柜放在哪里",
     )
     ctx, page, errors = on_ballot(chromium, base, s.reps[0], b.pk)
     selects = page.locator("form.vote-form select[name=choice]")
-    assert selects.count() == 3
+    assert selects.count() == 4
     selects.nth(0).select_option(label="南门")
     selects.nth(1).select_option(label="东门")
     page.locator("[data-cast-button]").click()
     page.locator("[data-slot] [data-voted]").wait_for(state="visible", timeout=10_000)
     assert off_the_loop(lambda: Vote.objects.get().choice) == ["3", "1"]
+    # Two more votes, then the close: the watching page shows the runoff's rounds (北门,
+    # no one's first choice, goes out first) as a reload does.
+    for rep, order in ((s.reps[1], ["1", "2"]), (s.reps[2], ["2", "1"])):
+        off_the_loop(services.ballot_cast, user=rep, ballot_id=b.pk, choice=order)
+    off_the_loop(services.ballot_close, actor=s.staff, ballot_id=b.pk)
+    rounds = page.locator("[data-result] ol.rounds li")
+    rounds.first.wait_for(timeout=10_000)
+    live = [" ".join(text.split()) for text in rounds.all_inner_texts()]
+    assert live[0] == "第 1 轮：东门 1，西门 1，南门 1，北门 0 （淘汰：北门）"
+    page.reload()
+    reloaded = [" ".join(text.split()) for text in rounds.all_inner_texts()]
+    assert live == reloaded and len(live) >= 2
     assert errors == []
     ctx.close()
 

@@ -270,8 +270,23 @@ function renderResult(box, result, noticeUntil) {
     checks.append(item);
   });
   section.append(checks);
+  const rounds = result.tally?.rounds || [];
+  if (rounds.length) section.append(roundList(rounds, labels, t));
   if (noticeUntil) section.append(el("p", "notice-until", fill(t.notice, { date: timeFormat.format(new Date(noticeUntil)) })));
   section.hidden = false;
+}
+
+// An instant runoff's rounds (voting/views.py result_view()).
+function roundList(rounds, labels, t) {
+  const list = el("ol", "rounds");
+  const names = (keys) => keys.map((key) => labels[key] ?? key).join(t.separator);
+  rounds.forEach((round, i) => {
+    const counts = Object.entries(round.counts || {}).map(([key, value]) => `${labels[key] ?? key} ${value}`);
+    let line = fill(t.round, { number: i + 1, counts: counts.join(t.separator) });
+    if (round.eliminated?.length) line += ` ${fill(t.out, { names: names(round.eliminated) })}`;
+    list.append(el("li", "", line));
+  });
+  return list;
 }
 
 // What one vote form sends: the choice as a list (checkboxes, ranked selects in order).
