@@ -73,6 +73,31 @@ def test_person_ballot_takes_verified_adults_only() -> None:
     assert code_of(services.ballot_cast, user=child, ballot_id=b.pk, choice="yes") == "not_eligible"
 
 
+@pytest.mark.parametrize(("min_age", "heads"), [(16, 3), (17, 2)])
+def test_a_person_ballot_takes_its_own_minimum_age(min_age: int, heads: int) -> None:
+    """A youth ballot (a playground, say) lets 16-year-olds vote: the 16-year-old is in at
+    16 and out at 17; the two adults are in either way."""
+    from accounts.models import Residency
+
+    s = scene(2)
+    teen = factories.user()
+    from accounts.ledger.filters import years_before
+
+    born = years_before(timezone.localdate(), 16) - dt.timedelta(days=30)
+    person = factories.person(s.houses[1], "少年", birth=born)
+    Residency.objects.create(
+        user=teen, household=s.houses[1], resident=person, verified_at=timezone.now()
+    )
+    b = ballot(s, voter_unit="person", matter="custom", min_age=min_age)
+    assert b.electorate_heads == heads
+    if heads == 3:
+        assert services.ballot_cast(user=teen, ballot_id=b.pk, choice="yes").elector_id
+    else:
+        assert code_of(services.ballot_cast, user=teen, ballot_id=b.pk, choice="yes") == (
+            "not_eligible"
+        )
+
+
 def test_a_person_ballot_cannot_be_weighed_by_area() -> None:
     s = scene(1)
     assert code_of(ballot, s, voter_unit="person", preset="art278_heavy") == "invalid_rule"
