@@ -312,6 +312,34 @@ def test_online_voters_cannot_be_entered_on_paper_and_an_online_vote_beats_a_pen
     )
 
 
+def test_a_voter_who_gave_a_proxy_is_not_entered_on_paper_until_it_is_revoked() -> None:
+    s = scene(3)
+    b = ballot(s)
+    elector = b.electors.get(household=s.houses[0])
+    proxy = services.proxy_grant(
+        user=s.reps[0], ballot_id=b.pk, delegate_id=s.reps[2].pk, reason="住院"
+    )
+
+    def enter():
+        return services.paper_enter(
+            actor=s.staff, ballot_id=b.pk, elector_id=elector.pk, choice="no", photo=photo()
+        )
+
+    with pytest.raises(DomainError) as caught:
+        enter()
+    assert caught.value.code == "delegated" and "委托" in str(caught.value.render())
+    services.proxy_revoke(user=s.reps[0], proxy_id=proxy.pk)
+    paper = enter()
+    # A proxy given while the form waits for its check stops the check too.
+    again = services.proxy_grant(
+        user=s.reps[0], ballot_id=b.pk, delegate_id=s.reps[2].pk, reason="住院"
+    )
+    assert code_of(services.paper_confirm, actor=s.staff2, paper_id=paper.pk) == "delegated"
+    assert not Participation.objects.filter(elector=elector).exists()
+    services.proxy_revoke(user=s.reps[0], proxy_id=again.pk)
+    assert services.paper_confirm(actor=s.staff2, paper_id=paper.pk).status == "confirmed"
+
+
 @pytest.mark.parametrize(
     ("upload", "code"),
     [

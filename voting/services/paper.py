@@ -23,7 +23,7 @@ from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
 from config.errors import Forbidden, Invalid, NotFound
-from voting import live
+from voting import live, slots
 from voting.models import (
     Ballot,
     Channel,
@@ -31,6 +31,7 @@ from voting.models import (
     PaperBallot,
     PaperStatus,
     Participation,
+    Proxy,
     Vote,
     VoteRevision,
 )
@@ -43,6 +44,17 @@ REASON_MAX = 200
 
 def _already() -> Invalid:
     return Invalid(_("This vote has been cast already."), code="already_voted")
+
+
+def _refuse_if_delegated(elector: Elector) -> None:
+    """A voter who gave their vote to a proxy votes neither online nor on paper until the
+    proxy is revoked: the delegate may be casting it (called with the ballot locked, which
+    a grant locks for update, so no proxy appears meanwhile)."""
+    if Proxy.objects.filter(slots.active_proxies(), elector=elector).exists():
+        raise Invalid(
+            _("This voter gave their vote to a proxy; revoke it before a paper form counts."),
+            code="delegated",
+        )
 
 
 def clean_photo(photo: object) -> ContentFile[bytes]:
@@ -83,6 +95,7 @@ def paper_enter(
         lock_open(ballot.pk)
         if Participation.objects.filter(elector=elector).exists():
             raise _already()
+        _refuse_if_delegated(elector)
         try:
             with transaction.atomic():
                 paper = PaperBallot(
@@ -124,6 +137,7 @@ def paper_confirm(*, actor: User, paper_id: int) -> PaperBallot:
             raise Invalid(_("This paper ballot was checked already."), code="paper_checked")
         now = timezone.now()
         elector = paper.elector
+        _refuse_if_delegated(elector)
         try:
             with transaction.atomic():
                 Participation.objects.create(
