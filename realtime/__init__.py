@@ -28,6 +28,14 @@ def publish_many(events: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
     return _publish_many(events)
 
 
+def redact(stream: str, type: str, keys: list[str]) -> int:  # noqa: A002
+    """Drop `keys` from the stored data of a stream's events of one type (in the caller's
+    transaction); the events and their seqs stay. How many changed."""
+    from realtime.publishing import redact as _redact
+
+    return _redact(stream, type, keys)
+
+
 def publish_ephemeral(stream: str, type: str, data: dict[str, Any]) -> None:  # noqa: A002
     from realtime.publishing import publish_ephemeral as _publish_ephemeral
 

@@ -200,6 +200,19 @@ def _trim(stream: str, seq: int) -> None:
     ).delete()
 
 
+def redact(stream: str, type: str, keys: list[str]) -> int:  # noqa: A002
+    """Drop `keys` from the stored data of the stream's events of one type; how many
+    events changed. The seqs stay (no gap for a replay to fill): a later replay gets the
+    events without those keys, as a client that was never shown them would."""
+    changed: list[Event] = []
+    for event in Event.objects.filter(stream=stream, type=type).only("id", "data"):
+        if isinstance(event.data, dict) and any(key in event.data for key in keys):
+            event.data = {k: v for k, v in event.data.items() if k not in keys}
+            changed.append(event)
+    Event.objects.bulk_update(changed, ["data"], batch_size=500)
+    return len(changed)
+
+
 def publish_ephemeral(stream: str, type: str, data: dict[str, Any]) -> None:  # noqa: A002
     """Presence, typing, ticks: not stored, no seq, sent at once (or after commit)."""
     frames.parse_stream(stream)

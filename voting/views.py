@@ -499,7 +499,7 @@ def _render_ballot(
     receipt_cookie = RECEIPT_COOKIE % ballot.pk
     receipt = (
         request.get_signed_cookie(
-            receipt_cookie, default=None, salt=RECEIPT_SALT, max_age=RECEIPT_SECONDS
+            receipt_cookie, default=None, salt=_receipt_salt(user), max_age=RECEIPT_SECONDS
         )
         if receipt_cookie in request.COOKIES
         else None
@@ -608,7 +608,7 @@ def ballot_cast(request: HttpRequest, ballot_id: int) -> HttpResponse:
         response.set_signed_cookie(
             RECEIPT_COOKIE % ballot.pk,
             result.receipt,
-            salt=RECEIPT_SALT,
+            salt=_receipt_salt(user),
             max_age=RECEIPT_SECONDS,
             path=_back(ballot),
             secure=request.is_secure(),
@@ -630,6 +630,11 @@ def _act(request: HttpRequest, call: Callable[[], object], done: str, to: str) -
     else:
         messages.success(request, done)
     return redirect(to)
+
+
+def _receipt_salt(user: User) -> str:
+    """Signed for this user: on a shared phone, whoever logs in next never sees it."""
+    return f"{RECEIPT_SALT}.{user.pk}"
 
 
 def _back(ballot: Ballot, anchor: str = "") -> str:

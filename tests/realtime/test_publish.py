@@ -125,3 +125,20 @@ def test_on_postgresql_an_event_is_stored_in_one_statement() -> None:
     assert len(ran.captured_queries) == 2
     assert list(Event.objects.values_list("seq", "type").order_by("seq")) == [(1, "a"), (2, "b")]
     assert StreamHead.objects.get(stream="board.1").seq == 2
+
+
+def test_redact_drops_keys_of_one_type_and_keeps_the_events_and_seqs() -> None:
+    with transaction.atomic():
+        realtime.publish("ballot.7", "ballot.tally", {"participation": 1, "tally": {"yes": 1}})
+        realtime.publish("ballot.7", "ballot.opened", {"id": 7, "tally": "kept"})
+        realtime.publish("ballot.7", "ballot.tally", {"participation": 2})
+        realtime.publish("ballot.8", "ballot.tally", {"participation": 1, "tally": {"no": 1}})
+    with transaction.atomic():
+        assert realtime.redact("ballot.7", "ballot.tally", ["tally"]) == 1
+    rows = Event.objects.filter(stream="ballot.7").order_by("seq").values_list("seq", "data")
+    assert list(rows) == [
+        (1, {"participation": 1}),
+        (2, {"id": 7, "tally": "kept"}),
+        (3, {"participation": 2}),
+    ]
+    assert Event.objects.get(stream="ballot.8").data["tally"] == {"no": 1}

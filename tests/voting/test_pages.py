@@ -317,6 +317,10 @@ def test_a_secret_receipt_waits_in_the_voters_browser_not_in_their_session(s: Sc
     other = client_for(s.reps[1])
     other.cookies[views.RECEIPT_COOKIE % b.pk] = "ABCDE-FGHJK"
     assert "ABCDE-FGHJK" not in other.get(f"/ballots/{b.pk}/").content.decode()
+    # Someone else logging in on the same phone within the five minutes sees nothing.
+    shared = client_for(s.reps[2])
+    shared.cookies[views.RECEIPT_COOKIE % b.pk] = cookie.value
+    assert receipt not in shared.get(f"/ballots/{b.pk}/").content.decode()
     page = voter.get(f"/ballots/{b.pk}/")
     assert receipt in page.content.decode()
     assert page.cookies[views.RECEIPT_COOKIE % b.pk].value == ""

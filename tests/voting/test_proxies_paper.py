@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from config.errors import DomainError, Forbidden
@@ -118,10 +118,11 @@ def test_a_proxy_used_and_then_expired_still_counts_toward_the_limit() -> None:
     )
     services.ballot_cast(user=d, ballot_id=b.pk, choice="yes", elector_id=proxy.elector_id)
     Proxy.objects.filter(pk=proxy.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
-    assert (
-        code_of(services.proxy_grant, user=s.reps[1], ballot_id=b.pk, delegate_id=d.pk, reason="x")
-        == "proxy_invalid"
-    )
+    with pytest.raises(DomainError) as caught:
+        services.proxy_grant(user=s.reps[1], ballot_id=b.pk, delegate_id=d.pk, reason="x")
+    assert caught.value.code == "proxy_invalid"
+    with translation.override("en"):
+        assert "holds as many proxies" in str(caught.value.message)
     # An expired proxy that was never used frees its place.
     Participation.objects.filter(proxy=proxy).delete()
     Vote.objects.filter(elector_id=proxy.elector_id).delete()
@@ -331,13 +332,13 @@ def test_a_voter_who_gave_a_proxy_is_not_entered_on_paper_until_it_is_revoked() 
     services.proxy_revoke(user=s.reps[0], proxy_id=proxy.pk)
     paper = enter()
     # A proxy given while the form waits for its check stops the check too.
-    again = services.proxy_grant(
-        user=s.reps[0], ballot_id=b.pk, delegate_id=s.reps[2].pk, reason="住院"
-    )
+    services.proxy_grant(user=s.reps[0], ballot_id=b.pk, delegate_id=s.reps[2].pk, reason="住院")
     assert code_of(services.paper_confirm, actor=s.staff2, paper_id=paper.pk) == "delegated"
     assert not Participation.objects.filter(elector=elector).exists()
-    services.proxy_revoke(user=s.reps[0], proxy_id=again.pk)
-    assert services.paper_confirm(actor=s.staff2, paper_id=paper.pk).status == "confirmed"
+    # Once the delegate has voted, the form cannot count: the vote is cast.
+    services.ballot_cast(user=s.reps[2], ballot_id=b.pk, choice="yes", elector_id=elector.pk)
+    assert code_of(services.paper_confirm, actor=s.staff2, paper_id=paper.pk) == "already_voted"
+    assert Vote.objects.get(elector=elector).choice == ["yes"]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from config.errors import DomainError, Forbidden, NotFound
+from realtime.models import Event
 from tests import factories
 from tests.voting.scene import ballot, later, scene
 from voting import live, selectors, services
@@ -202,15 +203,63 @@ def test_closing_a_secret_ballot_leaves_no_transaction_id_pairing_choices_with_v
             return [row[0] for row in cursor.fetchall()]
 
     voters = set(xmins(Participation._meta.db_table))
-    # While open, the link is there: each choice was written in its voter's transaction.
+    # While open, the link is there: each choice was written in its voter's transaction,
+    # and the live tallies (results are live) are stored with their counts by option.
     assert set(xmins(SecretVote._meta.db_table)) == voters and len(voters) == 6
+    assert live.wait_idle(10)
+    tallies = Event.objects.filter(stream=b.stream, type="ballot.tally")
+    assert any("tally" in event.data for event in tallies)
     services.ballot_close(actor=s.staff, ballot_id=b.pk)
     after = xmins(SecretVote._meta.db_table)
     assert len(after) == 6 and len(set(after)) == 1 and not set(after) & voters
+    # The stored tallies keep their turnout, not their counts.
+    stored = list(tallies.all())  # read again, not the list read before the close
+    assert stored and all("tally" not in event.data for event in stored)
+    assert all("participation" in event.data for event in stored)
     b.refresh_from_db()
     assert selectors.receipts(b) == sorted(receipts)
     assert b.result["tally"]["options"]["yes"]["heads"] == 3
     assert b.result["tally"]["options"]["no"]["heads"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres")
+def test_the_migration_unlinks_secret_ballots_closed_before() -> None:
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("voting.migrations.0003_unlink_closed_secret_votes")
+    s = scene(3)
+    b = ballot(s, secret=True)
+    for rep, choice in zip(s.reps, ["yes", "no", "yes"], strict=True):
+        services.ballot_cast(user=rep, ballot_id=b.pk, choice=choice)
+    assert live.wait_idle(10)
+    Ballot.objects.filter(pk=b.pk).update(status="closed")  # as the old close left it
+    other = ballot(s, secret=True, title="还开着的")  # open: left as it is
+    services.ballot_cast(user=s.reps[0], ballot_id=other.pk, choice="no")
+
+    def xmins(ballot_id: int) -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT xmin::text FROM voting_secretvote WHERE ballot_id = %s", [ballot_id]
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    assert len(xmins(b.pk)) == 3
+    stored = Event.objects.filter(stream=b.stream, type="ballot.tally")
+    assert any("tally" in event.data for event in stored)
+    kept = xmins(other.pk)
+    migration.unlink(apps, None)
+    assert len(xmins(b.pk)) == 1 and xmins(other.pk) == kept
+    assert sorted(SecretVote.objects.filter(ballot=b).values_list("choice", flat=True)) == [
+        ["no"],
+        ["yes"],
+        ["yes"],
+    ]
+    tallies = list(Event.objects.filter(stream=b.stream, type="ballot.tally"))
+    assert tallies and all("tally" not in event.data for event in tallies)
 
 
 @pytest.mark.parametrize("choice", [[], ["yes", "no"], ["maybe"], 3, None, [1], {"a": 1}])

@@ -312,17 +312,22 @@ def ballot_close(*, actor: User | None, ballot_id: int, for_room: bool = False) 
 
 
 def _unlink_secret_votes(ballot: Ballot) -> None:
-    """Rewrite a secret ballot's choices in a random order, in the close's transaction.
+    """Take out of the database what pairs a secret ballot's choices with its voters, in
+    the close's transaction.
 
     Each choice was written in the same transaction as its voter's participation, so until
     now the two rows share PostgreSQL's transaction id (xmin) and sit in the same order in
     their tables (and in a dump of them): either would pair every voter with their choice.
-    Rewritten, every choice carries the close's transaction id and a shuffled place. The
-    old row versions are dead from the commit on and gone at the table's next vacuum."""
+    Rewritten in a random order, every choice carries the close's transaction id and a
+    shuffled place. And a stored live tally that followed one vote, next to that voter's
+    participation time, would tell the choice too: the stored tallies keep their turnout
+    and lose their counts by option (the close's event carries the result). The old row
+    versions are dead from the commit on; see docs/voting.md for when they are gone."""
     rows = list(SecretVote.objects.filter(ballot=ballot).values("id", "choice", "area", "receipt"))
     SecretVote.objects.filter(ballot=ballot).delete()
     secrets.SystemRandom().shuffle(rows)
     SecretVote.objects.bulk_create((SecretVote(ballot=ballot, **row) for row in rows), 1000)
+    realtime.redact(ballot.stream, events.TALLY, ["tally"])
 
 
 def certify(ballot: Ballot) -> dict[str, Any]:

@@ -137,6 +137,8 @@ def paper_confirm(*, actor: User, paper_id: int) -> PaperBallot:
             raise Invalid(_("This paper ballot was checked already."), code="paper_checked")
         now = timezone.now()
         elector = paper.elector
+        if Participation.objects.filter(elector=elector).exists():
+            raise _already()  # online, or by the proxy: the form cannot count
         _refuse_if_delegated(elector)
         try:
             with transaction.atomic():
