@@ -40,6 +40,11 @@ IDLE_SECONDS = 2.0  # close the thread's database connection after this long wit
 _cond = threading.Condition()
 _due: dict[int, float] = {}  # ballot id -> monotonic time to try next
 _busy: set[int] = set()
+# ballot id -> when this process's last tally of it leaves its gate free again: a nudge
+# then waits for that instead of trying a claim that must fail. Only a hint; the gate row
+# decides (another process may have sent since), and a failed claim says how long to wait.
+_free_at: dict[int, float] = {}
+_FREE_AT_MAX = 4096
 _thread: threading.Thread | None = None
 
 
@@ -51,10 +56,12 @@ def nudge(ballot_id: int) -> None:
     """Ask for the ballot's tally to be sent as soon as its interval allows."""
     global _thread
     with _cond:
-        _due.setdefault(ballot_id, time.monotonic())
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_work, name="linli-tally", daemon=True)
             _thread.start()
+        elif ballot_id in _due:
+            return  # pending already: waking the thread for every vote only costs the votes
+        _due[ballot_id] = max(time.monotonic(), _free_at.get(ballot_id, 0.0))
         _cond.notify()
 
 
@@ -86,6 +93,7 @@ def _work() -> None:
             del _due[ballot_id]
             _busy.add(ballot_id)
         retry: float | None = None
+        started = time.monotonic()
         try:
             retry = send(ballot_id)
         except Exception:
@@ -96,7 +104,17 @@ def _work() -> None:
                 if retry is not None:
                     soon = time.monotonic() + retry
                     _due[ballot_id] = min(_due.get(ballot_id, soon), soon)
+                else:  # sent (or nothing to send): the next one in an interval at the soonest
+                    _remember_free(ballot_id, started + INTERVAL.total_seconds())
+                    if ballot_id in _due:  # nudged while it was being sent
+                        _due[ballot_id] = max(_due[ballot_id], _free_at[ballot_id])
                 _cond.notify_all()
+
+
+def _remember_free(ballot_id: int, at: float) -> None:
+    if len(_free_at) >= _FREE_AT_MAX:
+        _free_at.clear()
+    _free_at[ballot_id] = at
 
 
 # What the tally needs of the ballot, read with the lock.

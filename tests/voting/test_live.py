@@ -108,3 +108,29 @@ def test_a_tally_before_any_vote_counts_nothing() -> None:
     (first,) = tallies(b.stream)
     assert first.data["participation"]["heads"] == 0
     assert Decimal(first.data["participation"]["area"]) == 0
+
+
+def test_a_vote_soon_after_a_tally_waits_for_the_interval_instead_of_trying_a_claim(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only one claim per tally: the process knows when its own last tally frees the gate."""
+    s = scene(3)
+    b = ballot(s)
+    tries: list[float | None] = []
+    real_send = live.send
+
+    def counted(ballot_id: int) -> float | None:
+        retry = real_send(ballot_id)
+        tries.append(retry)
+        return retry
+
+    monkeypatch.setattr(live, "send", counted)
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    assert live.wait_idle(10)
+    for rep in s.reps[1:]:  # within the interval of the first tally
+        services.ballot_cast(user=rep, ballot_id=b.pk, choice="no")
+    assert live.wait_idle(10)
+    sent = tallies(b.stream)
+    assert [e.data["participation"]["heads"] for e in sent] == [1, 3]
+    assert (sent[1].at - sent[0].at).total_seconds() >= 0.2
+    assert tries == [None, None]  # two claims, both won: none tried too early
