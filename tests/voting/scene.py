@@ -70,3 +70,14 @@ def ballot(s: Scene, **fields: Any) -> Ballot:
     }
     params.update(fields)
     return services.ballot_create(**params)
+
+
+def owner_living_elsewhere(s: Scene, name: str = "远方房东") -> tuple[User, Owner]:
+    """A rented flat of the building whose owner lives in another neighborhood: no member
+    here, but an elector of its owners' ballots (matched by the ID number verified)."""
+    rented = factories.household_in(s.building, area="55.00", tenure="tenant")
+    landlord = factories.verified(factories.household(factories.neighborhood()), name)
+    owner = factories.owner(rented, name)
+    owner.id_number_hash = landlord.identity_hash or ""
+    owner.save()
+    return landlord, owner

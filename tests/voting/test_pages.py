@@ -15,7 +15,7 @@ from PIL import Image
 
 from realtime.selectors import stream_head
 from tests import factories
-from tests.voting.scene import Scene, ballot, later, scene
+from tests.voting.scene import Scene, ballot, later, owner_living_elsewhere, scene
 from voting import services, views
 from voting.models import Ballot, Objection, PaperBallot, Proxy, SecretVote, Vote
 
@@ -378,11 +378,7 @@ def test_staff_close_and_the_result_and_its_notice_appear(s: Scene, outsider) ->
 
 
 def test_an_owner_living_elsewhere_reads_the_closed_ballot_and_its_notice(s: Scene) -> None:
-    rented = factories.household_in(s.building, area="55.00", tenure="tenant")
-    landlord = factories.verified(factories.household(factories.neighborhood()), "远方房东")
-    owner = factories.owner(rented, "远方房东")
-    owner.id_number_hash = landlord.identity_hash or ""
-    owner.save()
+    landlord, owner = owner_living_elsewhere(s)
     b = ballot(s, voter_unit="owner", preset="art278_ordinary")
     services.ballot_cast(user=landlord, ballot_id=b.pk, choice="yes")
     services.ballot_close(actor=s.staff, ballot_id=b.pk)

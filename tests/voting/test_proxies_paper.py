@@ -12,7 +12,7 @@ from PIL import Image
 
 from config.errors import DomainError, Forbidden
 from tests import factories
-from tests.voting.scene import ballot, scene
+from tests.voting.scene import ballot, owner_living_elsewhere, scene
 from voting import selectors, services
 from voting.models import PaperBallot, Participation, Proxy, Vote
 
@@ -131,11 +131,7 @@ def test_a_proxy_used_and_then_expired_still_counts_toward_the_limit() -> None:
 
 def test_an_owner_living_elsewhere_gives_a_proxy_to_a_neighbor() -> None:
     s = scene(2)
-    rented = factories.household_in(s.building, area="55.00", tenure="tenant")
-    landlord = factories.verified(factories.household(factories.neighborhood()), "远方房东")
-    owner = factories.owner(rented, "远方房东")
-    owner.id_number_hash = landlord.identity_hash or ""
-    owner.save()
+    landlord, owner = owner_living_elsewhere(s)
     b = ballot(s, voter_unit="owner", preset="art278_ordinary")
     proxy = services.proxy_grant(
         user=landlord, ballot_id=b.pk, delegate_id=s.reps[0].pk, reason="人在外地"

@@ -12,7 +12,7 @@ from accounts.models import Notification
 from config.errors import DomainError, Forbidden, NotFound
 from realtime.models import Event
 from tests import factories
-from tests.voting.scene import ballot, later, scene
+from tests.voting.scene import ballot, later, owner_living_elsewhere, scene
 from voting import live, selectors, services
 from voting.models import Ballot, Elector, Participation, SecretVote, Vote, VoteRevision
 from voting.services.ballots import certify
@@ -407,12 +407,7 @@ def test_a_ballot_opens_with_its_open_event_and_the_later_times() -> None:
 
 def test_an_owner_living_elsewhere_sees_and_votes_in_the_owners_ballot() -> None:
     s = scene(1)
-    rented = factories.household_in(s.building, area="55.00", tenure="tenant")
-    far = factories.neighborhood()
-    landlord = factories.verified(factories.household(far), "远方房东")
-    owner = factories.owner(rented, "远方房东")
-    owner.id_number_hash = landlord.identity_hash or ""
-    owner.save()
+    landlord, owner = owner_living_elsewhere(s)
     owners_ballot = ballot(s, voter_unit="owner", preset="art278_ordinary")
     assert selectors.ballot_for_viewer(landlord, owners_ballot.pk) == owners_ballot
     cast = services.ballot_cast(user=landlord, ballot_id=owners_ballot.pk, choice="yes")
