@@ -497,12 +497,8 @@ def _render_ballot(
     if closed and ballot.result:
         counted = ballot.result.get("tally") or counted
     receipt_cookie = RECEIPT_COOKIE % ballot.pk
-    receipt = (
-        request.get_signed_cookie(
-            receipt_cookie, default=None, salt=_receipt_salt(user), max_age=RECEIPT_SECONDS
-        )
-        if receipt_cookie in request.COOKIES
-        else None
+    receipt = request.get_signed_cookie(  # None when absent, forged, another's or stale
+        receipt_cookie, default=None, salt=_receipt_salt(user), max_age=RECEIPT_SECONDS
     )
     slots = (
         [_slot_view(s) for s in selectors.voter_slots(user, ballot)]
