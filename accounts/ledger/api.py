@@ -25,6 +25,7 @@ from accounts.ledger.filters import to_params
 from accounts.models import ResidentTag, Tenure, User
 from config.converters import id_field
 from config.errors import Invalid
+from realtime.idempotency import idempotent
 
 
 def _user(request: Request) -> User:
@@ -301,6 +302,7 @@ class ResidentAddInput(serializers.Serializer):
 
 @method_decorator(sensitive_post_parameters("id_number"), name="dispatch")
 class HouseholdResidentAddApi(APIView):
+    @idempotent
     @extend_schema(request=ResidentAddInput, responses={201: ResidentDetailOutput})
     def post(self, request: Request, household_id: int) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
