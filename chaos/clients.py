@@ -290,8 +290,10 @@ class LiveClient:
         found = await self.snapshot(stream)
         if found is not None:
             seq, data = found
-            feed.floor = max(feed.floor, seq)
-            feed.last = max(feed.last, seq)
+            # The page is reloaded: its seq is where the client stands now, lower than
+            # before too (a restored database answers `resync` to a `since` beyond its head).
+            feed.floor = seq
+            feed.last = seq
             feed.snapshot = data
         self.subscribe(stream)
 

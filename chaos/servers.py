@@ -52,6 +52,8 @@ class Server:
     kills: int = field(default=0)
 
     def start(self) -> None:
+        if self.up:
+            return
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [PY, "-m", "realtime.serve", "-b", "127.0.0.1", "-p", str(self.port)]
