@@ -37,7 +37,6 @@ class Plan:
     storm_seconds: float = 3.0
     slow_watchers: int = 10
     slow_posts: int = 260  # of 5,000 characters: more than 1 MiB to replay
-    writer_posts: int = 20
 
 
 @dataclass
@@ -251,16 +250,18 @@ def redis_kill(seconds: float) -> Breaker:
     return breaker
 
 
-FREEZE_SECONDS = 10.0
 HELD_MARGIN = 2.0  # a post sent this close to the thaw may fairly be answered after it
 
 
-async def redis_freeze(site: Site, fault: Fault, stream: str) -> None:
-    assert site.redis is not None
-    site.redis.freeze()
-    await asyncio.sleep(FREEZE_SECONDS)
-    site.redis.thaw()
-    fault.notes.append(f"Redis frozen (SIGSTOP) for {FREEZE_SECONDS:g} s")
+def redis_freeze(seconds: float) -> Breaker:
+    async def breaker(site: Site, fault: Fault, stream: str) -> None:
+        assert site.redis is not None
+        site.redis.freeze()
+        await asyncio.sleep(seconds)
+        site.redis.thaw()
+        fault.notes.append(f"Redis frozen (SIGSTOP) for {seconds:g} s")
+
+    return breaker
 
 
 async def pg_restart(site: Site, fault: Fault, stream: str) -> None:
@@ -310,18 +311,20 @@ async def redis_kill_20s(site: Site, plan: Plan) -> Row:
 
 @scenario("redis-freeze-10s")
 async def redis_freeze_10s(site: Site, plan: Plan) -> Row:
-    return await posting_with_held(site, plan, "redis-freeze-10s")
+    return await redis_frozen(site, plan, "redis-freeze-10s", 10)
 
 
-async def posting_with_held(site: Site, plan: Plan, name: str) -> Row:
-    """The freeze scenario also checks that no write waited for the frozen Redis: a post
-    sent while it was frozen (up to HELD_MARGIN s before the thaw) must be answered before
-    the thaw; the event is stored, so delivery can wait for Redis, the writer cannot."""
+async def redis_frozen(site: Site, plan: Plan, name: str, seconds: float) -> Row:
+    """Posting while Redis is frozen for `seconds`. Also checked: no write waited for the
+    frozen Redis. A post sent while it was frozen (up to HELD_MARGIN s before the thaw) must
+    be answered before the thaw: the event is stored, so delivery may wait for Redis, the
+    writer may not."""
     window: dict[str, float] = {}
+    freeze = redis_freeze(seconds)
 
     async def breaker(site: Site, fault: Fault, stream: str) -> None:
         window["from"] = time.monotonic()
-        await redis_freeze(site, fault, stream)
+        await freeze(site, fault, stream)
         window["thaw"] = time.monotonic()
 
     captured: list[Sent] = []
@@ -522,9 +525,9 @@ async def chair_server_kill(site: Site, plan: Plan) -> Row:
     if any(saw(c, stream, "room.paused", start[stream]) for c in residents):
         row.notes.append("the room paused while the chair was connected to the live server")
     before_leave = (await heads(site, [stream]))[stream]
-    left_at = time.monotonic()
     await chair.stop()  # the chair closes the page: the last live socket of the chair
-    wait = LEASE_SECONDS + 20
+    # The lease time, plus one reconcile pass (30 s) in case the sweep rides on it.
+    wait = LEASE_SECONDS + 40
     paused_in = await until(
         lambda: all(saw(c, stream, "room.paused", before_leave) for c in residents), wait
     )
@@ -575,7 +578,6 @@ async def chair_server_kill(site: Site, plan: Plan) -> Row:
     row.notes.append(
         f"server a (the chair's) killed with -9; pause awaited {wait:g} s after the chair left"
     )
-    del left_at
     await residents.stop()
     return row
 

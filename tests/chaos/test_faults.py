@@ -11,7 +11,15 @@ from collections.abc import Iterator
 import pytest
 
 from chaos.report import table
-from chaos.scenarios import Fault, Plan, posting, redis_kill, server_kill_votes
+from chaos.scenarios import (
+    Fault,
+    Plan,
+    chair_server_kill,
+    posting,
+    redis_frozen,
+    redis_kill,
+    server_kill_votes,
+)
 from chaos.servers import Site
 from chaos.services import available
 from tests.conftest import need
@@ -27,7 +35,7 @@ def site() -> Iterator[Site]:
     need(missing is None, f"needs private PostgreSQL and Redis binaries: {missing}")
     site = Site()
     try:
-        site.start(clients=SMALL.clients, topics=["redis-kill-2s"])
+        site.start(clients=SMALL.clients, topics=["redis-kill-2s", "redis-freeze-4s"])
         yield site
     finally:
         site.close()
@@ -74,3 +82,24 @@ async def test_the_verdict_fails_when_stored_posts_never_reach_the_clients(site:
     assert not row.ok
     assert any("never reached every client" in problem for problem in row.problems)
     assert row.stored != row.delivered
+
+
+async def test_redis_frozen_for_4_s_holds_no_writer_and_loses_no_post(site: Site) -> None:
+    # Given the crowd posting, when Redis is frozen (SIGSTOP) for 4 s and thawed,
+    row = await redis_frozen(site, SMALL, "redis-freeze-4s", 4)
+    site.heal()
+    # then every post sent while it was frozen was answered before the thaw (issue 15
+    # item 10), and every post is stored once and reaches every client.
+    assert row.ok, table([row])
+    assert row.acked and row.stored == row.delivered
+
+
+async def test_a_room_whose_chair_was_on_a_killed_server_still_pauses(site: Site) -> None:
+    # Given the chair on server a and 9 residents on both, when a is killed with -9, the
+    # chair's page moves to b, and later the chair closes it,
+    row = await chair_server_kill(site, SMALL)
+    site.heal()
+    # then the room pauses (issue 15 item 9: the dead process's count is dropped when its
+    # lease runs out), every resident sees it, and the room resumes when the chair returns.
+    assert row.ok, table([row])
+    assert row.stored == row.delivered == 2
