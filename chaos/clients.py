@@ -29,7 +29,7 @@ import re
 import socket
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,12 +111,18 @@ class LiveClient:
         self.reading = asyncio.Event()
         self.reading.set()
         self.task: asyncio.Task[None] | None = None
+        self.tasks: set[asyncio.Task[None]] = set()  # held, so none is collected mid-flight
         self.on_event: Callable[[LiveClient, str, dict[str, Any]], None] | None = None
 
     # The connection loop ----------------------------------------------------------------
 
     def start(self) -> None:
         self.task = asyncio.create_task(self.run(), name=self.name)
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def stop(self) -> None:
         self.running = False
@@ -128,6 +134,8 @@ class LiveClient:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.task
+        for task in list(self.tasks):
+            task.cancel()
 
     async def run(self) -> None:
         while self.running:
@@ -231,7 +239,7 @@ class LiveClient:
         if stream in self.catching_up or self.feeds[stream].stopped:
             return
         self.catching_up.add(stream)
-        asyncio.create_task(self._subscribe(stream))
+        self._background(self._subscribe(stream))
 
     async def _subscribe(self, stream: str) -> None:
         try:
@@ -259,7 +267,7 @@ class LiveClient:
             if feed is not None:
                 feed.stopped = True
         elif op == "resync":
-            asyncio.create_task(self._resync(frame["stream"]))
+            self._background(self._resync(frame["stream"]))
         ref = frame.get("ref")
         if ref and ref in self.pending:
             waiter = self.pending.pop(ref)
