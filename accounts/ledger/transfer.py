@@ -47,8 +47,12 @@ from accounts.models import (
 )
 from accounts.permissions import Perm
 from config.errors import Invalid
+from core import uploads
 
 MAX_BYTES = 5 * 1024 * 1024
+# What an .xlsx may unpack to. A sheet of MAX_ROWS rows written by Excel, WPS or our own
+# export unpacks to 10-25 MB and inflates about ten times; a zip bomb inflates a thousand.
+XLSX_BOUNDS = uploads.ZipBounds(members=256, total_bytes=64 * 1024 * 1024, ratio=100)
 MAX_ROWS = 20_000
 STAGE_TTL = dt.timedelta(hours=1)
 REASON_MAX = ledger_services.REASON_MAX
@@ -193,6 +197,18 @@ _ROW_LIMIT = MAX_ROWS + sheets.HEADER_SCAN + 1
 def _xlsx_rows(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    # The zip's directory first: openpyxl inflates whole members (shared strings, a cell's
+    # text) into memory, so a member must be known to be small before it is opened.
+    try:
+        uploads.check_zip(content, XLSX_BOUNDS)
+    except uploads.UploadRefused as refused:
+        if refused.code == uploads.ARCHIVE_TOO_LARGE:
+            raise Invalid(
+                _("This spreadsheet unpacks to more than %(limit)s MB: split it into parts."),
+                code="spreadsheet_too_large",
+                params={"limit": XLSX_BOUNDS.total_bytes // (1024 * 1024)},
+            ) from None
+        raise _unreadable() from None
     # Any failure inside the parser (a truncated zip, broken XML, odd styles) means the
     # file is unreadable; which exception openpyxl raises for which damage is not stable.
     try:
