@@ -95,7 +95,7 @@ class ResidentPageOutput(serializers.Serializer):
 
 
 class ResidentDetailOutput(ResidentRowOutput):
-    birth_date = serializers.DateField()
+    # No birth date: it is the hidden part of the masked ID number; reveal it with a reason.
     guardian_consent = serializers.BooleanField()
     left_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField(allow_null=True)
@@ -227,7 +227,7 @@ class ResidentDetailApi(APIView):
 
 
 class RevealInput(serializers.Serializer):
-    field = serializers.ChoiceField(choices=["id_number", "phone"])
+    field = serializers.ChoiceField(choices=["id_number", "phone", "birth_date"])
     reason = serializers.CharField(help_text="why you need it: kept in the audit")
 
 
