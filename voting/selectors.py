@@ -49,20 +49,22 @@ def _close_if_due(ballot: Ballot) -> Ballot:
 
 
 def may_see(user: User, ballot: Ballot) -> bool:
-    """Members of the ballot's neighborhood, and its electors: an owner who lives elsewhere
-    is no member of the neighborhood but votes in its owners' ballots."""
+    """The one rule of who may see a ballot, for its page, the API and its stream: a draft,
+    those who may manage the neighborhood's ballots; an open or closed ballot, the members
+    of its neighborhood and its electors (an owner who lives elsewhere is no member of the
+    neighborhood but votes in its owners' ballots)."""
+    if ballot.status == Status.DRAFT:
+        return access.is_member(user, ballot.neighborhood_id) and access.may(
+            user, Perm.BALLOT_MANAGE, ballot.neighborhood_id
+        )
     if access.is_member(user, ballot.neighborhood_id):
         return True
-    return ballot.status != Status.DRAFT and bool(slots(user, ballot))
+    return bool(slots(user, ballot))
 
 
 def ballot_for_viewer(user: User, ballot_id: int) -> Ballot:
     ballot = Ballot.objects.select_related("neighborhood", "building").filter(pk=ballot_id).first()
     if ballot is None or not may_see(user, ballot):
-        raise NotFound(_("Not found."))
-    if ballot.status == Status.DRAFT and not access.may(
-        user, Perm.BALLOT_MANAGE, ballot.neighborhood_id
-    ):
         raise NotFound(_("Not found."))
     return _close_if_due(ballot)
 
