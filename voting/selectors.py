@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.permissions import Perm
 from config.errors import NotFound
 from realtime.selectors import stream_head
-from voting import tally
+from voting import secrecy, tally
 from voting.models import (
     Ballot,
     Elector,
@@ -90,10 +90,11 @@ def voter_slots(user: User, ballot: Ballot) -> list[Slot]:
 
 
 def tally_visible(user: User, ballot: Ballot) -> bool:
-    """Whether this user may see the counts now (participation is always shown)."""
+    """Whether this user may see the counts now (participation is always shown). A secret
+    ballot's, only once it has closed (voting/secrecy.py)."""
     if ballot.status == Status.CLOSED:
         return True
-    if ballot.status != Status.OPEN:
+    if ballot.status != Status.OPEN or ballot.secret:
         return False
     if ballot.visibility == Visibility.LIVE:
         return True
@@ -155,11 +156,7 @@ def snapshot(user: User, ballot: Ballot) -> dict[str, Any]:
         "closes_at": ballot.closes_at.isoformat(),
         "closed_at": ballot.closed_at.isoformat() if ballot.closed_at else None,
         "electorate": {"heads": ballot.electorate_heads, "area": str(ballot.electorate_area)},
-        "participation": (
-            tally.count_to_data(counted.participation) if counted is not None else None
-        ),
-        "progress": tally.quorum_progress(rule, counted) if counted is not None else None,
-        "tally": tally.tally_to_data(counted) if counted is not None and visible else None,
+        **_counts(ballot, rule, counted, visible),
         "slots": [_slot_data(slot) for slot in mine],
         "result": ballot.result,
         "notice_until": ballot.notice_until.isoformat() if ballot.notice_until else None,
@@ -167,6 +164,27 @@ def snapshot(user: User, ballot: Ballot) -> dict[str, Any]:
         "proxy_limit": ballot.proxy_limit,
     }
     return data
+
+
+def _counts(
+    ballot: Ballot, rule: tally.Rule, counted: tally.Tally | None, visible: bool
+) -> dict[str, Any]:
+    """Participation, progress and (if visible) the tally: a secret ballot's as
+    voting/secrecy.py publishes them."""
+    if counted is None:
+        return {"participation": None, "progress": None, "tally": None}
+    participation = tally.count_to_data(counted.participation)
+    progress = tally.quorum_progress(rule, counted)
+    shown = tally.tally_to_data(counted) if visible else None
+    if ballot.secret and ballot.status == Status.CLOSED:
+        participation = secrecy.closed_participation(participation, rule)
+        progress = secrecy.closed_progress(progress, rule)
+        shown = secrecy.closed_tally(shown, rule) if shown is not None else None
+    elif ballot.secret:
+        participation = secrecy.open_participation(participation)
+        progress = secrecy.open_progress(progress)
+        shown = None
+    return {"participation": participation, "progress": progress, "tally": shown}
 
 
 def receipts(ballot: Ballot) -> list[str]:
