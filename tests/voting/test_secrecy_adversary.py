@@ -140,7 +140,9 @@ def test_nothing_observable_tells_a_choice_the_final_totals_do_not(
     keys = [option["key"] for option in record["options"]]
     csv_file = api.get(f"/api/v1/ballots/{b.pk}/record.csv")
     assert csv_file.status_code == 200
-    seen.extend(from_csv(csv_file.content, keys, len(VOTES)))
+    from_record_csv = from_csv(csv_file.content, keys, len(VOTES))
+    assert from_record_csv, "the CSV lists no count by option"
+    seen.extend(from_record_csv)
     seen.extend(record_page_seen(pages, b, len(VOTES)))
 
     # Then, with the ledger's areas of those who took part, in the order they voted ...
