@@ -21,7 +21,7 @@ from realtime.direct import DirectSocket, SlowClient
 from realtime.hub import hub
 from realtime.offloop import off_loop
 from realtime.ratelimit import TokenBucket
-from realtime.selectors import load_backlog
+from realtime.selectors import REPLAY_PAGE, plan_backlog, replay_page
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +121,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # The hub calls these two ----------------------------------------------------------
 
     async def send_frame(self, frame: str) -> None:
-        # Replies and replays count against the same cap as live frames.
-        if self.direct is not None and self.direct.pending() > self.direct.limit:
-            self.direct.transport.abortConnection()
-            raise SlowClient(self.direct.pending())
+        # Replies and replays count against the same cap as live frames, but wait for a
+        # reading client to make room (a replay larger than the cap goes out in chunks).
+        direct = self.direct
+        if direct is not None:
+            await direct.make_room(len(frame.encode()), settings.LINLI_WS_SEND_STALL_SECONDS)
+            if direct.pending() > direct.limit:
+                direct.transport.abortConnection()
+                raise SlowClient(direct.pending())
         await self.base_send({"type": "websocket.send", "text": frame})
 
     async def close_with(self, code: int) -> None:
@@ -226,15 +230,24 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await off_loop(self._left_sync)([request.stream])
                 await self._error("forbidden", _("You may not follow this."), request.ref)
                 return
-            resync, head, replay = await off_loop(load_backlog)(request.stream, request.since)
+            resync, head, first = await off_loop(plan_backlog)(request.stream, request.since)
+            # Page by page, each sent as the socket drains: a long replay neither sits
+            # whole in memory nor overruns the send buffer.
+            while not resync and first <= head:
+                last = min(head, first + REPLAY_PAGE - 1)
+                page = await off_loop(replay_page)(request.stream, first, last)
+                if page is None:  # trimmed while we read: the client reloads instead
+                    resync = True
+                    break
+                for frame in page:
+                    await self.send_frame(frame)
+                first = last + 1
             if resync:
                 self.streams.discard(request.stream)
                 live.detach(self, request.stream)
                 await off_loop(self._left_sync)([request.stream])
                 await self.send_frame(frames.resync(request.stream, head, request.ref))
                 return
-            for frame in replay:
-                await self.send_frame(frame)
             await self.send_frame(frames.subbed(request.stream, head, request.ref))
             await live.go_live(self, request.stream, head)
             hook = registry.presence_hook(kind)
