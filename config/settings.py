@@ -229,6 +229,8 @@ LINLI_WS_SEND_BUFFER_MAX = int(os.environ.get("LINLI_WS_SEND_BUFFER_MAX", str(10
 LINLI_WS_SEND_STALL_SECONDS = float(os.environ.get("LINLI_WS_SEND_STALL_SECONDS", "10"))
 # How often each process checks its streams against the event table (lost pub/sub messages).
 LINLI_WS_RECONCILE_SECONDS = float(os.environ.get("LINLI_WS_RECONCILE_SECONDS", "30"))
+# A publish Redis has not taken by then is left to gap fill and reconcile (events are stored).
+LINLI_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("LINLI_PUBLISH_TIMEOUT_SECONDS", "0.5"))
 LINLI_BACKLOG_EVENTS = int(os.environ.get("LINLI_BACKLOG_EVENTS", "1000"))
 LINLI_BACKLOG_DAYS = int(os.environ.get("LINLI_BACKLOG_DAYS", "7"))
 

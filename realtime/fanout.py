@@ -3,6 +3,11 @@
 Each process's hub (realtime/hub.py) is the only member of the groups of the streams its
 connections watch, so an event crosses Redis once per process, never once per connection.
 The frame is encoded once, by the publisher, and travels as a string.
+
+Publishing here is the fast path only: every event is already stored when it is sent, so
+a send that Redis does not take within LINLI_PUBLISH_TIMEOUT_SECONDS is given up and left
+to the hubs' gap fill and reconcile. A frozen or unreachable Redis then delays a write's
+acknowledgement by at most that timeout, and costs one warning per outage.
 """
 
 from __future__ import annotations
@@ -11,10 +16,13 @@ import asyncio
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +73,75 @@ def _background_loop() -> asyncio.AbstractEventLoop:
     return _publisher_loop
 
 
+class Outage:
+    """Whether sends are failing: one warning when they start, one note when they stop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.since: float | None = None
+        self.failed = 0
+
+    def failure(self, exc: BaseException) -> None:
+        with self._lock:
+            self.failed += 1
+            starting = self.since is None
+            if starting:
+                self.since = time.monotonic()
+        if starting:
+            log.warning(
+                "publishing to the channel layer failed (%s); events stay stored and reach "
+                "sockets through gap fill and reconcile; quiet until it recovers",
+                type(exc).__name__ + (f": {exc}" if str(exc) else ""),
+            )
+
+    def success(self) -> None:
+        if self.since is None:  # the usual case: no lock taken
+            return
+        with self._lock:
+            since, failed = self.since, self.failed
+            self.since, self.failed = None, 0
+        if since is not None:
+            log.info(
+                "publishing to the channel layer recovered after %.1f s; %d sends were left "
+                "to gap fill and reconcile",
+                time.monotonic() - since,
+                failed,
+            )
+
+
+outage = Outage()
+
+
+async def bounded_send(layer: Any, group: str, message: dict[str, Any]) -> None:
+    """One group_send, given up (cancelled) after the publish timeout."""
+    await asyncio.wait_for(layer.group_send(group, message), settings.LINLI_PUBLISH_TIMEOUT_SECONDS)
+
+
+def run(work: Callable[[], Coroutine[Any, Any, None]]) -> bool:
+    """Run sends made of bounded_send calls; False (logged once per outage) if they failed.
+
+    In a server's worker thread they run on the server's own loop and connection; anywhere
+    else (commands, jobs) on the process's publisher loop.
+    """
+    try:
+        if _server_loop() is not None:
+            async_to_sync(work)()
+        else:
+            sending = asyncio.run_coroutine_threadsafe(work(), _background_loop())
+            # bounded_send cancels itself; this only guards against a stuck loop.
+            sending.result(timeout=settings.LINLI_PUBLISH_TIMEOUT_SECONDS + 5)
+    except Exception as exc:
+        outage.failure(exc)
+        return False
+    outage.success()
+    return True
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:  # pragma: no cover - settings always configure one
         return
-    if _server_loop() is not None:
-        # In a server's worker thread: send on the server's own loop and connection.
-        async_to_sync(layer.group_send)(group, message)
-    else:
-        sending = asyncio.run_coroutine_threadsafe(
-            layer.group_send(group, message), _background_loop()
-        )
-        sending.result(timeout=10)
+    run(lambda: bounded_send(layer, group, message))
 
 
 def send_event(stream: str, seq: int, frame: str) -> None:
