@@ -231,6 +231,9 @@ LINLI_WS_SEND_STALL_SECONDS = float(os.environ.get("LINLI_WS_SEND_STALL_SECONDS"
 LINLI_WS_RECONCILE_SECONDS = float(os.environ.get("LINLI_WS_RECONCILE_SECONDS", "30"))
 # A publish Redis has not taken by then is left to gap fill and reconcile (events are stored).
 LINLI_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("LINLI_PUBLISH_TIMEOUT_SECONDS", "0.5"))
+# How often each process checks the sessions of its sockets (one query): a socket whose
+# session was deleted or expired closes with 4401 within this, and acts no longer.
+LINLI_WS_SESSION_CHECK_SECONDS = float(os.environ.get("LINLI_WS_SESSION_CHECK_SECONDS", "10"))
 LINLI_BACKLOG_EVENTS = int(os.environ.get("LINLI_BACKLOG_EVENTS", "1000"))
 LINLI_BACKLOG_DAYS = int(os.environ.get("LINLI_BACKLOG_DAYS", "7"))
 

@@ -22,6 +22,7 @@ from realtime.hub import hub
 from realtime.offloop import off_loop
 from realtime.ratelimit import TokenBucket
 from realtime.selectors import REPLAY_PAGE, plan_backlog, replay_page
+from realtime.sessions import live_sessions
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.user = self.scope["user"]
         self.user_id: int | None = self.user.pk if self.user.is_authenticated else None
         self.session_key: str | None = self.scope["session_key"]
+        # The edge has just checked the session; the hub re-checks it periodically.
+        self.session_checked_at = time.monotonic()
         self.language = self.scope["language"]
         self.last_seen = time.monotonic()
         self.streams: set[str] = set()
@@ -188,6 +191,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         try:
             if isinstance(request, frames.Ping):
                 await self.send_frame(frames.pong(request.ref))
+            elif not await self.session_alive():
+                ended = _("Your session has ended; please sign in again.")
+                await self._error("not_authenticated", ended, request.ref)
+                await self.close(CLOSE_NOT_AUTHENTICATED)
             elif isinstance(request, frames.Sub):
                 await self._sub(request)
             elif isinstance(request, frames.Unsub):
@@ -199,6 +206,23 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except Exception:
             log.exception("websocket request failed")
             await self._error("internal", _("Something went wrong on our side."), request.ref)
+
+    async def session_alive(self) -> bool:
+        """Is the session that signed this socket in still there (not deleted, not expired)?
+
+        Asked before every action. The hub checks all of a process's sessions in one
+        query every LINLI_WS_SESSION_CHECK_SECONDS and marks them checked, so an action
+        queries only when that check is late: no query per vote on the hot path, and an
+        ended session acts for at most one interval."""
+        if self.session_key is None:
+            return True
+        now = time.monotonic()
+        if now - self.session_checked_at < settings.LINLI_WS_SESSION_CHECK_SECONDS:
+            return True
+        if self.session_key not in await off_loop(live_sessions)([self.session_key]):
+            return False
+        self.session_checked_at = max(self.session_checked_at, now)
+        return True
 
     async def _sub(self, request: frames.Sub) -> None:
         kind, key = frames.parse_stream(request.stream)

@@ -123,13 +123,17 @@ def run(work: Callable[[], Coroutine[Any, Any, None]]) -> bool:
     In a server's worker thread they run on the server's own loop and connection; anywhere
     else (commands, jobs) on the process's publisher loop.
     """
+
+    async def sending() -> None:
+        await work()
+
     try:
         if _server_loop() is not None:
-            async_to_sync(work)()
+            async_to_sync(sending)()
         else:
-            sending = asyncio.run_coroutine_threadsafe(work(), _background_loop())
+            future = asyncio.run_coroutine_threadsafe(sending(), _background_loop())
             # bounded_send cancels itself; this only guards against a stuck loop.
-            sending.result(timeout=settings.LINLI_PUBLISH_TIMEOUT_SECONDS + 5)
+            future.result(timeout=settings.LINLI_PUBLISH_TIMEOUT_SECONDS + 5)
     except Exception as exc:
         outage.failure(exc)
         return False

@@ -28,6 +28,7 @@ from realtime import fanout
 from realtime.direct import DirectSocket, SlowClient, text_frame
 from realtime.offloop import off_loop
 from realtime.selectors import events_between, stream_heads
+from realtime.sessions import live_sessions
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ SWEEP_SECONDS = 5.0
 class Connection(Protocol):
     user_id: int | None
     session_key: str | None
+    # When this socket's session was last found alive (monotonic); session sockets only.
+    session_checked_at: float
     last_seen: float
     direct: DirectSocket | None
 
@@ -98,6 +101,7 @@ class Hub:
                 asyncio.create_task(self._receive()),
                 asyncio.create_task(self._sweep()),
                 asyncio.create_task(self._reconcile()),
+                asyncio.create_task(self._check_sessions()),
             ]
             self._started.set_result(None)
         await self._started
@@ -341,6 +345,38 @@ class Hub:
                 self.stats["reconciled"] += len(missing)
                 for seq, frame in missing:
                     await self._on_event(stream, seq, frame)
+
+    async def _check_sessions(self) -> None:
+        """Close the sockets whose session ended unannounced; one timer per process."""
+        while True:
+            await asyncio.sleep(settings.LINLI_WS_SESSION_CHECK_SECONDS)
+            try:
+                await self.check_sessions()
+            except Exception:
+                log.exception("checking sessions failed")
+
+    async def check_sessions(self) -> None:
+        """One query for the sessions of all this process's session sockets: a socket
+        whose session was deleted (clearsessions, an operator, a logout whose message was
+        lost) or has expired closes with 4401; the others are marked as checked now, so
+        their actions need no query of their own (LiveConsumer.session_alive)."""
+        by_key: dict[str, list[Connection]] = {}
+        for conn in self.connections:
+            if conn.session_key is not None:
+                by_key.setdefault(conn.session_key, []).append(conn)
+        if not by_key:
+            return
+        checked_at = time.monotonic()
+        live = await off_loop(live_sessions)(list(by_key))
+        for key, conns in by_key.items():
+            for conn in conns:
+                if key in live:
+                    conn.session_checked_at = max(conn.session_checked_at, checked_at)
+                    continue
+                try:
+                    await conn.close_with(4401)
+                except Exception:
+                    log.exception("closing a socket whose session ended failed")
 
     async def _sweep(self) -> None:
         """Close sockets that said nothing for too long (4408); one timer per process."""
