@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 GAP_GRACE_SECONDS = 0.05
 SETTLE_SECONDS = 0.25
+# How long reconcile lets an event behind the stream's head arrive on the bus before it
+# calls the event lost, fills it from the event table and warns.
+RECONCILE_GRACE_SECONDS = 1.0
 SWEEP_SECONDS = 5.0
 
 
@@ -328,23 +331,29 @@ class Hub:
         known: dict[str, int] = {}
         for stream in self.feeds if streams is None else streams:
             feed = self.feeds.get(stream)
-            if feed is None:
-                continue
-            floors = [w.floor for w in feed.watchers.values() if w.buffer is None]
-            if feed.last_seq is not None:
-                known[stream] = feed.last_seq
-            elif floors and len(floors) == len(feed.watchers):
-                known[stream] = min(floors)
+            delivered = _delivered(feed) if feed is not None else None
+            if delivered is not None:
+                known[stream] = delivered
         if not known:
             return
         heads = await off_loop(stream_heads)(list(known))
-        for stream, head in heads.items():
-            if head > known[stream]:
-                log.warning("%s: events %s..%s missed on the bus", stream, known[stream] + 1, head)
-                missing = await off_loop(events_between)(stream, known[stream] + 1, head)
-                self.stats["reconciled"] += len(missing)
-                for seq, frame in missing:
-                    await self._on_event(stream, seq, frame)
+        behind = {stream: head for stream, head in heads.items() if head > known[stream]}
+        if not behind:
+            return
+        # A head read here is often ahead only because its event's after-commit send is
+        # still on its way (committed, not yet published, or queued behind other frames):
+        # the normal race. Only what has not arrived after a grace is lost.
+        await asyncio.sleep(RECONCILE_GRACE_SECONDS)
+        for stream, head in behind.items():
+            feed = self.feeds.get(stream)
+            delivered = _delivered(feed) if feed is not None else None
+            if delivered is None or delivered >= head:
+                continue
+            log.warning("%s: events %s..%s missed on the bus", stream, delivered + 1, head)
+            missing = await off_loop(events_between)(stream, delivered + 1, head)
+            self.stats["reconciled"] += len(missing)
+            for seq, frame in missing:
+                await self._on_event(stream, seq, frame)
 
     async def _check_sessions(self) -> None:
         """Close the sockets whose session ended unannounced; one timer per process."""
@@ -389,6 +398,16 @@ class Hub:
                 except Exception:
                     log.exception("closing an idle socket failed")
                     self.connections.discard(conn)
+
+
+def _delivered(feed: Feed) -> int | None:
+    """The seq every live watcher of the feed has reached, if that is known yet."""
+    if feed.last_seq is not None:
+        return feed.last_seq
+    floors = [w.floor for w in feed.watchers.values() if w.buffer is None]
+    if floors and len(floors) == len(feed.watchers):
+        return min(floors)
+    return None
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
