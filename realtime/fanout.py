@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -27,6 +28,8 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 CONTROL_GROUP = "linli.control"
+# Published to (nobody listens) to open a loop's Redis connection before its first event.
+WARM_GROUP = "linli.warm"
 
 
 def group_for(stream: str) -> str:
@@ -51,9 +54,13 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop is not None and loop.is_running() else None
 
 
+_warm_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
 def _forget_publisher_loop() -> None:
     global _publisher_loop
     _publisher_loop = None  # a forked child has the loop but not its thread
+    _warm_loops.clear()
 
 
 os.register_at_fork(after_in_child=_forget_publisher_loop)
@@ -139,6 +146,27 @@ def run(work: Callable[[], Coroutine[Any, Any, None]]) -> bool:
         return False
     outage.success()
     return True
+
+
+def warm() -> None:
+    """Open the Redis connection of the loop that will send this thread's events, once
+    per loop and in the background: called when an event is written, so the connection
+    is ready by its commit instead of being opened by the first after-commit send."""
+    loop = _server_loop() or _background_loop()
+    if loop in _warm_loops:
+        return
+    _warm_loops.add(loop)
+    layer = get_channel_layer()
+    if layer is None:  # pragma: no cover - settings always configure one
+        return
+
+    async def open_connection() -> None:
+        try:
+            await bounded_send(layer, WARM_GROUP, {"type": "warm"})
+        except Exception:  # the event's own send reports an outage
+            log.debug("warming the channel layer failed", exc_info=True)
+
+    asyncio.run_coroutine_threadsafe(open_connection(), loop)
 
 
 def _send(group: str, message: dict[str, Any]) -> None:

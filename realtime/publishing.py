@@ -73,6 +73,7 @@ def publish(
     frames.parse_stream(stream)
     if not connection.in_atomic_block:
         raise RuntimeError("publish() belongs inside a service's transaction.atomic()")
+    fanout.warm()
     # Round-trip now so a payload that cannot be sent fails at the line that built it.
     data = json.loads(json.dumps(data, ensure_ascii=False))
     at = at or timezone.now()
@@ -120,6 +121,7 @@ def publish_many(events: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
         frames.parse_stream(stream)
     if not connection.in_atomic_block:
         raise RuntimeError("publish_many() belongs inside a service's transaction.atomic()")
+    fanout.warm()
     payloads = [json.loads(json.dumps(data, ensure_ascii=False)) for _s, _t, data in events]
     counts = Counter(stream for stream, _type, _data in events)
     heads = _advance_heads(dict(counts))
