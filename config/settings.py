@@ -227,8 +227,15 @@ LINLI_WS_RATE = (20.0, 60.0)  # frames per second, burst
 LINLI_WS_MAX_STREAMS = int(os.environ.get("LINLI_WS_MAX_STREAMS", "50"))  # per socket
 # A socket with more unsent bytes than this is dropped; its client resumes with `since`.
 LINLI_WS_SEND_BUFFER_MAX = int(os.environ.get("LINLI_WS_SEND_BUFFER_MAX", str(1024 * 1024)))
+# A reply or replay waiting for a client that reads nothing for this long drops it.
+LINLI_WS_SEND_STALL_SECONDS = float(os.environ.get("LINLI_WS_SEND_STALL_SECONDS", "10"))
 # How often each process checks its streams against the event table (lost pub/sub messages).
 LINLI_WS_RECONCILE_SECONDS = float(os.environ.get("LINLI_WS_RECONCILE_SECONDS", "30"))
+# A publish Redis has not taken by then is left to gap fill and reconcile (events are stored).
+LINLI_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("LINLI_PUBLISH_TIMEOUT_SECONDS", "0.5"))
+# How often each process checks the sessions of its sockets (one query): a socket whose
+# session was deleted or expired closes with 4401 within this, and acts no longer.
+LINLI_WS_SESSION_CHECK_SECONDS = float(os.environ.get("LINLI_WS_SESSION_CHECK_SECONDS", "10"))
 LINLI_BACKLOG_EVENTS = int(os.environ.get("LINLI_BACKLOG_EVENTS", "1000"))
 LINLI_BACKLOG_DAYS = int(os.environ.get("LINLI_BACKLOG_DAYS", "7"))
 

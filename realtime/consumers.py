@@ -22,7 +22,8 @@ from realtime.direct import DirectSocket, SlowClient
 from realtime.hub import hub
 from realtime.offloop import off_loop
 from realtime.ratelimit import TokenBucket
-from realtime.selectors import load_backlog
+from realtime.selectors import REPLAY_PAGE, plan_backlog, replay_page
+from realtime.sessions import live_sessions
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.user = self.scope["user"]
         self.user_id: int | None = self.user.pk if self.user.is_authenticated else None
         self.session_key: str | None = self.scope["session_key"]
+        # The edge has just checked the session; the hub re-checks it periodically.
+        self.session_checked_at = time.monotonic()
         self.language = self.scope["language"]
         self.last_seen = time.monotonic()
         self.streams: set[str] = set()
@@ -122,10 +125,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # The hub calls these two ----------------------------------------------------------
 
     async def send_frame(self, frame: str) -> None:
-        # Replies and replays count against the same cap as live frames.
-        if self.direct is not None and self.direct.pending() > self.direct.limit:
-            self.direct.transport.abortConnection()
-            raise SlowClient(self.direct.pending())
+        # Replies and replays count against the same cap as live frames, but wait for a
+        # reading client to make room (a replay larger than the cap goes out in chunks).
+        direct = self.direct
+        if direct is not None:
+            await direct.make_room(len(frame.encode()), settings.LINLI_WS_SEND_STALL_SECONDS)
+            if direct.pending() > direct.limit:
+                direct.transport.abortConnection()
+                raise SlowClient(direct.pending())
         await self.base_send({"type": "websocket.send", "text": frame})
 
     async def close_with(self, code: int) -> None:
@@ -185,6 +192,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         try:
             if isinstance(request, frames.Ping):
                 await self.send_frame(frames.pong(request.ref))
+            elif not await self.session_alive():
+                ended = _("Your session has ended; please sign in again.")
+                await self._error("not_authenticated", ended, request.ref)
+                await self.close(CLOSE_NOT_AUTHENTICATED)
             elif isinstance(request, frames.Sub):
                 await self._sub(request)
             elif isinstance(request, frames.Unsub):
@@ -196,6 +207,23 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except Exception:
             log.exception("websocket request failed")
             await self._error("internal", _("Something went wrong on our side."), request.ref)
+
+    async def session_alive(self) -> bool:
+        """Is the session that signed this socket in still there (not deleted, not expired)?
+
+        Asked before every action. The hub checks all of a process's sessions in one
+        query every LINLI_WS_SESSION_CHECK_SECONDS and marks them checked, so an action
+        queries only when that check is late: no query per vote on the hot path, and an
+        ended session acts for at most one interval."""
+        if self.session_key is None:
+            return True
+        now = time.monotonic()
+        if now - self.session_checked_at < settings.LINLI_WS_SESSION_CHECK_SECONDS:
+            return True
+        if self.session_key not in await off_loop(live_sessions)([self.session_key]):
+            return False
+        self.session_checked_at = max(self.session_checked_at, now)
+        return True
 
     async def _sub(self, request: frames.Sub) -> None:
         kind, key = frames.parse_stream(request.stream)
@@ -227,15 +255,24 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await off_loop(self._left_sync)([request.stream])
                 await self._error("forbidden", _("You may not follow this."), request.ref)
                 return
-            resync, head, replay = await off_loop(load_backlog)(request.stream, request.since)
+            resync, head, first = await off_loop(plan_backlog)(request.stream, request.since)
+            # Page by page, each sent as the socket drains: a long replay neither sits
+            # whole in memory nor overruns the send buffer.
+            while not resync and first <= head:
+                last = min(head, first + REPLAY_PAGE - 1)
+                page = await off_loop(replay_page)(request.stream, first, last)
+                if page is None:  # trimmed while we read: the client reloads instead
+                    resync = True
+                    break
+                for frame in page:
+                    await self.send_frame(frame)
+                first = last + 1
             if resync:
                 self.streams.discard(request.stream)
                 live.detach(self, request.stream)
                 await off_loop(self._left_sync)([request.stream])
                 await self.send_frame(frames.resync(request.stream, head, request.ref))
                 return
-            for frame in replay:
-                await self.send_frame(frame)
             await self.send_frame(frames.subbed(request.stream, head, request.ref))
             await live.go_live(self, request.stream, head)
             hook = registry.presence_hook(kind)

@@ -16,6 +16,7 @@ tests/realtime/test_direct.py pins the behaviour on the installed versions.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -34,6 +35,13 @@ _HANDSHAKE_FIELDS: tuple[tuple[str, Any], ...] = (
     ("websocket_protocols", []),
     ("websocket_extensions", []),
 )
+
+# A socket's own replies and replays fill at most this share of the cap, so live frames
+# of its other streams always have room behind them.
+REPLY_SHARE = 0.5
+# How often a reply waiting for room looks at the socket's buffer again. Twisted offers
+# no drain callback to a second producer (daphne's HTTP channel is the registered one).
+DRAIN_POLL_SECONDS = 0.005
 
 _TRANSPORT_API = ("writeSomeData", "write", "dataBuffer", "offset", "_tempDataLen", "connected")
 
@@ -94,6 +102,32 @@ class DirectSocket:
     def pending(self) -> int:
         transport = self.transport
         return int(len(transport.dataBuffer) - transport.offset + transport._tempDataLen)
+
+    def is_open(self) -> bool:
+        return bool(self.protocol.state == self.protocol.STATE_OPEN and self.transport.connected)
+
+    async def make_room(self, size: int, stall_seconds: float) -> None:
+        """Wait until `size` more bytes fit in the replies' share of the cap.
+
+        Replies and replays are written by the consumer that asked for them, so unlike
+        live fan-out it can wait for a reading client instead of dropping it: a replay
+        larger than the cap then goes out in drained chunks. A client that reads nothing
+        for `stall_seconds` is dropped all the same (SlowClient)."""
+        budget = int(self.limit * REPLY_SHARE)
+        pending = self.pending()
+        if pending == 0 or pending + size <= budget:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + stall_seconds
+        while pending and pending + size > budget and self.is_open():
+            await asyncio.sleep(DRAIN_POLL_SECONDS)
+            now = self.pending()
+            if now < pending:  # the client is reading: give it the full time again
+                deadline = loop.time() + stall_seconds
+            elif loop.time() >= deadline:
+                self.transport.abortConnection()
+                raise SlowClient(now)
+            pending = now
 
     def write(self, frame: bytes) -> bool:
         """Send one prebuilt frame. False if the socket is not open (skip it)."""

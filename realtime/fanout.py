@@ -3,6 +3,11 @@
 Each process's hub (realtime/hub.py) is the only member of the groups of the streams its
 connections watch, so an event crosses Redis once per process, never once per connection.
 The frame is encoded once, by the publisher, and travels as a string.
+
+Publishing here is the fast path only: every event is already stored when it is sent, so
+a send that Redis does not take within LINLI_PUBLISH_TIMEOUT_SECONDS is given up and left
+to the hubs' gap fill and reconcile. A frozen or unreachable Redis then delays a write's
+acknowledgement by at most that timeout, and costs one warning per outage.
 """
 
 from __future__ import annotations
@@ -11,14 +16,20 @@ import asyncio
 import logging
 import os
 import threading
+import time
+import weakref
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 log = logging.getLogger(__name__)
 
 CONTROL_GROUP = "linli.control"
+# Published to (nobody listens) to open a loop's Redis connection before its first event.
+WARM_GROUP = "linli.warm"
 
 
 def group_for(stream: str) -> str:
@@ -43,9 +54,13 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop is not None and loop.is_running() else None
 
 
+_warm_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
 def _forget_publisher_loop() -> None:
     global _publisher_loop
     _publisher_loop = None  # a forked child has the loop but not its thread
+    _warm_loops.clear()
 
 
 os.register_at_fork(after_in_child=_forget_publisher_loop)
@@ -65,18 +80,100 @@ def _background_loop() -> asyncio.AbstractEventLoop:
     return _publisher_loop
 
 
+class Outage:
+    """Whether sends are failing: one warning when they start, one note when they stop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.since: float | None = None
+        self.failed = 0
+
+    def failure(self, exc: BaseException) -> None:
+        with self._lock:
+            self.failed += 1
+            starting = self.since is None
+            if starting:
+                self.since = time.monotonic()
+        if starting:
+            log.warning(
+                "publishing to the channel layer failed (%s); events stay stored and reach "
+                "sockets through gap fill and reconcile; quiet until it recovers",
+                type(exc).__name__ + (f": {exc}" if str(exc) else ""),
+            )
+
+    def success(self) -> None:
+        if self.since is None:  # the usual case: no lock taken
+            return
+        with self._lock:
+            since, failed = self.since, self.failed
+            self.since, self.failed = None, 0
+        if since is not None:
+            log.info(
+                "publishing to the channel layer recovered after %.1f s; %d sends were left "
+                "to gap fill and reconcile",
+                time.monotonic() - since,
+                failed,
+            )
+
+
+outage = Outage()
+
+
+async def bounded_send(layer: Any, group: str, message: dict[str, Any]) -> None:
+    """One group_send, given up (cancelled) after the publish timeout."""
+    await asyncio.wait_for(layer.group_send(group, message), settings.LINLI_PUBLISH_TIMEOUT_SECONDS)
+
+
+def run(work: Callable[[], Coroutine[Any, Any, None]]) -> bool:
+    """Run sends made of bounded_send calls; False (logged once per outage) if they failed.
+
+    In a server's worker thread they run on the server's own loop and connection; anywhere
+    else (commands, jobs) on the process's publisher loop.
+    """
+
+    async def sending() -> None:
+        await work()
+
+    try:
+        if _server_loop() is not None:
+            async_to_sync(sending)()
+        else:
+            future = asyncio.run_coroutine_threadsafe(sending(), _background_loop())
+            # bounded_send cancels itself; this only guards against a stuck loop.
+            future.result(timeout=settings.LINLI_PUBLISH_TIMEOUT_SECONDS + 5)
+    except Exception as exc:
+        outage.failure(exc)
+        return False
+    outage.success()
+    return True
+
+
+def warm() -> None:
+    """Open the Redis connection of the loop that will send this thread's events, once
+    per loop and in the background: called when an event is written, so the connection
+    is ready by its commit instead of being opened by the first after-commit send."""
+    loop = _server_loop() or _background_loop()
+    if loop in _warm_loops:
+        return
+    _warm_loops.add(loop)
+    layer = get_channel_layer()
+    if layer is None:  # pragma: no cover - settings always configure one
+        return
+
+    async def open_connection() -> None:
+        try:
+            await bounded_send(layer, WARM_GROUP, {"type": "warm"})
+        except Exception:  # the event's own send reports an outage
+            log.debug("warming the channel layer failed", exc_info=True)
+
+    asyncio.run_coroutine_threadsafe(open_connection(), loop)
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:  # pragma: no cover - settings always configure one
         return
-    if _server_loop() is not None:
-        # In a server's worker thread: send on the server's own loop and connection.
-        async_to_sync(layer.group_send)(group, message)
-    else:
-        sending = asyncio.run_coroutine_threadsafe(
-            layer.group_send(group, message), _background_loop()
-        )
-        sending.result(timeout=10)
+    run(lambda: bounded_send(layer, group, message))
 
 
 def send_event(stream: str, seq: int, frame: str) -> None:

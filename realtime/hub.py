@@ -28,17 +28,23 @@ from realtime import fanout
 from realtime.direct import DirectSocket, SlowClient, text_frame
 from realtime.offloop import off_loop
 from realtime.selectors import events_between, stream_heads
+from realtime.sessions import live_sessions
 
 log = logging.getLogger(__name__)
 
 GAP_GRACE_SECONDS = 0.05
 SETTLE_SECONDS = 0.25
+# How long reconcile lets an event behind the stream's head arrive on the bus before it
+# calls the event lost, fills it from the event table and warns.
+RECONCILE_GRACE_SECONDS = 1.0
 SWEEP_SECONDS = 5.0
 
 
 class Connection(Protocol):
     user_id: int | None
     session_key: str | None
+    # When this socket's session was last found alive (monotonic); session sockets only.
+    session_checked_at: float
     last_seen: float
     direct: DirectSocket | None
 
@@ -98,6 +104,7 @@ class Hub:
                 asyncio.create_task(self._receive()),
                 asyncio.create_task(self._sweep()),
                 asyncio.create_task(self._reconcile()),
+                asyncio.create_task(self._check_sessions()),
             ]
             self._started.set_result(None)
         await self._started
@@ -324,23 +331,61 @@ class Hub:
         known: dict[str, int] = {}
         for stream in self.feeds if streams is None else streams:
             feed = self.feeds.get(stream)
-            if feed is None:
-                continue
-            floors = [w.floor for w in feed.watchers.values() if w.buffer is None]
-            if feed.last_seq is not None:
-                known[stream] = feed.last_seq
-            elif floors and len(floors) == len(feed.watchers):
-                known[stream] = min(floors)
+            delivered = _delivered(feed) if feed is not None else None
+            if delivered is not None:
+                known[stream] = delivered
         if not known:
             return
         heads = await off_loop(stream_heads)(list(known))
-        for stream, head in heads.items():
-            if head > known[stream]:
-                log.warning("%s: events %s..%s missed on the bus", stream, known[stream] + 1, head)
-                missing = await off_loop(events_between)(stream, known[stream] + 1, head)
-                self.stats["reconciled"] += len(missing)
-                for seq, frame in missing:
-                    await self._on_event(stream, seq, frame)
+        behind = {stream: head for stream, head in heads.items() if head > known[stream]}
+        if not behind:
+            return
+        # A head read here is often ahead only because its event's after-commit send is
+        # still on its way (committed, not yet published, or queued behind other frames):
+        # the normal race. Only what has not arrived after a grace is lost.
+        await asyncio.sleep(RECONCILE_GRACE_SECONDS)
+        for stream, head in behind.items():
+            feed = self.feeds.get(stream)
+            delivered = _delivered(feed) if feed is not None else None
+            if delivered is None or delivered >= head:
+                continue
+            log.warning("%s: events %s..%s missed on the bus", stream, delivered + 1, head)
+            missing = await off_loop(events_between)(stream, delivered + 1, head)
+            self.stats["reconciled"] += len(missing)
+            for seq, frame in missing:
+                await self._on_event(stream, seq, frame)
+
+    async def _check_sessions(self) -> None:
+        """Close the sockets whose session ended unannounced; one timer per process."""
+        while True:
+            await asyncio.sleep(settings.LINLI_WS_SESSION_CHECK_SECONDS)
+            try:
+                await self.check_sessions()
+            except Exception:
+                log.exception("checking sessions failed")
+
+    async def check_sessions(self) -> None:
+        """One query for the sessions of all this process's session sockets: a socket
+        whose session was deleted (clearsessions, an operator, a logout whose message was
+        lost) or has expired closes with 4401; the others are marked as checked now, so
+        their actions need no query of their own (LiveConsumer.session_alive)."""
+        by_key: dict[str, list[Connection]] = {}
+        for conn in self.connections:
+            if conn.session_key is not None:
+                by_key.setdefault(conn.session_key, []).append(conn)
+        if not by_key:
+            return
+        checked_at = time.monotonic()
+        live = await off_loop(live_sessions)(list(by_key))
+        for key, conns in by_key.items():
+            for conn in conns:
+                if key in live:
+                    conn.session_checked_at = max(conn.session_checked_at, checked_at)
+                    continue
+                try:
+                    await conn.close_with(4401)
+                except Exception:
+                    log.exception("closing a socket whose session ended failed")
 
     async def _sweep(self) -> None:
         """Close sockets that said nothing for too long (4408); one timer per process."""
@@ -353,6 +398,16 @@ class Hub:
                 except Exception:
                     log.exception("closing an idle socket failed")
                     self.connections.discard(conn)
+
+
+def _delivered(feed: Feed) -> int | None:
+    """The seq every live watcher of the feed has reached, if that is known yet."""
+    if feed.last_seq is not None:
+        return feed.last_seq
+    floors = [w.floor for w in feed.watchers.values() if w.buffer is None]
+    if floors and len(floors) == len(feed.watchers):
+        return min(floors)
+    return None
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

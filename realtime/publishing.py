@@ -9,7 +9,6 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
@@ -74,6 +73,7 @@ def publish(
     frames.parse_stream(stream)
     if not connection.in_atomic_block:
         raise RuntimeError("publish() belongs inside a service's transaction.atomic()")
+    fanout.warm()
     # Round-trip now so a payload that cannot be sent fails at the line that built it.
     data = json.loads(json.dumps(data, ensure_ascii=False))
     at = at or timezone.now()
@@ -121,6 +121,7 @@ def publish_many(events: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
         frames.parse_stream(stream)
     if not connection.in_atomic_block:
         raise RuntimeError("publish_many() belongs inside a service's transaction.atomic()")
+    fanout.warm()
     payloads = [json.loads(json.dumps(data, ensure_ascii=False)) for _s, _t, data in events]
     counts = Counter(stream for stream, _type, _data in events)
     heads = _advance_heads(dict(counts))
@@ -152,14 +153,12 @@ SEND_CONCURRENCY = 32  # streams sent at once; each stream's own events stay in 
 def _send_all(outgoing: list[tuple[str, int, str]]) -> None:
     """Send a committed batch: the streams concurrently (a fan-out of thousands of user
     streams would otherwise wait a Redis round trip per event), each stream's events in
-    seq order. A failed send is logged and does not stop the rest: every event is stored,
-    so the hubs' gap fill and reconcile deliver it anyway."""
+    seq order. Every event is stored, so a failed send is left to the hubs' gap fill and
+    reconcile and does not stop the others; after a send that timed out (Redis is not
+    answering) the rest are not tried, so the batch holds its caller for one timeout at
+    most. Failures are logged once per outage (fanout.run)."""
     if len(outgoing) == 1:
-        stream, seq, frame = outgoing[0]
-        try:
-            fanout.send_event(stream, seq, frame)
-        except Exception:
-            log.exception("sending %s#%s failed", stream, seq)
+        fanout.send_event(*outgoing[0])
         return
     layer = get_channel_layer()
     if layer is None:  # pragma: no cover - settings always configure one
@@ -170,25 +169,29 @@ def _send_all(outgoing: list[tuple[str, int, str]]) -> None:
 
     async def send_batch() -> None:
         gate = asyncio.Semaphore(SEND_CONCURRENCY)
+        failures: list[BaseException] = []
 
         async def send_stream(stream: str, items: list[tuple[int, str]]) -> None:
             async with gate:
                 for seq, frame in items:
+                    if any(isinstance(exc, TimeoutError) for exc in failures):
+                        return
                     try:
                         # The message fanout.send_event sends, which the hubs read.
-                        await layer.group_send(
+                        await fanout.bounded_send(
+                            layer,
                             fanout.group_for(stream),
                             {"type": "ev", "stream": stream, "seq": seq, "frame": frame},
                         )
-                    except Exception:
-                        log.exception("sending %s#%s failed", stream, seq)
+                    except Exception as exc:
+                        failures.append(exc)
+                        return
 
         await asyncio.gather(*(send_stream(s, items) for s, items in by_stream.items()))
+        if failures:
+            raise failures[0]
 
-    if fanout._server_loop() is not None:
-        async_to_sync(send_batch)()  # a server's worker thread: its own loop and connection
-    else:
-        asyncio.run_coroutine_threadsafe(send_batch(), fanout._background_loop()).result(timeout=60)
+    fanout.run(send_batch)
 
 
 def _trim(stream: str, seq: int) -> None:

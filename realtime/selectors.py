@@ -37,14 +37,23 @@ def stream_bounds(stream: str) -> tuple[int, int | None]:
     return stream_head(stream), oldest
 
 
-def load_backlog(stream: str, since: int | None) -> tuple[bool, int, list[str]]:
-    """(resync?, head, frames to replay) for a subscriber at `since`; read after the hub
-    joined the stream, so nothing committed in between is missed."""
+REPLAY_PAGE = 100  # events read (and held in memory) at a time during a replay
+
+
+def plan_backlog(stream: str, since: int | None) -> tuple[bool, int, int]:
+    """(resync?, head, first seq to replay) for a subscriber at `since`; read after the hub
+    joined the stream, so nothing committed in between is missed. Replays nothing when
+    first > head."""
     head, oldest = stream_bounds(stream)
     plan = backlog.plan(since, head, oldest, settings.LINLI_BACKLOG_EVENTS)
     if isinstance(plan, backlog.Resync):
-        return True, head, []
-    replay = events_between(stream, plan.first, plan.last) if plan.first <= plan.last else []
-    if len(replay) != plan.last - plan.first + 1:
-        return True, head, []  # trimmed while we read
-    return False, head, [frame for _seq, frame in replay]
+        return True, head, head + 1
+    return False, head, plan.first
+
+
+def replay_page(stream: str, first: int, last: int) -> list[str] | None:
+    """The frames of seqs first..last, or None if some were trimmed meanwhile (resync)."""
+    replay = events_between(stream, first, last)
+    if len(replay) != last - first + 1:
+        return None
+    return [frame for _seq, frame in replay]

@@ -355,7 +355,7 @@ async def test_a_failed_sub_leaves_no_half_subscription(
     def broken(stream, since):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(consumers, "load_backlog", broken)
+    monkeypatch.setattr(consumers, "plan_backlog", broken)
     ws = await connect(await database_sync_to_async(session_cookie)(world.alice))
     assert (await subscribe(ws, world.board.stream))[0]["code"] == "internal"
     assert world.board.stream not in hub().feeds

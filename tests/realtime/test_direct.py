@@ -90,7 +90,9 @@ def test_events_arrive_in_order_on_either_path(world: World, command, path) -> N
         stop(server)
 
 
-def stalled_subscriber(port: int, token: Token, stream: str) -> socket.socket:
+def stalled_subscriber(
+    port: int, token: Token, stream: str, since: int | None = None
+) -> socket.socket:
     """A client that subscribes and then never reads again: a raw handshake, one frame."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -101,7 +103,10 @@ def stalled_subscriber(port: int, token: Token, stream: str) -> socket.socket:
         + f"Sec-WebSocket-Protocol: linli.v1, token.{token.key}\r\n\r\n".encode()
     )
     assert b" 101 " in sock.recv(4096)
-    payload = json.dumps({"op": "sub", "stream": stream}).encode()
+    sub: dict[str, object] = {"op": "sub", "stream": stream}
+    if since is not None:
+        sub["since"] = since
+    payload = json.dumps(sub).encode()
     mask = b"\x01\x02\x03\x04"
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
     sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)

@@ -151,3 +151,32 @@ async def test_going_live_fills_what_the_feed_passed_before_this_snapshot() -> N
     await hub.go_live(late, "board.13", 1)  # late read at seq 1: seq 2 never reached it
     assert [f["seq"] for f in late.sent] == [2, 3]
     assert [f["seq"] for f in early.sent] == [3]
+
+
+async def test_catch_up_keeps_quiet_about_an_event_still_on_its_way(caplog) -> None:
+    """Reconcile reads the head of a stream whose newest event is committed but whose
+    after-commit send has not arrived yet: the normal race, not a loss."""
+    frames = await database_sync_to_async(publish_many)("board.14", 1)
+    a = Socket()
+    hub = await live_hub("board.14", a)
+
+    async def arrives_a_little_later() -> None:
+        await asyncio.sleep(0.1)
+        await hub.handle({"type": "ev", "stream": "board.14", "seq": 1, "frame": frames[0]})
+
+    with caplog.at_level("WARNING", logger="realtime.hub"):
+        await asyncio.gather(hub.catch_up(), arrives_a_little_later())
+    assert [f["seq"] for f in a.sent] == [1]
+    assert hub.stats["reconciled"] == 0
+    assert not [r for r in caplog.records if "missed on the bus" in r.getMessage()]
+
+
+async def test_catch_up_still_warns_about_a_real_loss(caplog) -> None:
+    await database_sync_to_async(publish_many)("board.15", 2)
+    a = Socket()
+    hub = await live_hub("board.15", a)
+    with caplog.at_level("WARNING", logger="realtime.hub"):
+        await hub.catch_up()
+    assert [f["seq"] for f in a.sent] == [1, 2]
+    assert hub.stats["reconciled"] == 2
+    assert len([r for r in caplog.records if "missed on the bus" in r.getMessage()]) == 1
