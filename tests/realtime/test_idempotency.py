@@ -30,6 +30,7 @@ from realtime.idempotency import claimed
 from realtime.models import Event, IdempotentRequest, StreamHead
 from tests import factories
 from tests.conftest import World
+from tests.voting.scene import neighbors_enough_for_secret
 from tests.voting.test_api import make_ballot
 from voting.models import Participation, SecretVote, VoteRevision
 
@@ -200,6 +201,7 @@ def test_an_open_vote_retried_returns_the_first_answer_and_changes_nothing(world
 def test_a_secret_vote_retried_shows_its_receipt_again_to_the_session_that_cast_it(
     world: World,
 ) -> None:
+    neighbors_enough_for_secret(world.place)
     ballot = make_ballot(factories.staff(world.place), world.place, secret=True)
     client, same = token_client(world.alice), key()
     first = cast(client, ballot, "yes", same)
@@ -256,6 +258,7 @@ def test_concurrent_retries_of_a_topic_write_once(postgres: None, world: World) 
 def test_concurrent_retries_of_a_secret_vote_cast_once_with_one_receipt(
     postgres: None, world: World
 ) -> None:
+    neighbors_enough_for_secret(world.place)
     ballot = make_ballot(factories.staff(world.place), world.place, secret=True)
     token_client(world.alice)
     same = key()
@@ -376,6 +379,7 @@ def test_a_socket_key_is_checked_at_the_edge(daphne_url: str, world: World) -> N
 def test_a_secret_vote_retried_over_the_socket_shows_its_receipt_again(
     daphne_url: str, world: World
 ) -> None:
+    neighbors_enough_for_secret(world.place)
     ballot = make_ballot(factories.staff(world.place), world.place, secret=True)
     same = key()
     with socket(daphne_url, world.alice) as ws:
