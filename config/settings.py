@@ -103,8 +103,20 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # itself. Behind a pooler in transaction mode without prepared-statement support
 # (PgBouncer < 1.21), set LINLI_DB_PREPARED=0: the same statements then run unprepared.
 PREPARED_STATEMENTS = os.environ.get("LINLI_DB_PREPARED", "1") != "0"
+# PostgreSQL: one bounded pool per process (psycopg_pool), never persistent connections.
+# Under ASGI each request's view runs on a thread of its own and a persistent connection
+# belongs to its thread, so it stayed open until the garbage collector found the dead
+# thread: a burst of anonymous requests held hundreds and every later request got a 500.
+# With the pool "closing" a connection gives it back; a process holds at most
+# LINLI_DB_POOL_MAX (processes x that stays under max_connections, docs/deploy.md), and a
+# request that waits LINLI_DB_POOL_TIMEOUT seconds for one gets a 503
+# (config/unavailable.py). The pool checks each connection it lends (an empty query), so a
+# database restart costs no request an error.
+DB_POOL_MIN = int(os.environ.get("LINLI_DB_POOL_MIN", "2"))
+DB_POOL_MAX = int(os.environ.get("LINLI_DB_POOL_MAX", "10"))
+DB_POOL_TIMEOUT = float(os.environ.get("LINLI_DB_POOL_TIMEOUT", "10"))
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
     if DATABASE_URL
     else {
         "ENGINE": "django.db.backends.sqlite3",
@@ -116,8 +128,14 @@ DATABASES = {
     }
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        2**31 - 1 if PREPARED_STATEMENTS else None
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # Prepared statements belong to a connection; pooled connections keep theirs.
+        prepare_threshold=2**31 - 1 if PREPARED_STATEMENTS else None,
+        pool={
+            "min_size": min(DB_POOL_MIN, DB_POOL_MAX),
+            "max_size": DB_POOL_MAX,
+            "timeout": DB_POOL_TIMEOUT,
+        },
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -45,6 +45,11 @@ def pytest_configure() -> None:
     # Connections opened in database_sync_to_async threads close after each call, so the
     # test database can be dropped at the end of the run.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The concurrency tests run up to 64 threads at once in this process, each with its
+    # own connection; the pool must not serialise them.
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if pool:
+        pool["max_size"] = max(pool["max_size"], 70)
 
 
 def off_the_loop(function: Any, /, *args: Any, **kwargs: Any) -> Any:
