@@ -9,6 +9,7 @@ django_asgi_app = get_asgi_application()
 
 from typing import Any  # noqa: E402
 
+from config import forwarded  # noqa: E402
 from realtime.auth import LiveEdge  # noqa: E402
 from realtime.consumers import LiveConsumer  # noqa: E402
 
@@ -25,6 +26,8 @@ def application(scope: Any, receive: Any, send: Any) -> Any:
     """Route by protocol. A plain function, not a coroutine: it hands back the handler's
     coroutine instead of awaiting it, so no frame of its own (holding the whole scope)
     stays alive for the life of each socket."""
+    if scope["type"] in {"http", "websocket"}:
+        scope = forwarded.resolve(scope)
     if scope["type"] == "websocket":
         return live(scope, receive, send)
     return django_asgi_app(scope, receive, send)

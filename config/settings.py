@@ -249,6 +249,10 @@ LINLI_WS_RECONCILE_SECONDS = float(os.environ.get("LINLI_WS_RECONCILE_SECONDS", 
 LINLI_BACKLOG_EVENTS = int(os.environ.get("LINLI_BACKLOG_EVENTS", "1000"))
 LINLI_BACKLOG_DAYS = int(os.environ.get("LINLI_BACKLOG_DAYS", "7"))
 
+# The proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or
+# CIDR blocks, comma-separated; none by default (config/clientip.py).
+LINLI_TRUSTED_PROXIES = env_list("LINLI_TRUSTED_PROXIES", "")
+
 # HTTPS in production (README's table, docs/deploy.md); off for the demo on plain HTTP.
 # nginx terminates TLS and says so in X-Forwarded-Proto, believed only from
 # LINLI_TRUSTED_PROXIES (config/clientip.py), so Django sees the request's real scheme.

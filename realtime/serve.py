@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from functools import partial
 from typing import Any
 
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 
+from config import forwarded
 from realtime.direct import EXTENSION
+
+logger = logging.getLogger(__name__)
 
 
 class SlimQueue:
@@ -46,11 +50,24 @@ class SlimQueue:
 
 
 class LinliServer(Server):  # type: ignore[misc]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if getattr(self, "proxy_forwarded_address_header", None):
+            # daphne's --proxy-headers believes the left-most X-Forwarded-For from anyone;
+            # config/forwarded.py believes trusted proxies only (LINLI_TRUSTED_PROXIES).
+            logger.warning("--proxy-headers is ignored: set LINLI_TRUSTED_PROXIES instead")
+        self.proxy_forwarded_address_header = None
+        self.proxy_forwarded_port_header = None
+        self.proxy_forwarded_proto_header = None
+
     def run(self) -> None:
         tune_gc()  # here, after daphne imported the application
         super().run()
 
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
+        # The client as config/forwarded.py sees it, in the access log too.
+        scope = forwarded.resolve(scope)
+        protocol.client_addr = scope.get("client")
         if scope.get("type") != "websocket":
             return super().create_application(protocol, scope)
         scope.setdefault("extensions", {})[EXTENSION] = {"protocol": protocol}
