@@ -17,6 +17,8 @@ from typing import Any
 
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
+from django.conf import settings
+from twisted.internet import reactor
 
 from config import forwarded
 from realtime.direct import EXTENSION
@@ -59,10 +61,23 @@ class LinliServer(Server):  # type: ignore[misc]
         self.proxy_forwarded_address_header = None
         self.proxy_forwarded_port_header = None
         self.proxy_forwarded_proto_header = None
+        # autobahn closes a larger frame or message with 1009 as its header arrives, before
+        # buffering it; the application's own check could only close after the whole
+        # message was read, and with a code autobahn refuses to send for it.
+        limit = settings.LINLI_WS_MAX_MESSAGE_BYTES
+        self.websocket_max_message_size = self.websocket_max_frame_size = limit
 
     def run(self) -> None:
         tune_gc()  # here, after daphne imported the application
+        # After daphne made its WebSocket factory, before the first connection.
+        reactor.callWhenRunning(self.close_failed_sockets_with_a_code)
         super().run()
+
+    def close_failed_sockets_with_a_code(self) -> None:
+        """autobahn drops the TCP connection of a socket it fails (an oversize message)
+        by default, and the client then sees no close code at all; a closing handshake
+        tells it 1009."""
+        self.ws_factory.setProtocolOptions(failByDrop=False)
 
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
         # The client as config/forwarded.py sees it, in the access log too.
