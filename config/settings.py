@@ -249,6 +249,15 @@ LINLI_WS_RECONCILE_SECONDS = float(os.environ.get("LINLI_WS_RECONCILE_SECONDS", 
 LINLI_BACKLOG_EVENTS = int(os.environ.get("LINLI_BACKLOG_EVENTS", "1000"))
 LINLI_BACKLOG_DAYS = int(os.environ.get("LINLI_BACKLOG_DAYS", "7"))
 
+# Request bodies (config/bodylimit.py): larger ones are refused with 413 as they arrive.
+LINLI_BODY_MAX_BYTES = int(os.environ.get("LINLI_BODY_MAX_BYTES", str(1024 * 1024)))
+# The routes that take files: the ledger's spreadsheet (5 MiB) and paper-ballot photos
+# (10 MiB), with room for the multipart envelope.
+LINLI_UPLOAD_MAX_BYTES = int(os.environ.get("LINLI_UPLOAD_MAX_BYTES", str(12 * 1024 * 1024)))
+LINLI_UPLOAD_ROUTES = frozenset(
+    {"ledger_import", "api_ledger_import", "ballot_paper", "api-ballot-paper"}
+)
+
 # The proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or
 # CIDR blocks, comma-separated; none by default (config/clientip.py).
 LINLI_TRUSTED_PROXIES = env_list("LINLI_TRUSTED_PROXIES", "")
