@@ -25,7 +25,8 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # The demo key is public on purpose; production must set DJANGO_SECRET_KEY.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "linli-demo-secret-key-change-me-in-production")
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# Django's test runner adds "testserver" itself; production never answers to it.
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list(
     "DJANGO_CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000"
 )
@@ -105,8 +106,20 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # itself. Behind a pooler in transaction mode without prepared-statement support
 # (PgBouncer < 1.21), set LINLI_DB_PREPARED=0: the same statements then run unprepared.
 PREPARED_STATEMENTS = os.environ.get("LINLI_DB_PREPARED", "1") != "0"
+# PostgreSQL: one bounded pool per process (psycopg_pool), never persistent connections.
+# Under ASGI each request's view runs on a thread of its own and a persistent connection
+# belongs to its thread, so it stayed open until the garbage collector found the dead
+# thread: a burst of anonymous requests held hundreds and every later request got a 500.
+# With the pool "closing" a connection gives it back; a process holds at most
+# LINLI_DB_POOL_MAX (processes x that stays under max_connections, docs/deploy.md), and a
+# request that waits LINLI_DB_POOL_TIMEOUT seconds for one gets a 503
+# (config/unavailable.py). The pool checks each connection it lends (an empty query), so a
+# database restart costs no request an error.
+DB_POOL_MIN = int(os.environ.get("LINLI_DB_POOL_MIN", "2"))
+DB_POOL_MAX = int(os.environ.get("LINLI_DB_POOL_MAX", "10"))
+DB_POOL_TIMEOUT = float(os.environ.get("LINLI_DB_POOL_TIMEOUT", "10"))
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
     if DATABASE_URL
     else {
         "ENGINE": "django.db.backends.sqlite3",
@@ -118,8 +131,14 @@ DATABASES = {
     }
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        2**31 - 1 if PREPARED_STATEMENTS else None
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # Prepared statements belong to a connection; pooled connections keep theirs.
+        prepare_threshold=2**31 - 1 if PREPARED_STATEMENTS else None,
+        pool={
+            "min_size": min(DB_POOL_MIN, DB_POOL_MAX),
+            "max_size": DB_POOL_MAX,
+            "timeout": DB_POOL_TIMEOUT,
+        },
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -211,7 +230,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.LinliSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -239,6 +258,31 @@ LINLI_WS_SESSION_CHECK_SECONDS = float(os.environ.get("LINLI_WS_SESSION_CHECK_SE
 LINLI_BACKLOG_EVENTS = int(os.environ.get("LINLI_BACKLOG_EVENTS", "1000"))
 LINLI_BACKLOG_DAYS = int(os.environ.get("LINLI_BACKLOG_DAYS", "7"))
 
+# Request bodies (config/bodylimit.py): larger ones are refused with 413 as they arrive.
+LINLI_BODY_MAX_BYTES = int(os.environ.get("LINLI_BODY_MAX_BYTES", str(1024 * 1024)))
+# The routes that take files: the ledger's spreadsheet (5 MiB) and paper-ballot photos
+# (10 MiB), with room for the multipart envelope.
+LINLI_UPLOAD_MAX_BYTES = int(os.environ.get("LINLI_UPLOAD_MAX_BYTES", str(12 * 1024 * 1024)))
+LINLI_UPLOAD_ROUTES = frozenset(
+    {"ledger_import", "api_ledger_import", "ballot_paper", "api-ballot-paper"}
+)
+
+# The proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or
+# CIDR blocks, comma-separated; none by default (config/clientip.py).
+LINLI_TRUSTED_PROXIES = env_list("LINLI_TRUSTED_PROXIES", "")
+
+# HTTPS in production (README's table, docs/deploy.md); off for the demo on plain HTTP.
+# nginx terminates TLS and says so in X-Forwarded-Proto, believed only from
+# LINLI_TRUSTED_PROXIES (config/clientip.py), so Django sees the request's real scheme.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+# The load balancer's health check may come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = env_bool(
+    "DJANGO_SECURE_COOKIES", False
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -23,3 +23,6 @@ urlpatterns = [
     path("", include("moderation.minutes_urls")),
     path("", include("frontend.urls")),
 ]
+
+# A request that found the database pool exhausted gets 503, not 500 (config/unavailable.py).
+handler500 = "config.unavailable.server_error"

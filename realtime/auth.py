@@ -5,8 +5,11 @@ would do in five layers, in one, and hands the consumer a slim scope: every laye
 its own copy of the scope and a suspended coroutine for the life of the socket, and with
 thousands of sockets that was a quarter of the memory each one cost (docs/performance.md).
 
-- A foreign Origin is refused before accept (HTTP 403). A socket without Origin is not a
-  browser: its cookies are ignored, so it must authenticate with a token.
+- A foreign Origin is refused before accept (HTTP 403). Whole origins are compared
+  (scheme, host, port; realtime/origins.py): the request's own origin (its scheme as the
+  server sees it, trusted proxies' X-Forwarded-Proto included, and its Host if ALLOWED_HOSTS
+  has it) or one of CSRF_TRUSTED_ORIGINS. A socket without Origin is not a browser: its
+  cookies are ignored, so it must authenticate with a token.
 - Apps authenticate with the subprotocol `token.<key>` (DRF tokens), browsers with the
   Django session cookie (checked by django.contrib.auth.get_user, session hash included).
 """
@@ -15,16 +18,16 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlparse
 
-from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
+from django.http.request import split_domain_port, validate_host
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from realtime import origins
 from realtime.direct import EXTENSION
 from realtime.offloop import off_loop
 
@@ -116,6 +119,19 @@ def still_authenticates(
     return user is not None and user.pk == user_id
 
 
+def own_origin(scope: dict[str, Any], host: bytes | None) -> origins.Origin | None:
+    """The origin of the page that would open this socket from this site: the scheme the
+    server sees (https behind a trusted TLS proxy) and the Host, if the site serves it."""
+    if not host:
+        return None
+    text = host.decode("latin1")
+    domain, _port = split_domain_port(text)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return None
+    scheme = "https" if scope.get("scheme") in {"wss", "https"} else "http"
+    return origins.parse(f"{scheme}://{text}")
+
+
 async def deny(receive: Any, send: Any) -> None:
     """Refuse the handshake (HTTP 403) without touching the channel layer."""
     message = await receive()
@@ -126,14 +142,17 @@ async def deny(receive: Any, send: Any) -> None:
 class LiveEdge:
     def __init__(self, consumer: Any) -> None:
         self.consumer = consumer
-        self.origins = OriginValidator(None, settings.ALLOWED_HOSTS)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         headers = _headers(scope)
         origin = headers.get(b"origin")
         if scope.get("path") != PATH or (
             origin is not None
-            and not self.origins.validate_origin(urlparse(origin.decode("latin1")))
+            and not origins.allowed(
+                origin.decode("latin1"),
+                own=own_origin(scope, headers.get(b"host")),
+                trusted=settings.CSRF_TRUSTED_ORIGINS,
+            )
         ):
             return await deny(receive, send)
         # Django's parser: one odd cookie from another app must not hide the session.

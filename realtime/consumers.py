@@ -30,7 +30,11 @@ log = logging.getLogger(__name__)
 SUBPROTOCOL = "linli.v1"
 CLOSE_NOT_AUTHENTICATED = 4401
 CLOSE_RATE_LIMITED = 4429
-CLOSE_TOO_BIG = 1009
+# An oversize message is closed by the WebSocket layer with 1009 before the application
+# sees it (realtime.serve gives autobahn LINLI_WS_MAX_MESSAGE_BYTES). autobahn refuses to
+# send 1009 for an application, so one that still gets here (plain daphne, whose layer
+# lets up to 1 MiB through) is closed with the application-range 4009.
+CLOSE_TOO_BIG = 4009
 # After this many refused frames in a row the client is not backing off: close it.
 REFUSALS_BEFORE_CLOSE = 20
 

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
+import logging
 from functools import partial
 from typing import Any
 
 from daphne.cli import CommandLineInterface
+from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.server import Server
+from django.conf import settings
+from twisted.internet import reactor
 
+from config import bodylimit, forwarded
 from realtime.direct import EXTENSION
+
+logger = logging.getLogger(__name__)
 
 
 class SlimQueue:
@@ -45,12 +53,121 @@ class SlimQueue:
         return self._items.pop(0)
 
 
+# After a 413 the connection still reads (and drops) what the client sends for this long,
+# so the client reads the answer instead of a reset; then it is cut.
+LINGER_SECONDS = 2.0
+
+
+class BoundedRequest(WebRequest):  # type: ignore[misc]
+    """daphne's request, with config/bodylimit.py's limit applied while the body arrives:
+    daphne buffers a whole body (in memory, or a temporary file past 100 kB) before it
+    starts the application, so this is the only place where a limit saves anything."""
+
+    body_limit = 0
+    body_seen = 0
+    refused = False
+
+    def gotLength(self, length: int | None) -> None:
+        if length != 0:
+            # The request learns its target only once the body is in; the channel has
+            # it from the request line.
+            self.body_target = bytes(getattr(self.channel, "_path", b"/")).decode("latin1")
+            self.body_limit = bodylimit.limit_for(self.body_target)
+            if length is not None and length > self.body_limit:
+                self.refuse()
+                return
+        super().gotLength(length)
+
+    def handleContentChunk(self, data: bytes) -> None:
+        if self.refused:
+            return
+        self.body_seen += len(data)
+        if self.body_seen > self.body_limit:
+            self.refuse()
+            return
+        super().handleContentChunk(data)
+
+    def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
+        if not self.refused:  # else the answer is out and the connection closing
+            super().requestReceived(command, path, version)
+
+    def refuse(self) -> None:
+        """Answer 413 now, keep nothing of the body, and close the connection."""
+        self.refused = True
+        spooled = getattr(self, "content", None)
+        if spooled is not None:
+            spooled.close()
+        self.content = io.BytesIO()
+        # No "100 Continue" for a body that is refused.
+        self.requestHeaders.removeHeader(b"expect")
+        content_type, body = bodylimit.refusal_for(
+            self.body_target,
+            cookie=b"; ".join(self.requestHeaders.getRawHeaders(b"cookie", [])).decode("latin1"),
+            accept_language=b", ".join(
+                self.requestHeaders.getRawHeaders(b"accept-language", [])
+            ).decode("latin1"),
+        )
+        head = (
+            f"HTTP/1.1 {bodylimit.STATUS} {bodylimit.REASON.decode()}\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode("latin1")
+        self.channel.persistent = False
+        transport = self.channel.transport
+        transport.write(head + body)
+        transport.loseWriteConnection()
+        self.channel.callLater(LINGER_SECONDS, transport.abortConnection)
+
+
+class BoundedHTTPFactory(HTTPFactory):  # type: ignore[misc]
+    def buildProtocol(self, addr: Any) -> Any:
+        protocol = super().buildProtocol(addr)
+        protocol.requestFactory = BoundedRequest
+        return protocol
+
+
 class LinliServer(Server):  # type: ignore[misc]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if getattr(self, "proxy_forwarded_address_header", None):
+            # daphne's --proxy-headers believes the left-most X-Forwarded-For from anyone;
+            # config/forwarded.py believes trusted proxies only (LINLI_TRUSTED_PROXIES).
+            logger.warning("--proxy-headers is ignored: set LINLI_TRUSTED_PROXIES instead")
+        self.proxy_forwarded_address_header = None
+        self.proxy_forwarded_port_header = None
+        self.proxy_forwarded_proto_header = None
+        # autobahn closes a larger frame or message with 1009 as its header arrives, before
+        # buffering it; the application's own check could only close after the whole
+        # message was read, and with a code autobahn refuses to send for it.
+        limit = settings.LINLI_WS_MAX_MESSAGE_BYTES
+        self.websocket_max_message_size = self.websocket_max_frame_size = limit
+
+    @property
+    def http_factory(self) -> Any:
+        return self._http_factory
+
+    @http_factory.setter
+    def http_factory(self, factory: Any) -> None:
+        """daphne's run() makes its HTTP factory, then listens with it; this one is the
+        same with the body limit (BoundedRequest)."""
+        self._http_factory = BoundedHTTPFactory(self) if type(factory) is HTTPFactory else factory
+
     def run(self) -> None:
         tune_gc()  # here, after daphne imported the application
+        # After daphne made its WebSocket factory, before the first connection.
+        reactor.callWhenRunning(self.close_failed_sockets_with_a_code)
         super().run()
 
+    def close_failed_sockets_with_a_code(self) -> None:
+        """autobahn drops the TCP connection of a socket it fails (an oversize message)
+        by default, and the client then sees no close code at all; a closing handshake
+        tells it 1009."""
+        self.ws_factory.setProtocolOptions(failByDrop=False)
+
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
+        # The client as config/forwarded.py sees it, in the access log too.
+        scope = forwarded.resolve(scope)
+        protocol.client_addr = scope.get("client")
         if scope.get("type") != "websocket":
             return super().create_application(protocol, scope)
         scope.setdefault("extensions", {})[EXTENSION] = {"protocol": protocol}

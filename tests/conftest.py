@@ -45,6 +45,11 @@ def pytest_configure() -> None:
     # Connections opened in database_sync_to_async threads close after each call, so the
     # test database can be dropped at the end of the run.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The concurrency tests run up to 64 threads at once in this process, each with its
+    # own connection; the pool must not serialise them.
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if pool:
+        pool["max_size"] = max(pool["max_size"], 70)
 
 
 def off_the_loop(function: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -203,8 +208,13 @@ def _end_stray_database_sessions(django_db_setup: None, django_db_blocker: Any) 
 
     if connection.vendor != "postgresql":
         return
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
+    # This process's pool closes its own connections first (ended under it, it would try
+    # to replace them and log each failure); the rest are ended from outside the database.
+    connection.close()
+    connection.close_pool()
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [connection.settings_dict["NAME"]],
         )

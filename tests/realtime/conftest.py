@@ -32,7 +32,7 @@ async def connect() -> AsyncIterator[Connect]:
         language: str | None = None,
         expect: bool = True,
     ) -> WebsocketCommunicator:
-        headers = []
+        headers = [(b"host", b"testserver")]
         if origin is not None:
             headers.append((b"origin", origin))
         if cookie is not None:

@@ -1,0 +1,47 @@
+"""handler500, which tells "no database connection to be had" apart from a bug.
+
+A request that waited the pool's whole timeout for a connection (config/dbpool.py) did
+nothing wrong and nothing broke: it gets 503 with a Retry-After, in the shape of every
+refusal (config/refusal.py). Django hands an exception raised anywhere in the middleware
+or the view to this handler from inside its `except` block, which is where the cause is
+read; everything else is the default 500.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import defaults
+from psycopg_pool import PoolTimeout
+
+from config import refusal
+
+RETRY_AFTER_SECONDS = 5
+
+
+def pool_exhausted(exc: BaseException | None) -> bool:
+    """Is a pool timeout the cause of `exc` (Django wraps it in its OperationalError)?"""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, PoolTimeout):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if not pool_exhausted(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    content_type, body = refusal.render(
+        path=request.path,
+        code="unavailable",
+        message=_("The site is busy; please try again in a moment."),
+        language=get_language(),
+    )
+    response = HttpResponse(body, status=503, content_type=content_type)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
