@@ -23,3 +23,9 @@ urlpatterns = [
     path("", include("moderation.minutes_urls")),
     path("", include("frontend.urls")),
 ]
+
+# Django's own errors: JSON {"code", "message"} under /api/, a translated page elsewhere.
+handler400 = "config.error_pages.bad_request"
+handler403 = "config.error_pages.permission_denied"
+handler404 = "config.error_pages.page_not_found"
+handler500 = "config.error_pages.server_error"

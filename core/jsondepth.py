@@ -56,10 +56,15 @@ def depth(text: str, *, stop_above: int | None = None) -> int:
 
 
 def loads(text: str, *, max_depth: int = MAX_DEPTH) -> Any:
-    """`json.loads`, refusing (TooDeep) anything nested deeper than `max_depth`."""
+    """`json.loads`, refusing (TooDeep) anything nested deeper than `max_depth`, and
+    (ValueError) NaN and Infinity, which are not JSON and which no database column takes."""
     if depth(text, stop_above=max_depth) > max_depth:
         raise TooDeep(max_depth)
-    return json.loads(text)
+    return json.loads(text, parse_constant=_not_json)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def strings(value: Any) -> Iterator[str]:

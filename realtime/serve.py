@@ -16,6 +16,7 @@ from typing import Any
 
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
+from twisted.web import http
 
 from realtime.direct import EXTENSION
 
@@ -49,6 +50,15 @@ class LinliServer(Server):  # type: ignore[misc]
     def run(self) -> None:
         tune_gc()  # here, after daphne imported the application
         super().run()
+
+    def protocol_connected(self, protocol: Any) -> None:
+        # daphne hands Django the raw body; Twisted must not parse a form body too. Its
+        # parser read every upload into memory a second time and answered a multipart
+        # body it could not read (`--boundary--`) with a bare 400 before Django could
+        # answer in the API's shape. Called from the request's __init__, before the body.
+        if isinstance(protocol, http.Request):
+            protocol._parsePOSTFormSubmission = False
+        super().protocol_connected(protocol)
 
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
         if scope.get("type") != "websocket":

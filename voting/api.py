@@ -16,7 +16,6 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +25,7 @@ from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
 from config.converters import id_field
+from config.input_guard import FormParser, JSONParser, MultiPartParser
 from voting import record, selectors, services
 from voting.models import Ballot, Objection, PaperBallot, Proxy
 from voting.serializers import ChoiceField, ElectorField

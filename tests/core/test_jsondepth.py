@@ -26,6 +26,12 @@ def test_the_limit_itself_is_allowed() -> None:
         jsondepth.loads("[" + at_limit + "]")
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(constant: str) -> None:
+    with pytest.raises(ValueError, match="not JSON"):
+        jsondepth.loads(f'{{"a": [{constant}]}}')
+
+
 def test_brackets_inside_strings_do_not_count() -> None:
     tricky = json.dumps({"a": "[[[[{{{{" * 100, "b": ['\\"[[[', "\\\\"]})
     assert jsondepth.depth(tricky) == 2
