@@ -285,3 +285,22 @@ def test_an_empty_multipart_body_on_the_real_server_gets_the_error_shape(
             assert json.loads(response.read())["code"] == "not_authenticated"
         finally:
             connection.close()
+
+
+# Found by the fuzz test ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("{}", "application/json"), ("--boundary--", "multipart/form-data; boundary=boundary")],
+)
+def test_a_ballot_without_a_title_is_title_required_not_a_500(
+    world: World, body: str, content_type: str
+) -> None:
+    # The serializer lets the title be left out; the service needs the keyword.
+    client = page_client(factories.staff(world.place, role="secretary"))
+    response = client.post(
+        f"/api/v1/neighborhoods/{world.place.pk}/ballots/", body, content_type=content_type
+    )
+    assert_error_shape(response, 400, "title_required")

@@ -133,6 +133,7 @@ class BallotListApi(APIView):
         access.require(_user(request), Perm.BALLOT_MANAGE, neighborhood_id)  # before validation
         given = _valid(BallotCreateInput, request)
         keywords = {_CREATE_KEYWORDS.get(name, name): value for name, value in given.items()}
+        keywords.setdefault("title", "")  # optional here; the service answers title_required
         ballot = services.ballot_create(
             actor=_user(request), neighborhood_id=neighborhood_id, **keywords
         )
