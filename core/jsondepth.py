@@ -22,7 +22,9 @@ MAX_DEPTH = 32
 TOO_DEEP = "too_deep"
 
 # A string literal (skipped whole, so brackets inside it do not count) or one bracket.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
+# An unterminated string runs to the end of the text (json stops there too): without
+# that, the scan restarted at every escaped quote inside it, quadratic in the length.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[\[\]{}]', re.S)
 
 
 class TooDeep(ValueError):

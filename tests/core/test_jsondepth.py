@@ -38,6 +38,15 @@ def test_brackets_inside_strings_do_not_count() -> None:
     assert jsondepth.loads(tricky)["b"] == ['\\"[[[', "\\\\"]
 
 
+def test_an_unterminated_string_runs_to_the_end_of_the_text() -> None:
+    # JSON stops at an unterminated string, so nothing after it is nested. A scan that
+    # restarted at each escaped quote inside it took minutes on one 64 KiB frame.
+    for tail in ("", "\\", "[[[["):
+        assert jsondepth.depth('[{"a": "' + '\\"' * 32_000 + tail) == 2
+    with pytest.raises(ValueError, match="Unterminated string"):
+        jsondepth.loads('["' + '\\"' * 32_000)
+
+
 def test_strings_walks_keys_and_values_of_deep_values_without_recursion() -> None:
     value: object = "leaf"
     for level in range(10_000):
