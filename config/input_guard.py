@@ -44,14 +44,17 @@ def _fields(data: MultiValueDict[str, Any]) -> Iterable[str]:
 
 
 class RefuseBadInput:
-    """Middleware: query parameters and form fields are checked before any view."""
+    """Middleware: query parameters, and the form fields of pages, are checked before any
+    view. API bodies are left to the DRF parsers below: reading a form here would make DRF
+    take it as an empty form, where a JSON-only endpoint answers 415."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         code = first_refusal(_fields(request.GET))
-        if code is None and request.method == "POST" and _is_form(request):
+        api = request.path.startswith(error_pages.API_PREFIX)
+        if code is None and not api and request.method == "POST" and _is_form(request):
             try:
                 code = first_refusal(_fields(request.POST))
             except MultiPartParserError:

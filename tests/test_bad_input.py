@@ -101,6 +101,23 @@ def test_a_nul_escaped_in_json_is_refused_by_the_api(world: World) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ["multipart", "urlencoded"])
+def test_a_nul_in_an_api_form_body_is_refused_by_the_parser(world: World, encoding: str) -> None:
+    from urllib.parse import urlencode
+
+    client = page_client(world.alice)
+    url = f"/api/v1/boards/{world.board.pk}/topics/"
+    data = {"body": "灯\x00坏了"}
+    response = (
+        client.post(url, data)
+        if encoding == "multipart"
+        else client.post(url, urlencode(data), content_type="application/x-www-form-urlencoded")
+    )
+    assert_error_shape(response, 400, "control_character")
+    assert not Topic.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_lone_surrogate_escaped_in_json_is_invalid_text(world: World) -> None:
     response = page_client(world.alice).post(
         f"/api/v1/boards/{world.board.pk}/topics/",
