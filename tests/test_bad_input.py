@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -138,22 +139,20 @@ def test_a_nul_in_a_query_parameter_is_refused_before_the_view(world: World) -> 
 
 @pytest.fixture
 def socket_for(daphne_url: str) -> Iterator[Any]:
-    opened: list[Any] = []
+    with ExitStack() as opened:
 
-    def _open(user: Any) -> Any:
-        token = Token.objects.create(user=user)
-        ws = connect(
-            f"ws://{daphne_url}/ws/",
-            subprotocols=["linli.v1", f"token.{token.key}"],
-            open_timeout=10,
-            compression=None,
-        )
-        opened.append(ws)
-        return ws
+        def _open(user: Any) -> Any:
+            token = Token.objects.create(user=user)
+            return opened.enter_context(
+                connect(
+                    f"ws://{daphne_url}/ws/",
+                    subprotocols=["linli.v1", f"token.{token.key}"],
+                    open_timeout=10,
+                    compression=None,
+                )
+            )
 
-    yield _open
-    for ws in opened:
-        ws.close()
+        yield _open
 
 
 def ask(ws: Any, frame: dict[str, Any] | str) -> dict[str, Any]:

@@ -55,10 +55,15 @@ def test_strings_walks_keys_and_values_of_deep_values_without_recursion() -> Non
     assert "leaf" in found and "k0" in found and len(found) == 10_001
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-    max_leaves=20,
+json_values: st.SearchStrategy[object] = st.deferred(
+    lambda: (
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.text()
+        | st.lists(json_values, max_size=3)
+        | st.dictionaries(st.text(), json_values, max_size=3)
+    )
 )
 
 
