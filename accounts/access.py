@@ -130,7 +130,17 @@ def neighborhoods_with(user: User, perm: Perm) -> list[Neighborhood]:
             "role", "neighborhood_id", "subdistrict_id", "district_id"
         )
     )
-    places = Q(pk__in=[n for role, n, _s, _d in grants if n and role in here_roles])
+    here = [(role, n) for role, n, _s, _d in grants if n and role in here_roles]
+    places = Q(pk__in=[n for role, n in here if role not in permissions.PERSONAL_DATA_ROLES])
+    # A committee role that reads personal data counts nowhere below the user's own admin
+    # roles (permissions.perms_of): admins see aggregates only.
+    admin_subdistricts = [s for role, _n, s, _d in grants if s and role == Role.ADMIN]
+    admin_districts = [d for role, _n, _s, d in grants if d and role == Role.ADMIN]
+    places |= (
+        Q(pk__in=[n for role, n in here if role in permissions.PERSONAL_DATA_ROLES])
+        & ~Q(subdistrict_id__in=admin_subdistricts)
+        & ~Q(subdistrict__district_id__in=admin_districts)
+    )
     places |= Q(subdistrict_id__in=[s for role, _n, s, _d in grants if s and role in above_roles])
     places |= Q(
         subdistrict__district_id__in=[d for role, _n, _s, d in grants if d and role in above_roles]

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
+from realtime.idempotency import idempotent
 
 
 class GrantOutput(serializers.Serializer):
@@ -33,6 +34,7 @@ class RoleListApi(APIView):
         rows = roles.grants_at(actor=request.user, neighborhood_id=neighborhood_id)
         return Response([asdict(row) for row in rows])
 
+    @idempotent
     @extend_schema(request=InputSerializer, responses={201: GrantOutput})
     def post(self, request: Request, neighborhood_id: int) -> Response:
         data = self.InputSerializer(data=request.data)

@@ -56,13 +56,45 @@ ABOVE_ROLES: dict[str, frozenset[Perm]] = {
     "admin": frozenset({Perm.AGGREGATES_VIEW, Perm.ROLES_MANAGE}),
 }
 
+# What reads residents' personal data (names, ID numbers, phones, addresses of people):
+# the ledger, the verification queue and letters, outreach lists, paper ballots.
+PERSONAL_DATA = frozenset(
+    {
+        Perm.LEDGER_VIEW,
+        Perm.LEDGER_EDIT,
+        Perm.LEDGER_REVEAL,
+        Perm.LEDGER_IMPORT,
+        Perm.LEDGER_EXPORT,
+        Perm.LEDGER_EXPORT_FULL,
+        Perm.CODES_ISSUE,
+        Perm.VERIFICATION_REVIEW,
+        Perm.REPRESENTATIVE_CHANGE,
+        Perm.OUTREACH_SEND,
+        Perm.BALLOT_MANAGE,  # electors by address, signed paper forms
+    }
+)
+# The neighborhood roles that carry it: granting one is told to the place's secretaries and
+# the admins above, and none is ever held by an admin above the place.
+PERSONAL_DATA_ROLES = frozenset(
+    role for role, perms in NEIGHBORHOOD_ROLES.items() if perms & PERSONAL_DATA
+)
+
 
 def perms_of(*, neighborhood_roles: Iterable[str], above_roles: Iterable[str]) -> frozenset[Perm]:
-    """The permissions at a neighborhood from the roles held there and at places above it."""
+    """The permissions at a neighborhood from the roles held there and at places above it.
+
+    Admins see aggregates only: an admin above the place gains nothing from a committee
+    role that reads personal data, however that grant came about (an operator's edit, a
+    grant older than the rule), so their own appointments can never open the ledger.
+    """
+    above = list(above_roles)
+    admin_above = "admin" in above
     granted: set[Perm] = set()
     for role in neighborhood_roles:
+        if admin_above and role in PERSONAL_DATA_ROLES:
+            continue
         granted |= NEIGHBORHOOD_ROLES.get(role, frozenset())
-    for role in above_roles:
+    for role in above:
         granted |= ABOVE_ROLES.get(role, frozenset())
     return frozenset(granted)
 

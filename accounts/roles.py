@@ -3,6 +3,12 @@
 A secretary appoints staff and moderators of their own neighborhood; an admin of the
 subdistrict or district above appoints any neighborhood role, secretaries included.
 Admin roles themselves are granted in the Django admin by the platform's operators.
+
+Staff and secretaries read residents' personal data, so who holds those roles is guarded:
+nobody grants a role to themselves, an admin above the place never holds one (admins see
+aggregates only; two admins could otherwise appoint each other), and every such grant is
+told to the place's secretaries and the admins above, besides its history row. Someone
+who appoints a puppet account is then seen by the people who answer for the place.
 """
 
 from __future__ import annotations
@@ -10,11 +16,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access, history
-from accounts.models import LedgerAction, LedgerEntity, Role, RoleGrant, User
-from accounts.permissions import Perm
+from accounts.models import (
+    LedgerAction,
+    LedgerEntity,
+    Neighborhood,
+    NotificationKind,
+    Role,
+    RoleGrant,
+    User,
+)
+from accounts.notifications import notify
+from accounts.permissions import PERSONAL_DATA_ROLES, Perm
 from config.errors import Forbidden, Invalid, NotFound
 from config.text import cleaned
 
@@ -54,6 +72,42 @@ def _log(actor: User, grant: RoleGrant, action: str) -> None:
     )
 
 
+def _watchers(place: Neighborhood) -> list[User]:
+    """Who answers for the place: its secretaries and the admins of the places above."""
+    grants = RoleGrant.objects.filter(
+        Q(neighborhood_id=place.pk, role=Role.SECRETARY)
+        | Q(subdistrict_id=place.subdistrict_id, role=Role.ADMIN)
+        | Q(district_id=place.subdistrict.district_id, role=Role.ADMIN),
+        user__is_active=True,
+    ).select_related("user")
+    return list({g.user_id: g.user for g in grants.order_by("user_id")}.values())
+
+
+def _tell_watchers(actor: User, grant: RoleGrant, grantee: User, neighborhood_id: int) -> None:
+    """Notify the place's secretaries and the admins above of a grant that reads personal
+    data; the actor knows, and the new holder is not one to watch their own appointment."""
+    place = Neighborhood.objects.select_related("subdistrict").get(pk=neighborhood_id)
+    values = {
+        "user": grantee.username,
+        "role": grant.get_role_display(),
+        "place": place.name,
+        "actor": actor.username,
+    }
+    title = gettext("%(user)s is now %(role)s of %(place)s") % values
+    body = (
+        gettext(
+            "Appointed by %(actor)s. This role reads residents' personal data; "
+            "if you did not expect it, check the committee's roles."
+        )
+        % values
+    )
+    url = reverse("roles", args=[place.pk])
+    for watcher in _watchers(place):
+        if watcher.pk in (actor.pk, grantee.pk):
+            continue
+        notify(user=watcher, kind=NotificationKind.ROLE, title=title[:80], body=body, url=url)
+
+
 def role_grant(*, actor: User, neighborhood_id: int, username: object, role: object) -> RoleGrant:
     access.require(actor, Perm.ROLES_MANAGE, neighborhood_id)
     if role not in NEIGHBORHOOD_ROLES:
@@ -65,11 +119,24 @@ def role_grant(*, actor: User, neighborhood_id: int, username: object, role: obj
     user = User.objects.filter(username=name, is_active=True).first() if name else None
     if user is None:
         raise Invalid(_("There is no account with that login name."), code="unknown_user")
+    if user.pk == actor.pk:
+        raise Forbidden(_("Nobody can grant a role to themselves."), code="self_grant")
+    reads_personal_data = role in PERSONAL_DATA_ROLES
+    if reads_personal_data and access.is_admin_above(user, neighborhood_id):
+        raise Forbidden(
+            _(
+                "An administrator of the subdistrict or district sees its numbers only, "
+                "never residents' personal data, so cannot be staff or secretary here."
+            ),
+            code="admin_not_eligible",
+        )
     with transaction.atomic():
         if RoleGrant.objects.filter(user=user, role=role, neighborhood_id=neighborhood_id).exists():
             raise Invalid(_("This person already holds that role here."), code="already_granted")
         grant = RoleGrant.objects.create(user=user, role=role, neighborhood_id=neighborhood_id)
         _log(actor, grant, LedgerAction.GRANT)
+        if reads_personal_data:
+            _tell_watchers(actor, grant, user, neighborhood_id)
     return grant
 
 

@@ -39,6 +39,8 @@ LINLI_HASH_KEY = os.environ.get("LINLI_HASH_KEY", "")
 LINLI_CODE_DAYS = int(os.environ.get("LINLI_CODE_DAYS", "30"))
 # One delegate may hold this many proxies (委托) per ballot, unless the ballot says otherwise.
 LINLI_PROXY_LIMIT = int(os.environ.get("LINLI_PROXY_LIMIT", "1"))
+# A secret ballot needs an electorate of at least this many (docs/voting.md).
+LINLI_SECRET_MIN_ELECTORS = int(os.environ.get("LINLI_SECRET_MIN_ELECTORS", "10"))
 
 INSTALLED_APPS = [
     "daphne",

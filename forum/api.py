@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from forum import selectors, services
 from forum.models import BODY_MAX, TITLE_MAX
+from realtime.idempotency import idempotent
 from realtime.selectors import stream_head
 
 
@@ -55,6 +56,7 @@ class TopicCreateApi(APIView):
         title = serializers.CharField(max_length=TITLE_MAX, required=False, allow_blank=True)
         body = serializers.CharField(max_length=BODY_MAX)
 
+    @idempotent
     @extend_schema(request=InputSerializer, responses={201: TopicOutput})
     def post(self, request: Request, board_id: int) -> Response:
         board = selectors.board_for_reader(user=request.user, board_id=board_id)

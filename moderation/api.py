@@ -35,6 +35,7 @@ from moderation.models import Room
 from moderation.procedure import events as ev
 from moderation.procedure.snapshot import state_to_data
 from moderation.rooms import selectors, services
+from realtime.idempotency import idempotent
 
 # Fields of a command's data that name a person or a speech: bounded like ids in URLs.
 ID_KEYS = ("to", "speech")
@@ -115,6 +116,7 @@ class RoomListApi(APIView):
         rooms = selectors.rooms_for(_user(request), neighborhood_id)
         return Response([_summary(room) for room in rooms])
 
+    @idempotent
     @extend_schema(
         request=RoomCreateInput,
         responses={201: OpenApiTypes.OBJECT},
@@ -165,6 +167,7 @@ class CommandOutput(serializers.Serializer):
 class RoomCommandApi(APIView):
     parser_classes = [JSONParser]
 
+    @idempotent
     @extend_schema(
         request={"application/json": OpenApiTypes.OBJECT},
         responses={200: CommandOutput},
@@ -256,6 +259,7 @@ class MinutesPostOutput(serializers.Serializer):
 class RoomMinutesPostApi(APIView):
     parser_classes = [JSONParser]
 
+    @idempotent
     @extend_schema(
         request=MinutesPostInput,
         responses={201: MinutesPostOutput},

@@ -3,6 +3,7 @@
 `publish(stream, type, data)` is the one way an app emits an event (see docs/realtime.md).
 """
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,18 @@ def redact(stream: str, type: str, keys: list[str]) -> int:  # noqa: A002
     from realtime.publishing import redact as _redact
 
     return _redact(stream, type, keys)
+
+
+def rewrite(
+    stream: str,
+    type: str,  # noqa: A002
+    keep: Callable[[Mapping[str, Any]], dict[str, Any]],
+) -> int:
+    """Replace the stored data of a stream's events of one type by `keep(data)` (in the
+    caller's transaction); the events and their seqs stay. How many changed."""
+    from realtime.redaction import rewrite as _rewrite
+
+    return _rewrite(stream, type, keep)
 
 
 def publish_ephemeral(stream: str, type: str, data: dict[str, Any]) -> None:  # noqa: A002

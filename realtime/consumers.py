@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import DomainError, Invalid
 from config.text import CODES as TEXT_CODES
 from config.text import refused
-from realtime import frames, registry
+from realtime import frames, idempotency, registry
 from realtime.auth import still_authenticates
 from realtime.direct import DirectSocket, SlowClient
 from realtime.hub import hub
@@ -263,7 +264,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _do(self, request: frames.Do) -> None:
         kind, key = frames.parse_stream(request.stream)
         handler = registry.action_for(kind, request.action)
-        result = await off_loop(handler)(self.user, key, request.data)
+        call = functools.partial(handler, self.user, key, request.data)
+        if request.key is not None and self.user_id is not None:
+            # A retry with the same key gets the first answer (realtime/idempotency.py).
+            call = functools.partial(
+                idempotency.do_once, call, user_id=self.user_id, scope=self.scope, request=request
+            )
+        result = await off_loop(call)()
         await self.send_frame(frames.ok(request.ref, result))
 
     async def _error(self, code: str, message: Any, ref: str | None) -> None:

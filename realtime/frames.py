@@ -18,6 +18,9 @@ from core import jsondepth, text
 STREAM_PATTERN = re.compile(r"([a-z][a-z_]{0,30})\.([1-9][0-9]{0,17})")  # fullmatch
 ACTION_PATTERN = re.compile(r"[a-z][a-z_.]{0,63}")  # fullmatch
 REF_MAX = 64
+# An idempotency key (`do`'s `key`, REST's Idempotency-Key): printable ASCII, long enough to
+# be unguessable (a UUID is 36): it is what seals the stored answer (realtime/idempotency.py).
+KEY_PATTERN = re.compile(r"[!-~]{16,64}")  # fullmatch
 
 
 class FrameError(Exception):
@@ -50,6 +53,7 @@ class Do:
     action: str
     data: dict[str, Any]
     ref: str | None
+    key: str | None = None  # idempotency key: a retry with it gets the first answer
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,15 @@ def parse(raw: str) -> Request:
     data = frame.get("data", {})
     if not isinstance(data, dict):
         raise FrameError("data must be an object", ref)
-    return Do(stream, action, data, ref)
+    key = frame.get("key")
+    if key is not None and not valid_key(key):
+        raise FrameError("key must be 16 to 64 printable ASCII characters", ref)
+    return Do(stream, action, data, ref, key)
+
+
+def valid_key(key: object) -> bool:
+    """An idempotency key as the socket and the REST API accept it."""
+    return isinstance(key, str) and KEY_PATTERN.fullmatch(key) is not None
 
 
 def encode(frame: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from accounts.models import User
 from accounts.permissions import Perm
 from config.converters import id_field
 from config.input_guard import FormParser, JSONParser, MultiPartParser
+from realtime.idempotency import idempotent
 from voting import record, selectors, services
 from voting.models import Ballot, Objection, PaperBallot, Proxy
 from voting.serializers import ChoiceField, ElectorField
@@ -124,6 +125,7 @@ class BallotListApi(APIView):
         ballots = selectors.ballots_for(_user(request), neighborhood_id)
         return Response([_summary(ballot) for ballot in ballots])
 
+    @idempotent
     @extend_schema(
         request=BallotCreateInput,
         responses={201: OpenApiTypes.OBJECT},
@@ -182,6 +184,7 @@ class CastOutput(serializers.Serializer):
 
 
 class CastApi(APIView):
+    @idempotent
     @extend_schema(request=CastInput, responses={200: CastOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
         selectors.ballot_for_viewer(_user(request), ballot_id)  # before validation
@@ -236,6 +239,7 @@ def _proxy(proxy: Proxy) -> dict[str, Any]:
 
 
 class ProxyListApi(APIView):
+    @idempotent
     @extend_schema(request=ProxyGrantInput, responses={201: ProxyOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
         selectors.ballot_for_viewer(_user(request), ballot_id)  # before validation
@@ -290,6 +294,7 @@ def _paper(paper: PaperBallot) -> dict[str, Any]:
 class PaperListApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
+    @idempotent
     @extend_schema(
         request={"multipart/form-data": PaperEnterInput},
         responses={201: PaperBallotOutput},
@@ -357,6 +362,7 @@ class ObjectionListApi(APIView):
         ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
         return Response([_objection(o) for o in selectors.objections(_user(request), ballot)])
 
+    @idempotent
     @extend_schema(request=ObjectionFileInput, responses={201: ObjectionOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
         selectors.ballot_for_viewer(_user(request), ballot_id)  # before validation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 OPENED = "ballot.opened"
 TALLY = "ballot.tally"
@@ -21,11 +21,17 @@ class OpenedPayload(TypedDict):
     electorate: Electorate
 
 
+class Turnout(TypedDict):
+    heads: int
+    area: NotRequired[str]  # not while a secret ballot is open (voting/secrecy.py)
+
+
 class TallyPayload(TypedDict, total=False):
-    participation: Electorate
+    participation: Turnout
     progress: dict[str, Any]
-    # Only when the ballot's results are shown live; otherwise clients that may see them
-    # (voters after voting) fetch the tally over HTTP when this event arrives.
+    # Only when the ballot's results are shown live, never a secret ballot's; otherwise
+    # clients that may see them (voters after voting) fetch the tally over HTTP when this
+    # event arrives.
     tally: dict[str, Any]
 
 

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -145,6 +146,10 @@ class BallotForm(forms.Form):
         building.queryset = place.buildings.order_by("pk")  # as entered, as on the ledger
         building.empty_label = _("— the whole neighborhood —")
         self.fields["closes_at"].initial = _default_closes_at
+        self.fields["secret"].help_text = _(
+            "Its count is shown once it has closed, and it needs an electorate of at least "
+            "%(minimum)s."
+        ) % {"minimum": settings.LINLI_SECRET_MIN_ELECTORS}
 
     @classmethod
     def initial_for(cls, matter_key: str) -> dict[str, Any]:
@@ -245,7 +250,9 @@ class BallotForm(forms.Form):
             "unit_ids": tuple(data.get("unit_ids") or ()),
             "min_age": data["min_age"],
             "secret": data["secret"],
-            "visibility": data["visibility"],
+            # A secret ballot shows its count after close, whatever the select says (its
+            # help text tells): the service refuses any other visibility for it.
+            "visibility": None if data["secret"] else data["visibility"],
             "preset": data["preset"],
             "rule": self.custom_rule(),
             "proxy_limit": data["proxy_limit"],

@@ -28,7 +28,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 import realtime
-from voting import events, tally
+from voting import events, secrecy, tally
 from voting.models import Ballot, SecretVote, Status, TallyGate, Visibility, Vote
 from voting.services.common import counted_tally, tally_of
 
@@ -217,13 +217,17 @@ def payload(ballot: Ballot) -> events.TallyPayload:
 
 
 def payload_of(ballot: Ballot, counted: tally.Tally) -> events.TallyPayload:
-    data: events.TallyPayload = {
-        "participation": {
-            "heads": counted.participation.heads,
-            "area": str(counted.participation.area),
-        },
-        "progress": tally.quorum_progress(tally.rule_from_data(ballot.rule), counted),
+    participation: events.Turnout = {
+        "heads": counted.participation.heads,
+        "area": str(counted.participation.area),
     }
+    progress = tally.quorum_progress(tally.rule_from_data(ballot.rule), counted)
+    if ballot.secret:  # turnout in heads, nothing by option, whatever the visibility
+        return {
+            "participation": {"heads": participation["heads"]},
+            "progress": secrecy.open_progress(progress),
+        }
+    data: events.TallyPayload = {"participation": participation, "progress": progress}
     if ballot.visibility == Visibility.LIVE:
         data["tally"] = tally.tally_to_data(counted)
     return data

@@ -135,7 +135,10 @@ def _count_section(data: Mapping[str, Any]) -> list[Row]:
             str(participation.get("heads", "")),
             str(participation.get("area", "")),
             _percent(participation.get("heads", 0), electorate.get("heads", 0)),
-            _percent(participation.get("area", 0), electorate.get("area", 0)),
+            # A closed secret ballot publishes no turnout by area under a rule by head.
+            _percent(participation["area"], electorate.get("area", 0))
+            if "area" in participation
+            else "",
         ],
     ]
 

@@ -16,7 +16,7 @@ from accounts.permissions import Perm
 from config.errors import NotFound
 from core import text
 from realtime.selectors import stream_head
-from voting import tally
+from voting import secrecy, tally
 from voting.models import (
     Ballot,
     Elector,
@@ -50,20 +50,22 @@ def _close_if_due(ballot: Ballot) -> Ballot:
 
 
 def may_see(user: User, ballot: Ballot) -> bool:
-    """Members of the ballot's neighborhood, and its electors: an owner who lives elsewhere
-    is no member of the neighborhood but votes in its owners' ballots."""
+    """The one rule of who may see a ballot, for its page, the API and its stream: a draft,
+    those who may manage the neighborhood's ballots; an open or closed ballot, the members
+    of its neighborhood and its electors (an owner who lives elsewhere is no member of the
+    neighborhood but votes in its owners' ballots)."""
+    if ballot.status == Status.DRAFT:
+        return access.is_member(user, ballot.neighborhood_id) and access.may(
+            user, Perm.BALLOT_MANAGE, ballot.neighborhood_id
+        )
     if access.is_member(user, ballot.neighborhood_id):
         return True
-    return ballot.status != Status.DRAFT and bool(slots(user, ballot))
+    return bool(slots(user, ballot))
 
 
 def ballot_for_viewer(user: User, ballot_id: int) -> Ballot:
     ballot = Ballot.objects.select_related("neighborhood", "building").filter(pk=ballot_id).first()
     if ballot is None or not may_see(user, ballot):
-        raise NotFound(_("Not found."))
-    if ballot.status == Status.DRAFT and not access.may(
-        user, Perm.BALLOT_MANAGE, ballot.neighborhood_id
-    ):
         raise NotFound(_("Not found."))
     return _close_if_due(ballot)
 
@@ -89,10 +91,11 @@ def voter_slots(user: User, ballot: Ballot) -> list[Slot]:
 
 
 def tally_visible(user: User, ballot: Ballot) -> bool:
-    """Whether this user may see the counts now (participation is always shown)."""
+    """Whether this user may see the counts now (participation is always shown). A secret
+    ballot's, only once it has closed (voting/secrecy.py)."""
     if ballot.status == Status.CLOSED:
         return True
-    if ballot.status != Status.OPEN:
+    if ballot.status != Status.OPEN or ballot.secret:
         return False
     if ballot.visibility == Visibility.LIVE:
         return True
@@ -154,11 +157,7 @@ def snapshot(user: User, ballot: Ballot) -> dict[str, Any]:
         "closes_at": ballot.closes_at.isoformat(),
         "closed_at": ballot.closed_at.isoformat() if ballot.closed_at else None,
         "electorate": {"heads": ballot.electorate_heads, "area": str(ballot.electorate_area)},
-        "participation": (
-            tally.count_to_data(counted.participation) if counted is not None else None
-        ),
-        "progress": tally.quorum_progress(rule, counted) if counted is not None else None,
-        "tally": tally.tally_to_data(counted) if counted is not None and visible else None,
+        **_counts(ballot, rule, counted, visible),
         "slots": [_slot_data(slot) for slot in mine],
         "result": ballot.result,
         "notice_until": ballot.notice_until.isoformat() if ballot.notice_until else None,
@@ -166,6 +165,27 @@ def snapshot(user: User, ballot: Ballot) -> dict[str, Any]:
         "proxy_limit": ballot.proxy_limit,
     }
     return data
+
+
+def _counts(
+    ballot: Ballot, rule: tally.Rule, counted: tally.Tally | None, visible: bool
+) -> dict[str, Any]:
+    """Participation, progress and (if visible) the tally: a secret ballot's as
+    voting/secrecy.py publishes them."""
+    if counted is None:
+        return {"participation": None, "progress": None, "tally": None}
+    participation = tally.count_to_data(counted.participation)
+    progress = tally.quorum_progress(rule, counted)
+    shown = tally.tally_to_data(counted) if visible else None
+    if ballot.secret and ballot.status == Status.CLOSED:
+        participation = secrecy.closed_participation(participation, rule)
+        progress = secrecy.closed_progress(progress, rule)
+        shown = secrecy.closed_tally(shown, rule) if shown is not None else None
+    elif ballot.secret:
+        participation = secrecy.open_participation(participation)
+        progress = secrecy.open_progress(progress)
+        shown = None
+    return {"participation": participation, "progress": progress, "tally": shown}
 
 
 def receipts(ballot: Ballot) -> list[str]:

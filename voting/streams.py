@@ -6,8 +6,9 @@ from voting.services import casting
 
 @register_stream("ballot")
 def may_watch_ballot(user: User, key: int) -> bool:
-    """Members of the ballot's neighborhood and its electors may watch it; what the events
-    carry is already limited by the ballot's result visibility."""
+    """Whoever may see the ballot over HTTP (selectors.may_see, one rule for both: a draft
+    only its managers); what the events carry is already limited by the ballot's result
+    visibility and secrecy."""
     from voting.selectors import may_see
 
     ballot = Ballot.objects.filter(pk=key).first()

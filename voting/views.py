@@ -189,6 +189,18 @@ def uses_area(ballot: Ballot) -> bool:
     return bool(rule.get("by_area") or (rule.get("quorum") and rule.get("quorum_area")))
 
 
+def turnout_area_shown(ballot: Ballot) -> bool:
+    """Turnout by area: where the rule uses area, and not while a secret ballot is open
+    (voting/secrecy.py)."""
+    return uses_area(ballot) and not (ballot.secret and ballot.status == Status.OPEN)
+
+
+def option_area_shown(ballot: Ballot) -> bool:
+    """Area by option: where the rule uses area; a secret ballot's only where the rule
+    approves by area (voting/secrecy.py)."""
+    return uses_area(ballot) and (not ballot.secret or bool((ballot.rule or {}).get("by_area")))
+
+
 def check_line(check: Mapping[str, Any], labels: Mapping[str, str], voter_unit: str) -> str:
     """One check of the certified result with its numbers (live.js: checkLine)."""
     is_area = check.get("measure") == "area"
@@ -310,7 +322,7 @@ def progress_view(ballot: Ballot, progress: Mapping[str, Any] | None) -> dict[st
             needed or 0, ""
         ),
         "met": bool(progress.get("met")),
-        "show_area": uses_area(ballot),
+        "show_area": turnout_area_shown(ballot),
     }
 
 
@@ -530,7 +542,7 @@ def _render_ballot(
             (counted or {}).get("options"),
             int((counted or {}).get("participation", {}).get("heads", 0)),
         ),
-        "show_area": uses_area(ballot),
+        "show_area": option_area_shown(ballot),
         "options": snap["options"],
         "rank_positions": list(range(1, len(snap["options"]) + 1)),
         "slots": slots,
@@ -749,6 +761,7 @@ def ballot_record(request: HttpRequest, ballot_id: int) -> HttpResponse:
             "heads_word": heads_word(ballot.voter_unit),
             "heads_unit": heads_unit(ballot.voter_unit),
             "show_area": uses_area(ballot),
+            "show_option_area": option_area_shown(ballot),
             "electorate_area": area_text(ballot.electorate_area),
             "participation": participation,
             "participation_area": area_text(participation.get("area", "0")),

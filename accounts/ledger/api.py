@@ -25,6 +25,7 @@ from accounts.ledger.filters import to_params
 from accounts.models import ResidentTag, Tenure, User
 from config.converters import id_field
 from config.errors import Invalid
+from realtime.idempotency import idempotent
 
 
 def _user(request: Request) -> User:
@@ -94,7 +95,7 @@ class ResidentPageOutput(serializers.Serializer):
 
 
 class ResidentDetailOutput(ResidentRowOutput):
-    birth_date = serializers.DateField()
+    # No birth date: it is the hidden part of the masked ID number; reveal it with a reason.
     guardian_consent = serializers.BooleanField()
     left_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField(allow_null=True)
@@ -226,7 +227,7 @@ class ResidentDetailApi(APIView):
 
 
 class RevealInput(serializers.Serializer):
-    field = serializers.ChoiceField(choices=["id_number", "phone"])
+    field = serializers.ChoiceField(choices=["id_number", "phone", "birth_date"])
     reason = serializers.CharField(help_text="why you need it: kept in the audit")
 
 
@@ -301,6 +302,7 @@ class ResidentAddInput(serializers.Serializer):
 
 @method_decorator(sensitive_post_parameters("id_number"), name="dispatch")
 class HouseholdResidentAddApi(APIView):
+    @idempotent
     @extend_schema(request=ResidentAddInput, responses={201: ResidentDetailOutput})
     def post(self, request: Request, household_id: int) -> Response:
         data = request.data if isinstance(request.data, dict) else {}

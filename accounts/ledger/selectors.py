@@ -155,7 +155,8 @@ class ResidentRow:
     room: str
     address: str
     real_name: str
-    birth_date: dt.date
+    # The age, never the birth date: the date is the part of the ID number its mask hides
+    # (accounts.identity.mask_id_number); it is shown only by an audited reveal.
     age: int
     child: bool
     id_number_masked: str
@@ -184,7 +185,6 @@ def _row(person: Resident, today: dt.date) -> ResidentRow:
         room=house.room,
         address=house.address,
         real_name=person.real_name,
-        birth_date=person.birth_date,
         age=filters.age_on(person.birth_date, today),
         child=filters.is_child(person.birth_date, today),
         id_number_masked=person.id_number_masked,
@@ -419,6 +419,15 @@ def _shown(name: str, value: Any) -> str:
     return str(value)
 
 
+def _birth_year_only(values: Mapping[str, Any]) -> dict[str, Any]:
+    """History rows keep the birth date as written; shown, it is the year only, as in a
+    masked export, so the history gives no more than the ledger page does."""
+    out = dict(values)
+    if isinstance(out.get("birth_date"), str) and len(out["birth_date"]) >= 4:
+        out["birth_date"] = out["birth_date"][:4] + "-**-**"
+    return out
+
+
 def _changes(entity: str | Sequence[str], entity_id: int) -> list[Change]:
     entities = [entity] if isinstance(entity, str) else list(entity)
     rows = (
@@ -435,8 +444,8 @@ def _changes(entity: str | Sequence[str], entity_id: int) -> list[Change]:
             entity_id=row.entity_id,
             action=row.action,
             action_label=row.get_action_display(),
-            before=dict(row.before or {}),
-            after=dict(row.after or {}),
+            before=_birth_year_only(row.before or {}),
+            after=_birth_year_only(row.after or {}),
         )
         for row in rows
     ]

@@ -37,7 +37,8 @@ from config.errors import Invalid, NotFound
 from config.text import cleaned
 
 EDITABLE = ("real_name", "birth_date", "phone", "vehicles", "tags", "guardian_consent", "left")
-REVEALABLE = ("id_number", "phone")
+# The birth date is the part of the ID number its mask hides: revealed like the number.
+REVEALABLE = ("id_number", "phone", "birth_date")
 REASON_MIN = 2
 REASON_MAX = 200
 AREA_MAX = Decimal("10000")
@@ -474,12 +475,15 @@ def household_update(
 
 @sensitive_variables()  # the revealed value is in its locals
 def resident_reveal(*, actor: User, resident_id: int, field: str, reason: str) -> str:
-    """The full ID number or phone of one resident, for a stated reason. The audit row is
-    written in the same transaction; the value itself is never logged or stored again."""
+    """The full ID number, phone or birth date of one resident, for a stated reason. The
+    audit row is written in the same transaction; the value is never logged or stored again."""
     nid = _resident_place(resident_id)
     access.require(actor, Perm.LEDGER_REVEAL, nid)
     if field not in REVEALABLE:
-        raise Invalid(_("Only an ID number or a phone can be revealed."), code="invalid_field")
+        raise Invalid(
+            _("Only an ID number, a phone or a birth date can be revealed."),
+            code="invalid_field",
+        )
     why = reason_clean(reason)
     with transaction.atomic():
         person = Resident.objects.get(pk=resident_id)
@@ -494,4 +498,6 @@ def resident_reveal(*, actor: User, resident_id: int, field: str, reason: str) -
         )
         if field == "id_number":
             return identity.decrypt_id_number(person.id_number_encrypted)
+        if field == "birth_date":
+            return person.birth_date.isoformat()
         return person.phone

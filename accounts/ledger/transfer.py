@@ -5,6 +5,16 @@ it) or .xlsx, validates every row (accounts.ledger.sheets) and plans what would 
 dry run stops there and a real run writes all of it in one transaction or nothing at all.
 Whatever the bytes, the only exception is a DomainError. `ledger_export` writes the same
 columns, masked unless a secretary asks for the full file with a reason; both are audited.
+
+Why a dry run does not look residents up by ID number: its answer would say, row by row,
+whether a typed number is one the ledger holds. The ledger shows numbers masked
+(31**************3X), which with a birth date leaves about nine candidates in a district;
+one single-row dry run per candidate picked out the true number (residents_unchanged: 1),
+unaudited. So a dry run checks the file and plans the buildings and households (which the
+ledger shows anyway), and counts resident rows without matching them. A real run has to
+match, so it is treated as a reveal: each one is recorded (DataAccess, who, when, how many
+rows, whether it was written), before the matching and whatever its outcome, and a user may
+run IMPORT_LIMIT of them in IMPORT_WINDOW.
 """
 
 from __future__ import annotations
@@ -46,12 +56,21 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import Perm
-from config.errors import Invalid
+from config.errors import Invalid, RateLimited
 from config.text import cleaned
+from core import uploads
+from core.limits import blocked_until
 from core.text import scrub
 
 MAX_BYTES = 5 * 1024 * 1024
+# What an .xlsx may unpack to. A sheet of MAX_ROWS rows written by Excel, WPS or our own
+# export unpacks to 10-25 MB and inflates about ten times; a zip bomb inflates a thousand.
+XLSX_BOUNDS = uploads.ZipBounds(members=256, total_bytes=64 * 1024 * 1024, ratio=100)
 MAX_ROWS = 20_000
+# Real imports (which match rows to residents by ID number) per user: a committee imports its
+# sheet a few times a day at most; a guesser needs one per candidate number.
+IMPORT_LIMIT = 10
+IMPORT_WINDOW = dt.timedelta(hours=24)
 STAGE_TTL = dt.timedelta(hours=1)
 REASON_MAX = ledger_services.REASON_MAX
 FORMATS = ("csv", "xlsx")
@@ -106,9 +125,11 @@ class Plan:
     households_created: int = 0
     households_updated: int = 0
     households_unchanged: int = 0
-    residents_created: int = 0
-    residents_updated: int = 0
-    residents_unchanged: int = 0
+    residents: int = 0  # resident rows: each creates or updates one resident
+    # Known only once a real run has matched the rows by ID number (None in a dry run).
+    residents_created: int | None = None
+    residents_updated: int | None = None
+    residents_unchanged: int | None = None
 
 
 @dataclass
@@ -195,6 +216,18 @@ _ROW_LIMIT = MAX_ROWS + sheets.HEADER_SCAN + 1
 def _xlsx_rows(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    # The zip's directory first: openpyxl inflates whole members (shared strings, a cell's
+    # text) into memory, so a member must be known to be small before it is opened.
+    try:
+        uploads.check_zip(content, XLSX_BOUNDS)
+    except uploads.UploadRefused as refused:
+        if refused.code == uploads.ARCHIVE_TOO_LARGE:
+            raise Invalid(
+                _("This spreadsheet unpacks to more than %(limit)s MB: split it into parts."),
+                code="spreadsheet_too_large",
+                params={"limit": XLSX_BOUNDS.total_bytes // (1024 * 1024)},
+            ) from None
+        raise _unreadable() from None
     # Any failure inside the parser (a truncated zip, broken XML, odd styles) means the
     # file is unreadable; which exception openpyxl raises for which damage is not stable.
     try:
@@ -301,10 +334,8 @@ def _wanted(row: sheets.Row) -> dict[str, Any]:
     return out
 
 
-def _plan(
-    neighborhood_id: int, rows: Sequence[sheets.Row], plan: Plan, *, room_column: str = ""
-) -> _Work:
-    work = _Work()
+def _people(neighborhood_id: int) -> tuple[dict[str, Resident], set[int]]:
+    """The neighborhood's residents by ID hash, and the ids of those verified."""
     # A verified person's residency names their household: the import must not move them
     # away from it (the account would stay behind at the old address).
     verified = set(
@@ -312,18 +343,34 @@ def _plan(
             ended_at__isnull=True, resident__household__building__neighborhood_id=neighborhood_id
         ).values_list("resident_id", flat=True)
     )
-    buildings = {b.name: b for b in Building.objects.filter(neighborhood_id=neighborhood_id)}
-    names = {b.pk: b.name for b in buildings.values()}
-    houses = {
-        _address(h, names[h.building_id]): h
-        for h in Household.objects.filter(building__neighborhood_id=neighborhood_id)
-    }
     people: dict[str, Resident] = {}
     for person in Resident.objects.filter(
         household__building__neighborhood_id=neighborhood_id
     ).order_by(F("left_at").desc(nulls_first=True), "pk"):
         # One person each: the current resident rather than one who left, the oldest row.
         people.setdefault(person.id_number_hash, person)
+    return people, verified
+
+
+def _plan(
+    neighborhood_id: int,
+    rows: Sequence[sheets.Row],
+    plan: Plan,
+    *,
+    room_column: str = "",
+    match_people: bool,
+) -> _Work:
+    """What the rows change. Without `match_people` (a dry run) residents are counted, not
+    looked up by ID number: nothing in the plan depends on which numbers the ledger holds."""
+    work = _Work()
+    buildings = {b.name: b for b in Building.objects.filter(neighborhood_id=neighborhood_id)}
+    names = {b.pk: b.name for b in buildings.values()}
+    houses = {
+        _address(h, names[h.building_id]): h
+        for h in Household.objects.filter(building__neighborhood_id=neighborhood_id)
+    }
+    people, verified = _people(neighborhood_id) if match_people else ({}, set())
+    created = updated = unchanged = 0
     # Several rows share a household; it is planned once, at its first row.
     seen: set[tuple[str, str, str]] = set()
     for row in rows:
@@ -352,11 +399,14 @@ def _plan(
                     plan.households_updated += 1
                 else:
                     plan.households_unchanged += 1
+        plan.residents += 1
+        if not match_people:
+            continue
         known = people.get(identity.hash_id_number(row.id_number))
         wanted = _wanted(row)
         if known is None:
             work.people_new.append((Resident(**wanted), row.address, row.id_number))
-            plan.residents_created += 1
+            created += 1
             continue
         old = {k: getattr(known, k) for k in wanted}
         if "tags" in old:
@@ -374,9 +424,12 @@ def _plan(
                 before["household"] = known.household_id
                 after["address"] = "".join(row.address)
             work.people_changed.append((known, row.address, before, after))
-            plan.residents_updated += 1
+            updated += 1
         else:
-            plan.residents_unchanged += 1
+            unchanged += 1
+    if match_people:
+        plan.residents_created, plan.residents_updated = created, updated
+        plan.residents_unchanged = unchanged
     return work
 
 
@@ -485,39 +538,79 @@ def ledger_import(
     if report.errors or dry_run:
         if not report.errors:
             report.plan = Plan()
-            work = _plan(neighborhood_id, sheet.rows, report.plan, room_column=room_column)
-            report.errors = _report_errors(work.errors)
+            _plan(
+                neighborhood_id,
+                sheet.rows,
+                report.plan,
+                room_column=room_column,
+                match_people=False,
+            )
         report.seconds = round(time.monotonic() - started, 3)
         if report.errors and not dry_run:
             raise ImportInvalid(report)
         return report
+    # Matching the rows by ID number starts here: recorded first, so a run that fails on
+    # the ledger (verified_elsewhere) is on the record as much as one that writes.
+    audit = _import_audit(actor=actor, neighborhood_id=neighborhood_id, name=name, rows=report.rows)
     now = timezone.now()
     with transaction.atomic():
         # One import (or add) at a time per neighborhood; the plan is made under the lock.
         Neighborhood.objects.select_for_update().filter(pk=neighborhood_id).first()
-        work = _plan(neighborhood_id, sheet.rows, report.plan, room_column=room_column)
+        work = _plan(
+            neighborhood_id, sheet.rows, report.plan, room_column=room_column, match_people=True
+        )
         if work.errors:
             report.errors = _report_errors(work.errors)
             report.seconds = round(time.monotonic() - started, 3)
             raise ImportInvalid(report)  # nothing is written yet; the lock is released
         _write(actor=actor, neighborhood_id=neighborhood_id, work=work, now=now)
         plan = report.plan
-        DataAccess.objects.create(
+        audit.detail |= {
+            "written": True,
+            "created": (plan.residents_created or 0) + plan.households_created,
+            "updated": (plan.residents_updated or 0) + plan.households_updated,
+        }
+        audit.save(update_fields=["detail"])
+    report.written = True
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def _too_many_imports(until: dt.datetime) -> RateLimited:
+    return RateLimited(
+        _(
+            "You have run %(limit)s imports in the last 24 hours; "
+            "the next one is possible after %(time)s."
+        ),
+        code="too_many_imports",
+        params={
+            "limit": IMPORT_LIMIT,
+            "time": timezone.localtime(until).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+
+
+def _import_audit(*, actor: User, neighborhood_id: int, name: str, rows: int) -> DataAccess:
+    """Check the user's limit and record the run, in a transaction of its own so the row
+    stays whatever the import does next. The user's row is locked so that two imports
+    sent at once cannot both pass the last free place under the limit."""
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        recent = DataAccess.objects.filter(
+            actor=actor, kind=AccessKind.IMPORT, at__gt=now - IMPORT_WINDOW
+        ).values_list("at", flat=True)
+        until = blocked_until(recent, limit=IMPORT_LIMIT, window=IMPORT_WINDOW, now=now)
+        if until is not None:
+            raise _too_many_imports(until)
+        return DataAccess.objects.create(
             neighborhood_id=neighborhood_id,
             actor=actor,
             at=now,
             kind=AccessKind.IMPORT,
             reason="import",
-            detail={
-                "filename": name,
-                "rows": report.rows,
-                "created": plan.residents_created + plan.households_created,
-                "updated": plan.residents_updated + plan.households_updated,
-            },
+            detail={"filename": name, "rows": rows, "written": False},
         )
-    report.written = True
-    report.seconds = round(time.monotonic() - started, 3)
-    return report
 
 
 # Staging an upload between the dry run and the confirmation -------------------------------

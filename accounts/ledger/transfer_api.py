@@ -42,9 +42,14 @@ class PlanOutput(serializers.Serializer):
     households_created = serializers.IntegerField()
     households_updated = serializers.IntegerField()
     households_unchanged = serializers.IntegerField()
-    residents_created = serializers.IntegerField()
-    residents_updated = serializers.IntegerField()
-    residents_unchanged = serializers.IntegerField()
+    residents = serializers.IntegerField(help_text="resident rows")
+    residents_created = serializers.IntegerField(
+        allow_null=True,
+        help_text="null in a dry run: rows are matched by ID number only "
+        "when the import is confirmed (a real run, audited and limited)",
+    )
+    residents_updated = serializers.IntegerField(allow_null=True)
+    residents_unchanged = serializers.IntegerField(allow_null=True)
 
 
 class ImportReportOutput(serializers.Serializer):

@@ -122,7 +122,7 @@ def _resident_context(
         "tag_choices": _tag_choices(),
         "form": {
             "real_name": row.real_name,
-            "birth_date": row.birth_date.isoformat(),
+            "birth_date": "",  # not shown: an empty box keeps the date on file
             "vehicles": " ".join(row.vehicles),
             "tags": row.tags,
             "guardian_consent": row.guardian_consent,
@@ -138,15 +138,17 @@ def resident(request: HttpRequest, neighborhood_id: int, resident_id: int) -> Ht
 
 
 def _resident_changes(post: Any) -> dict[str, Any]:
-    """The edit form as the service's changes; an empty phone box keeps the phone."""
+    """The edit form as the service's changes; an empty phone or birth date box keeps the
+    value on file (neither is shown in the form)."""
     changes: dict[str, Any] = {
         "real_name": post.get("real_name", ""),
-        "birth_date": post.get("birth_date", ""),
         "vehicles": post.get("vehicles", ""),
         "tags": post.getlist("tags"),
         "guardian_consent": "guardian_consent" in post,
         "left": "left" in post,
     }
+    if post.get("birth_date", "").strip():
+        changes["birth_date"] = post["birth_date"]
     if post.get("clear_phone"):
         changes["phone"] = ""
     elif post.get("phone", "").strip():

@@ -94,6 +94,7 @@ class NotificationKind(models.TextChoices):
     OUTREACH = "outreach", _("notice from the committee")
     VERIFICATION = "verification", _("verification")
     BALLOT = "ballot", _("ballot")
+    ROLE = "role", _("committee role")
 
 
 class Notification(models.Model):

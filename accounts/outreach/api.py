@@ -22,6 +22,7 @@ from accounts.outreach.events import outreach_stream
 from accounts.permissions import Perm
 from config.converters import id_field
 from config.errors import Invalid
+from realtime.idempotency import idempotent
 from realtime.selectors import stream_head
 
 
@@ -68,6 +69,7 @@ class SegmentsApi(APIView):
         segments = selectors.segments_of(actor=request.user, neighborhood_id=neighborhood_id)
         return Response([_segment(s) for s in segments])
 
+    @idempotent
     @extend_schema(request=InputSerializer, responses={201: SegmentOutput})
     def post(self, request: Request, neighborhood_id: int) -> Response:
         access.require(request.user, Perm.OUTREACH_SEND, neighborhood_id)  # before validation
@@ -137,6 +139,7 @@ class OutreachListApi(APIView):
             [{**_outreach(o), "reached": o.reached_count} for o in found]  # type: ignore[attr-defined]
         )
 
+    @idempotent
     @extend_schema(request=InputSerializer, responses={202: SentOutput})
     def post(self, request: Request, neighborhood_id: int) -> Response:
         access.require(request.user, Perm.OUTREACH_SEND, neighborhood_id)  # before validation

@@ -25,6 +25,7 @@ from accounts.permissions import Perm
 from accounts.verification import selectors, services
 from config.converters import id_field
 from config.errors import Invalid
+from realtime.idempotency import idempotent
 
 
 def _user(request: Request) -> User:
@@ -118,6 +119,7 @@ class CodeRedeemApi(APIView):
         code = serializers.CharField(max_length=40)
         real_name = serializers.CharField(max_length=services.NAME_MAX)
 
+    @idempotent
     @extend_schema(request=InputSerializer, responses={201: ResidencyOutput})
     def post(self, request: Request) -> Response:
         data = _valid(self.InputSerializer(data=request.data))
@@ -139,6 +141,7 @@ class RequestCreateApi(APIView):
         real_name = serializers.CharField(max_length=services.NAME_MAX)
         id_fragment = serializers.CharField(max_length=16, help_text="last 6 of the ID number")
 
+    @idempotent
     @extend_schema(request=InputSerializer, responses={201: OwnRequestOutput})
     def post(self, request: Request) -> Response:
         data = _valid(self.InputSerializer(data=request.data))
@@ -222,6 +225,7 @@ class CodesIssueApi(APIView):
         household = id_field(required=False)
         building = id_field(required=False)
 
+    @idempotent
     @extend_schema(request=InputSerializer, responses={201: IssuedCodeOutput(many=True)})
     def post(self, request: Request, neighborhood_id: int) -> Response:
         actor = _user(request)

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from core.limits import blocked_until
+
 WINDOW = dt.timedelta(hours=24)
 USER_FAILURES = 5
 HOUSEHOLD_FAILURES = 10
@@ -33,11 +35,7 @@ class Locked:
 def _locked_until(
     failures: Iterable[dt.datetime], limit: int, now: dt.datetime
 ) -> dt.datetime | None:
-    recent = sorted(at for at in failures if now - WINDOW < at <= now)
-    if len(recent) < limit:
-        return None
-    # Allowed again when only limit - 1 of these remain inside the window.
-    return recent[len(recent) - limit] + WINDOW
+    return blocked_until(failures, limit=limit, window=WINDOW, now=now)
 
 
 def check(

@@ -28,9 +28,15 @@ pairs for the Django layer to translate.
   noes (abstentions not counted, a tie fails).
 - "free" (everyday rooms): no floor and no queue, anyone speaks, but slow mode (30 s between
   one person's speeches); motions and votes work as above.
+- Points of order (nantang): anyone but the chair may raise one, also someone warned out or
+  at the speech limit; it is heard first, on a point-of-order floor (`Floor.kind == "order"`)
+  that is for procedure only: what is posted on it goes on the agenda item, never on a
+  motion; it cannot move a motion or an amendment (`point_of_order_only`); a ruling on its
+  holder ends it.
 - Both: the chair may rule a posted speech off-topic; it counts a warning for its speaker on
   that motion (or on the agenda item, when no motion is pending), and at the room's limit
-  (2) the speaker loses the floor and may not speak again on that motion.
+  (2) the speaker loses the floor and may not speak again on that motion; a ruling on a
+  speaker already warned out also ends any floor they hold.
 
 Phases (`RoomState.phase`, derived from the motion stack): waiting → motion_moved → debate →
 voting → result → (next_item) waiting on the next agenda item. A new motion may also be

@@ -25,6 +25,8 @@ NOT_IN_QUEUE: Final = "not_in_queue"
 SPEECH_LIMIT_REACHED: Final = "speech_limit_reached"  # speeches per person per motion used up
 WARNED_OUT: Final = "warned_out"  # ruled off-topic as often as the room allows, on this motion
 SLOW_MODE: Final = "slow_mode"  # too soon after one's last speech
+# Moving a motion or an amendment from a point-of-order floor (it is for procedure only)
+POINT_OF_ORDER_ONLY: Final = "point_of_order_only"
 
 # Motions and phases
 NO_MOTION: Final = "no_motion"  # nothing is discussed (or seconded, or voted) without a motion
@@ -61,6 +63,7 @@ ALL_CODES: Final[frozenset[str]] = frozenset(
         SPEECH_LIMIT_REACHED,
         WARNED_OUT,
         SLOW_MODE,
+        POINT_OF_ORDER_ONLY,
         NO_MOTION,
         MOTION_PENDING,
         CANNOT_SECOND_OWN_MOTION,

@@ -86,10 +86,12 @@ def _count(value: int, low: int, high: int | None = None) -> None:
     _require(ok, codes.INVALID_ARGUMENT)
 
 
-def _not_interrupting(state: RoomState, user: int) -> None:
-    """Nobody interrupts a speech (rule 7) — but the speaker may move while speaking."""
+def _may_move(state: RoomState, user: int) -> None:
+    """Nobody interrupts a speech (rule 7) — but the speaker may move while speaking. A
+    point-of-order floor is for the procedural point only: it moves nothing."""
     floor = state.floor
     _require(floor is None or floor.user == user, codes.FLOOR_TAKEN)
+    _require(floor is None or floor.kind == "speech", codes.POINT_OF_ORDER_ONLY)
 
 
 def _top(state: RoomState) -> Motion:
@@ -103,7 +105,7 @@ def _move(state: RoomState, command: cmd.Move, now: float) -> Events:
     _neutral(state, command.user)
     _text(command.text)
     _require(not state.motions, codes.MOTION_PENDING)
-    _not_interrupting(state, command.user)
+    _may_move(state, command.user)
     return [ev.MotionMoved(state.next_motion, command.user, command.text, None)]
 
 
@@ -113,7 +115,7 @@ def _amend(state: RoomState, command: cmd.Amend, now: float) -> Events:
     top = _top(state)
     allowed = state.rules.amendment_depth >= 1 and top.amends is None and top.status == "debate"
     _require(allowed, codes.AMENDMENT_NOT_ALLOWED)
-    _not_interrupting(state, command.user)
+    _may_move(state, command.user)
     return [ev.MotionMoved(state.next_motion, command.user, command.text, top.id)]
 
 
@@ -195,8 +197,10 @@ def _speak(state: RoomState, command: cmd.Speak, now: float) -> Events:
     if state.rules.floor_required:
         floor = _some(state.floor, codes.NOT_YOUR_TURN)
         _require(floor.user == command.user, codes.NOT_YOUR_TURN)
-        # A speech on a motion counts there even if an amendment was moved meanwhile.
-        motion = floor.motion if floor.kind == "speech" else (top.id if top else None)
+        # A speech on a motion counts there even if an amendment was moved meanwhile. A
+        # point of order is about procedure, not the motion: it goes on the agenda item, so
+        # it never stands for a speech on a motion (seconded or not) nor evades its limits.
+        motion = floor.motion if floor.kind == "speech" else None
     else:
         _may_speak_on(state.topic, state, command.user)
         motion = top.id if top else None
@@ -243,16 +247,24 @@ def _rule_off_topic(state: RoomState, command: cmd.RuleOffTopic, now: float) -> 
     speaker = post.user
     warnings = talk.warnings_of(speaker) + 1
     events: Events = [ev.RuledOffTopic(post.speech, speaker, motion, warnings)]
-    if warnings < state.rules.off_topic_warnings or speaker in talk.warned_out:
-        return events
-    hand = next(
-        (e for e in state.queue if e.user == speaker and e.kind == "speech" and e.motion == motion),
-        None,
-    )
-    if hand is not None and motion is not None:
-        events.append(ev.HandWithdrawn(speaker, motion))
-    events.append(ev.SpeakerWarnedOut(speaker, motion))
-    if state.floor is not None and state.floor.user == speaker:
+    warned_out = speaker in talk.warned_out
+    if not warned_out and warnings >= state.rules.off_topic_warnings:
+        warned_out = True
+        hand = next(
+            (
+                e
+                for e in state.queue
+                if e.user == speaker and e.kind == "speech" and e.motion == motion
+            ),
+            None,
+        )
+        if hand is not None and motion is not None:
+            events.append(ev.HandWithdrawn(speaker, motion))
+        events.append(ev.SpeakerWarnedOut(speaker, motion))
+    # A warned-out speaker keeps no floor, whenever they were warned out; and a point of
+    # order the chair rules out is over (the ruling is the chair's answer to it).
+    floor = state.floor
+    if floor is not None and floor.user == speaker and (warned_out or floor.kind == "order"):
         events.append(ev.SpeechEnded(speaker, "ruled_off_topic", now))
     return events
 

@@ -26,6 +26,10 @@ VIOLATIONS: dict[str, Promise] = {
     "speech_limit_reached": _("You have spoken on this motion as often as the rules allow."),
     "warned_out": _("After the chair's warnings you may not speak again on this motion."),
     "slow_mode": _("Slow mode: please wait a little before speaking again."),
+    "point_of_order_only": _(
+        "The floor for a point of order is for the procedural point only: no motion or "
+        "amendment can be moved on it."
+    ),
     "no_motion": _("Nothing is discussed without a motion: move one first."),
     "motion_pending": _("One motion at a time: finish the current one first."),
     "cannot_second_own_motion": _("Someone other than the mover must second the motion."),
@@ -56,7 +60,10 @@ RULES: dict[str, Promise] = {
     presets.SPEECHES_PER_MOTION: _("At most %(count)s speeches per person per motion."),
     presets.FIRST_SPEAKERS_FIRST: _("Those who have not spoken on the motion go first."),
     presets.SIDES_ALTERNATE: _("For and against speak in turn."),
-    presets.POINTS_OF_ORDER_FIRST: _("A point of order comes before everyone else."),
+    presets.POINTS_OF_ORDER_FIRST: _(
+        "A point of order comes before everyone else and the chair answers it; it is about "
+        "procedure only and is not a speech on the motion."
+    ),
     presets.CHAIR_NEUTRAL: _("The chair stays neutral."),
     presets.OFF_TOPIC_WARNINGS: _(
         "Speech the chair rules off-topic is collapsed; after %(limit)s warnings the speaker "

@@ -458,7 +458,7 @@ def test_a_reveal_returns_the_value_and_writes_the_audit(scene, clerk):
         ("id_number", " 查 ", "reason_required"),
         ("id_number", None, "reason_required"),
         ("id_number", "很" * 201, "reason_too_long"),
-        ("birth_date", "核对信息", "invalid_field"),
+        ("real_name", "核对信息", "invalid_field"),  # shown already; nothing to reveal
         ("id_number_encrypted", "核对信息", "invalid_field"),
     ],
 )

@@ -79,7 +79,13 @@ def test_a_dry_run_plans_everything_and_writes_nothing(clerk, place):
         0,
         0,
     )
-    assert (plan.residents_created, plan.residents_updated, plan.residents_unchanged) == (4, 0, 0)
+    # residents are counted, not matched by ID number: a dry run confirms no number
+    assert plan.residents == 4
+    assert (plan.residents_created, plan.residents_updated, plan.residents_unchanged) == (
+        None,
+        None,
+        None,
+    )
     assert not report.written
     assert counts() == before
 
@@ -107,7 +113,14 @@ def test_a_real_run_writes_households_residents_history_and_one_audit_row(clerk,
     assert WANG not in text and "13812345678" not in text and "138****5678" in text
     (audit,) = DataAccess.objects.filter(neighborhood=place)
     assert audit.kind == AccessKind.IMPORT and audit.reason == "import" and audit.actor == clerk
-    assert audit.detail == {"filename": "台账.csv", "rows": 4, "created": 7, "updated": 0}
+    assert audit.detail == {
+        "filename": "台账.csv",
+        "rows": 4,
+        "written": True,
+        "created": 7,
+        "updated": 0,
+    }
+    assert (report.plan.residents_created, report.plan.residents_updated) == (4, 0)
 
 
 def test_a_second_import_matches_by_id_number_and_updates_only_what_changed(clerk, place):
@@ -120,7 +133,7 @@ def test_a_second_import_matches_by_id_number_and_updates_only_what_changed(cler
     table[3][3] = table[4][3] = "90"
     table[5][:5] = ["12号楼", "1", "301", "72.5", "自有"]
     dry = run(clerk, place, csv_bytes(table), dry_run=True)
-    # then the plan says so
+    # then the dry run plans the households (residents are matched only by a real run)
     plan = dry.plan
     assert plan.buildings == []
     assert (plan.households_created, plan.households_updated, plan.households_unchanged) == (
@@ -128,10 +141,11 @@ def test_a_second_import_matches_by_id_number_and_updates_only_what_changed(cler
         1,
         1,
     )
-    assert (plan.residents_created, plan.residents_updated, plan.residents_unchanged) == (0, 2, 2)
-    # and a real run makes it so
+    assert plan.residents == 4 and plan.residents_updated is None
+    # and a real run matches by ID number and makes it so
     history = LedgerChange.objects.count()
-    run(clerk, place, csv_bytes(table), dry_run=False)
+    real = run(clerk, place, csv_bytes(table), dry_run=False).plan
+    assert (real.residents_created, real.residents_updated, real.residents_unchanged) == (0, 2, 2)
     wang = Resident.objects.get(id_number_hash=identity.hash_id_number(WANG))
     assert wang.phone == "13900001111"
     zhao = Resident.objects.get(real_name="赵桂兰")
@@ -165,7 +179,7 @@ def test_a_broken_sheet_reports_every_row_and_a_real_run_writes_nothing(clerk, p
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_csv_in_every_encoding_excel_saves(clerk, place, encoding):
     report = run(clerk, place, csv_bytes(rows(), encoding), dry_run=True)
-    assert report.ok and report.plan.residents_created == 4
+    assert report.ok and report.plan.residents == 4
 
 
 def test_xlsx_with_numbers_and_dates_as_excel_stores_them(clerk, place):
@@ -242,7 +256,7 @@ def test_only_the_committee_may_import(place):
 def test_a_resident_of_another_neighborhood_is_not_matched(clerk, place):
     elsewhere = factories.household(factories.neighborhood("云台第一"))
     factories.person(elsewhere, "王秀英", birth=dt.date(1950, 3, 21), id_number=WANG)
-    report = run(clerk, place, csv_bytes(rows()), dry_run=True)
+    report = run(clerk, place, csv_bytes(rows()), dry_run=False)
     assert report.plan.residents_created == 4
 
 

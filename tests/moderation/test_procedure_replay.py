@@ -17,6 +17,7 @@ from moderation.procedure import (
     NANTANG,
     RoomState,
     RuleViolation,
+    apply,
     decide,
     event_from_data,
     event_to_data,
@@ -28,7 +29,15 @@ from moderation.procedure import (
     suggest_next,
 )
 from moderation.procedure import commands as c
-from moderation.procedure.events import EVENT_TYPES, Event, SpeechEnded
+from moderation.procedure.events import (
+    EVENT_TYPES,
+    Event,
+    FloorGiven,
+    MotionMoved,
+    RuledOffTopic,
+    SpeechEnded,
+    SpeechPosted,
+)
 from tests.moderation.test_procedure_scenes import (
     CHAIR,
     CO_CHAIR,
@@ -220,12 +229,49 @@ class RoomMachine(RuleBasedStateMachine):
     def run(self, command: c.Command, gap: float) -> None:
         assert self.state is not None
         self.now += gap
+        before = self.state
         try:
             self.state, events = decide(self.state, command, self.now)
         except RuleViolation:
             return  # a refusal changes nothing (and its code is one of ALL_CODES by construction)
         self.log.extend(events)
         self.decided_at = self.now
+        self.check_step(before, events)
+
+    def check_step(self, before: RoomState, events: tuple[Event, ...]) -> None:
+        """What the floor allows, event by event: a speech on a motion only from a speech
+        floor on that seconded motion, never from a point-of-order floor; a speech floor
+        only for someone within the limits; no motion moved from a point-of-order floor;
+        and a ruling ends the floor of a speaker it leaves warned out, or of a point of
+        order."""
+        assert self.state is not None
+        state, rules = before, before.rules
+        for event in events:
+            floor = state.floor
+            if isinstance(event, SpeechPosted) and rules.floor_required:
+                assert floor is not None and floor.user == event.user
+                if floor.kind == "order":
+                    assert event.motion is None
+                else:
+                    motion = state.motion(event.motion) if event.motion is not None else None
+                    assert motion is not None and event.motion == floor.motion
+                    assert motion.status == "debate"
+            if isinstance(event, MotionMoved):
+                assert floor is None or floor.kind == "speech"
+            if isinstance(event, FloorGiven) and event.kind == "speech":
+                motion = state.motion(event.motion) if event.motion is not None else None
+                assert motion is not None and event.user not in motion.talk.warned_out
+                limit = rules.speeches_per_motion
+                assert limit is None or motion.talk.speeches_of(event.user) < limit
+            state = apply(state, event)
+        held = self.state.floor
+        for event in events:
+            if not isinstance(event, RuledOffTopic) or held is None or held.user != event.user:
+                continue
+            talk = self.state.talk
+            if event.motion is not None and (ruled := self.state.motion(event.motion)):
+                talk = ruled.talk
+            assert held.kind == "speech" and event.user not in talk.warned_out
 
     # One rule tries any command with random arguments, mostly to be refused; the others
     # pick plausible actors so that random sessions get through seconds, debates, rulings
@@ -297,6 +343,38 @@ class RoomMachine(RuleBasedStateMachine):
         suggested = suggest_next(self.state)
         if suggested is not None:
             self.run(c.GiveFloor(self.state.chair, suggested), 1)
+
+    @rule(
+        pick=st.integers(0, 10),
+        then=st.sampled_from(["speak", "move", "amend"]),
+        gap=GAPS,
+    )
+    def someone_who_may_not_speak_raises_a_point_of_order(
+        self, pick: int, then: str, gap: float
+    ) -> None:
+        """Those warned out or at the speech limit on the motion first, if there are any."""
+        assert self.state is not None
+        top, limit = self.state.top, self.state.rules.speeches_per_motion
+        barred = [
+            u
+            for u in self.residents()
+            if top is not None
+            and (
+                u in top.talk.warned_out or (limit is not None and top.talk.speeches_of(u) >= limit)
+            )
+        ]
+        user = barred[pick % len(barred)] if barred else self.resident(pick)
+        self.run(c.PointOfOrder(user), gap)
+        if self.state.floor is not None and self.state.floor.user != user:
+            self.run(c.YieldFloor(self.state.floor.user), 1)
+        self.run(c.GiveFloor(self.state.chair, user), 1)
+        attempts: dict[str, c.Command] = {
+            "speak": c.Speak(user, 100),
+            "move": c.Move(user, "motion"),
+            "amend": c.Amend(user, "amendment"),
+        }
+        self.run(attempts[then], 1)
+        self.run(c.Speak(user, 50), 1)
 
     @rule(pick=st.integers(0, 10), length=st.integers(1, 500), gap=GAPS)
     def the_speaker_or_anyone_speaks(self, pick: int, length: int, gap: float) -> None:

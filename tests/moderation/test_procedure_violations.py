@@ -191,6 +191,18 @@ CASES = [
     pytest.param(a_warned_out, c.RaiseHand(A, "con"), k.WARNED_OUT, id="warned_out_hand"),
     pytest.param(free_a_warned_out, c.Speak(A, 10), k.WARNED_OUT, id="free_warned_out"),
     pytest.param(then(free, c.Speak(A, 10)), c.Speak(A, 10), k.SLOW_MODE, id="free_slow_mode"),
+    pytest.param(
+        point_of_order_speaking_in_waiting,
+        c.Move(A, "x"),
+        k.POINT_OF_ORDER_ONLY,
+        id="move_on_a_point_of_order",
+    ),
+    pytest.param(
+        then(debate, c.PointOfOrder(A), c.GiveFloor(CHAIR, A)),
+        c.Amend(A, "x"),
+        k.POINT_OF_ORDER_ONLY,
+        id="amend_on_a_point_of_order",
+    ),
     # motions and phases
     pytest.param(waiting, c.Second(A), k.NO_MOTION, id="second_nothing"),
     pytest.param(waiting, c.RaiseHand(A, "pro"), k.NO_MOTION, id="hand_on_nothing"),
@@ -267,6 +279,12 @@ def test_the_rules_refuse(scene: Scene, command: c.Command, code: str) -> None:
 def test_every_defined_code_is_triggered_by_a_case() -> None:
     triggered = {case.values[2] for case in CASES}
     assert triggered == ALL_CODES
+
+
+def test_every_code_has_words_for_people() -> None:
+    from moderation.rooms.messages import VIOLATIONS
+
+    assert set(VIOLATIONS) == ALL_CODES
 
 
 def test_an_unknown_code_cannot_be_raised() -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Building, Household, Neighborhood, Owner, User
@@ -81,3 +82,26 @@ def owner_living_elsewhere(s: Scene, name: str = "远方房东") -> tuple[User, 
     owner.id_number_hash = landlord.identity_hash or ""
     owner.save()
     return landlord, owner
+
+
+def neighbors_enough_for_secret(place: Neighborhood) -> list[User]:
+    """Residents of `place`, so that a secret ballot of the whole neighborhood has the
+    electorate it needs (LINLI_SECRET_MIN_ELECTORS) whoever else lives there."""
+    return [factories.resident(place) for _ in range(settings.LINLI_SECRET_MIN_ELECTORS)]
+
+
+def stored_as_before_secrecy(b: Ballot) -> None:
+    """Rewrite a secret ballot's stored live tallies (and visibility) as the code before
+    voting/secrecy.py left them: shown live, with turnout by area and the counts by option
+    (here each event carries the ballot's current count)."""
+    from realtime.models import Event
+    from voting import live
+    from voting.services.common import counted_tally
+
+    b.refresh_from_db()
+    Ballot.objects.filter(pk=b.pk).update(visibility="live")
+    shown = Ballot.objects.get(pk=b.pk)
+    shown.secret = False  # what the old payload showed of every ballot shown live
+    old = dict(live.payload_of(shown, counted_tally(b)))
+    assert "tally" in old and "area" in old["participation"] and "area" in old["progress"]
+    Event.objects.filter(stream=b.stream, type="ballot.tally").update(data=old)

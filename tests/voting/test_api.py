@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from tests import factories
+from tests.voting.scene import neighbors_enough_for_secret
 from voting import services
 from voting.models import (
     Ballot,
@@ -322,6 +323,7 @@ def test_an_open_ballot_vote_can_be_changed_until_close(scene: Scene) -> None:
 
 
 def test_a_secret_ballot_answers_a_receipt_once_and_refuses_a_second_vote(scene: Scene) -> None:
+    neighbors_enough_for_secret(scene.place)
     ballot = make_ballot(scene.staff, scene.place, secret=True)
     api = scene.api(scene.alice)
     first = api.post(f"/api/v1/ballots/{ballot.pk}/votes/", {"choice": ["yes"]}, format="json")
@@ -621,6 +623,7 @@ def test_paper_sent_as_json_is_a_400_not_a_415(scene: Scene) -> None:
 
 
 def test_a_secret_ballot_takes_no_paper(scene: Scene) -> None:
+    neighbors_enough_for_secret(scene.place)
     ballot = make_ballot(scene.staff, scene.place, secret=True)
     answer = scene.api(scene.staff).post(
         f"/api/v1/ballots/{ballot.pk}/paper/",

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from tests import factories
 from tests.accounts.conftest import ROLES, Cast, cast  # noqa: F401  (the fixture)
+from tests.voting.scene import neighbors_enough_for_secret
 from tests.voting.test_api import make_ballot, photo, written
 from voting import services
 from voting.models import Ballot, Elector
@@ -71,6 +72,8 @@ class Setting:
         return make_ballot(self.staff, self.place, **extra)
 
     def closed_ballot(self, **extra: Any) -> Ballot:
+        if extra.get("secret"):
+            neighbors_enough_for_secret(self.place)
         ballot = self.open_ballot(**extra)
         services.ballot_cast(user=self.voter, ballot_id=ballot.pk, choice=["yes"])
         return services.ballot_close(actor=self.staff, ballot_id=ballot.pk)

@@ -56,7 +56,7 @@ def test_after_the_first_vote_a_vote_is_one_statement_and_stores_what_the_full_p
 
 
 def test_a_secret_vote_in_one_statement_keeps_no_link_and_answers_a_receipt() -> None:
-    s = scene(2, area="88.20")
+    s = scene(10, area="88.20")  # a secret ballot's smallest electorate
     b = ballot(s, secret=True)
     services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
     result, queries = cast_counting(user=s.reps[1], ballot_id=b.pk, choice="no")

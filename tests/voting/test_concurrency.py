@@ -42,7 +42,7 @@ def together(count: int, work: Callable[[int], Any]) -> list[str]:
 
 
 def test_simultaneous_secret_votes_of_one_household_store_one() -> None:
-    s = scene(1)
+    s = scene(10)  # a secret ballot's smallest electorate
     b = ballot(s, secret=True)
     outcomes = together(
         THREADS, lambda i: services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")

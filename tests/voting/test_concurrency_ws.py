@@ -25,7 +25,7 @@ SOCKETS = 100
 
 
 def test_a_hundred_sockets_casting_one_households_vote_store_it_once() -> None:
-    s = scene(1)
+    s = scene(10)  # a secret ballot's smallest electorate
     b = ballot(s, secret=True)
     token = Token.objects.create(user=s.reps[0])
     ports = [free_port(), free_port()]

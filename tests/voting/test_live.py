@@ -12,7 +12,7 @@ from django.utils import timezone
 from realtime.models import Event
 from tests.voting.scene import ballot, scene
 from voting import live, services
-from voting.models import TallyGate
+from voting.models import Ballot, TallyGate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,17 +87,23 @@ def test_a_tally_too_soon_waits_out_the_rest_of_the_interval() -> None:
     assert tallies(b.stream) == []
 
 
-def test_a_secret_ballot_is_counted_from_its_unlinked_votes() -> None:
-    s = scene(3)
-    b = ballot(s, secret=True)
-    for rep, choice in zip(s.reps, ["no", "no", "abstain"], strict=True):
+def test_a_secret_ballots_live_tally_is_its_turnout_in_heads_and_nothing_else() -> None:
+    # Given a secret ballot under a rule that counts area, whatever visibility is stored
+    s = scene(10, area="88.20")
+    b = ballot(s, secret=True, preset="art278_ordinary")
+    Ballot.objects.filter(pk=b.pk).update(visibility="live")  # as before secrecy.py
+    # When three vote
+    for rep, choice in zip(s.reps[:3], ["no", "no", "abstain"], strict=True):
         services.ballot_cast(user=rep, ballot_id=b.pk, choice=choice)
     assert live.wait_idle(10)
     TallyGate.objects.filter(ballot=b).update(sent_at=b.opened_at - dt.timedelta(seconds=5))
     assert live.send(b.pk) is None
+    # Then the tally counts their unlinked votes, in heads, with no area and no option
     last = tallies(b.stream)[-1]
-    assert last.data["participation"]["heads"] == 3
-    assert last.data["tally"]["options"]["no"]["heads"] == 2
+    assert last.data == {
+        "participation": {"heads": 3},
+        "progress": {"heads": 0.3, "needed": 0.6667, "inclusive": True, "met": False},
+    }
 
 
 def test_a_tally_before_any_vote_counts_nothing() -> None:

@@ -368,19 +368,20 @@ def test_paper_photo_must_be_a_picture(upload: str | None, code: str) -> None:
 
 
 def test_secret_ballots_take_no_paper_and_residents_enter_none() -> None:
-    s = scene(1)
-    secret = ballot(s, secret=True)
+    big = scene(10)  # a secret ballot's smallest electorate
+    secret = ballot(big, secret=True)
     assert (
         code_of(
             services.paper_enter,
-            actor=s.staff,
+            actor=big.staff,
             ballot_id=secret.pk,
-            elector_id=secret.electors.get().pk,
+            elector_id=secret.electors.first().pk,
             choice="yes",
             photo=photo(),
         )
         == "paper_not_allowed"
     )
+    s = scene(1)
     b = ballot(s)
     with pytest.raises(Forbidden):
         services.paper_enter(

@@ -55,3 +55,15 @@ def test_matters_imports_only_translation_from_django():
         elif isinstance(node, ast.Import):
             runtime.update(alias.name for alias in node.names)
     assert {m for m in runtime if m.startswith("django")} == {"django.utils.translation"}
+
+
+def test_secrecy_imports_nothing_but_the_pure_tally():
+    """voting/secrecy.py decides what secret ballots publish from data alone: no Django,
+    and of the project only voting.tally (itself pure)."""
+    modules = imported_modules(ROOT / "voting/secrecy.py")
+    project = ("accounts", "config", "forum", "moderation", "realtime", "voting", "frontend")
+    outside = {m for m in modules if m.split(".")[0] in ("django", "rest_framework", "channels")}
+    assert not outside
+    assert {m for m in modules if m.startswith(".") or m.split(".")[0] in project} == {
+        "voting.tally"
+    }

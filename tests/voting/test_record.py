@@ -13,6 +13,7 @@ import pytest
 from django.utils import translation
 
 from tests import factories
+from tests.voting.scene import neighbors_enough_for_secret
 from tests.voting.test_api import make_ballot, photo
 from voting import record, selectors, services
 from voting.models import Elector
@@ -102,6 +103,7 @@ def test_an_open_art278_ballot_record_in_chinese(estate: dict[str, Any]) -> None
 
 def test_a_secret_ballot_record_lists_the_receipts_and_no_voter(estate: dict[str, Any]) -> None:
     staff, voters = estate["staff"], estate["voters"]
+    neighbors_enough_for_secret(estate["place"])
     ballot = make_ballot(staff, estate["place"], voter_unit="household", secret=True)
     receipts = sorted(
         services.ballot_cast(user=v, ballot_id=ballot.pk, choice=["yes"]).receipt or ""

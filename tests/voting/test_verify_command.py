@@ -27,12 +27,15 @@ def place() -> Any:
     return factories.neighborhood("昌里第五")
 
 
-def household_ballot(place: Any, *, secret: bool = False, preset: str = "art278_ordinary") -> Any:
-    """Three households of 80, 100 and 60 m² with their representatives; a yes/no ballot
-    of the households weighed by floor area (an art. 278 double majority)."""
+def household_ballot(
+    place: Any, *, secret: bool = False, preset: str = "art278_ordinary", others: int = 0
+) -> Any:
+    """Three households of 80, 100 and 60 m² with their representatives (then `others` of
+    10 m²); a yes/no ballot of the households weighed by floor area (an art. 278 double
+    majority)."""
     staff = factories.staff(place)
     voters = []
-    for area in ("80.00", "100.00", "60.00"):
+    for area in ("80.00", "100.00", "60.00", *["10.00"] * others):
         voters.append(factories.verified(factories.household(place, area=area)))
     ballot = make_ballot(staff, place, voter_unit="household", secret=secret, preset=preset)
     return staff, voters, ballot
@@ -54,16 +57,18 @@ def refused(ballot_id: int) -> tuple[str, str]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("secret", [False, True])
 def test_a_clean_closed_ballot_matches(place: Any, secret: bool) -> None:
-    staff, (a, b, c), ballot = household_ballot(place, secret=secret)
-    services.ballot_cast(user=a, ballot_id=ballot.pk, choice=["yes"])
-    services.ballot_cast(user=b, ballot_id=ballot.pk, choice=["yes"])
+    # A secret ballot needs 10 electors: 7 more households of 10 m², voting yes
+    staff, (a, b, c, *others), ballot = household_ballot(place, secret=secret, others=7 * secret)
+    for voter in (a, b, *others):
+        services.ballot_cast(user=voter, ballot_id=ballot.pk, choice=["yes"])
     services.ballot_cast(user=c, ballot_id=ballot.pk, choice=["no"])
     services.ballot_close(actor=staff, ballot_id=ballot.pk)
     output = run(ballot.pk)
     assert output.rstrip().endswith("match") and "MISMATCH" not in output
-    # Both sides are printed: 3 of 3 households, 240 m², passed (2/3 heads, 180/240 area)
+    # Both sides are printed: every household, 240 m² (310 m²), passed (2/3 heads, 180/240
+    # area; 9/10, 250/310)
     assert output.count('"passed": true') == 2
-    assert output.count('"area": "240.00"') >= 2
+    assert output.count('"area": "310.00"' if secret else '"area": "240.00"') >= 2
     assert "published:" in output and "recomputed:" in output
 
 
@@ -85,8 +90,8 @@ def test_a_tampered_open_vote_is_a_mismatch(place: Any) -> None:
 
 @pytest.mark.django_db
 def test_a_tampered_secret_vote_or_a_removed_one_is_a_mismatch(place: Any) -> None:
-    staff, (a, b, c), ballot = household_ballot(place, secret=True)
-    for voter in (a, b, c):
+    staff, voters, ballot = household_ballot(place, secret=True, others=7)
+    for voter in voters:
         services.ballot_cast(user=voter, ballot_id=ballot.pk, choice=["yes"])
     services.ballot_close(actor=staff, ballot_id=ballot.pk)
     # A changed choice keeps the counts by head and area but moves an option
@@ -98,7 +103,7 @@ def test_a_tampered_secret_vote_or_a_removed_one_is_a_mismatch(place: Any) -> No
     # A deleted row also leaves a participation without its vote
     SecretVote.objects.filter(pk=row.pk).delete()
     output, _ = refused(ballot.pk)
-    assert "3 participations but 2 stored votes" in output
+    assert "10 participations but 9 stored votes" in output
 
 
 @pytest.mark.django_db

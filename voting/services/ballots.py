@@ -20,7 +20,7 @@ from accounts import access
 from accounts.models import Building, Household, User
 from accounts.permissions import Perm
 from config.errors import Invalid, NotFound
-from voting import electorate, events, tally
+from voting import electorate, events, secrecy, tally
 from voting.models import (
     Ballot,
     Elector,
@@ -151,7 +151,7 @@ def ballot_create(
     unit_ids: Iterable[object] = (),
     min_age: object = 18,
     secret: object = False,
-    visibility: object = Visibility.LIVE,
+    visibility: object = None,
     preset: object = "more_yes",
     rule: object = None,
     proxy_limit: object = None,
@@ -162,6 +162,8 @@ def ballot_create(
 ) -> Ballot:
     """A new ballot (a draft, or opened at once). A matter template other than "custom"
     decides the voter unit, the scope kind, the method and the rule, with its legal basis.
+    `visibility` None: after close for a secret ballot (it shows no count while open,
+    voting/secrecy.py), else live.
 
     `for_room`: the chair of a deliberation room calls the vote on a motion; the room's
     service has checked that the actor chairs it, which is the permission then."""
@@ -194,9 +196,16 @@ def ballot_create(
     method = _choice(method, Method, "invalid_method")
     voter_unit = _choice(voter_unit, VoterUnit, "invalid_voter_unit")
     scope = _choice(scope, Scope, "invalid_scope")
-    visibility = _choice(visibility, Visibility, "invalid_visibility")
     if not isinstance(secret, bool):
         raise Invalid(_("Please say whether the ballot is secret."), code="invalid_secret")
+    if visibility is None:
+        visibility = Visibility.AFTER_CLOSE if secret else Visibility.LIVE
+    visibility = _choice(visibility, Visibility, "invalid_visibility")
+    if secret and visibility != Visibility.AFTER_CLOSE:
+        raise Invalid(
+            _("A secret ballot shows its count only once it has closed."),
+            code="invalid_visibility",
+        )
     pairs = _options(method, list(options) if isinstance(options, list | tuple) else options)
     low, high = 1, 1
     if method == Method.MULTIPLE:
@@ -264,6 +273,16 @@ def _open(ballot: Ballot) -> None:
     rows = electorate.build(ballot)
     if not rows:
         raise Invalid(_("Nobody is in this electorate."), code="empty_electorate")
+    minimum = settings.LINLI_SECRET_MIN_ELECTORS
+    if ballot.secret and secrecy.too_small(len(rows), minimum):
+        raise Invalid(
+            _(
+                "A secret ballot needs at least %(minimum)s electors; this one has %(heads)s, "
+                "so its totals alone could show how they voted. Hold an open ballot instead."
+            ),
+            code="secret_too_small",
+            params={"minimum": minimum, "heads": len(rows)},
+        )
     Elector.objects.bulk_create(rows, batch_size=1000)
     now = timezone.now()
     ballot.status = Status.OPEN
@@ -331,24 +350,25 @@ def _unlink_secret_votes(ballot: Ballot) -> None:
     Rewritten in a random order, every choice carries the close's transaction id and a
     shuffled place. And a stored live tally that followed one vote, next to that voter's
     participation time, would tell the choice too: the stored tallies keep their turnout
-    and lose their counts by option (the close's event carries the result). The old row
-    versions are dead from the commit on; see docs/voting.md for when they are gone."""
+    and lose everything else, counts by option and areas (the close's event carries the
+    result). The old row versions are dead from the commit on; see docs/voting.md for
+    when they are gone."""
     rows = list(SecretVote.objects.filter(ballot=ballot).values("id", "choice", "area", "receipt"))
     SecretVote.objects.filter(ballot=ballot).delete()
     secrets.SystemRandom().shuffle(rows)
     SecretVote.objects.bulk_create((SecretVote(ballot=ballot, **row) for row in rows), 1000)
-    realtime.redact(ballot.stream, events.TALLY, ["tally"])
+    realtime.rewrite(ballot.stream, events.TALLY, secrecy.stored_tally)
 
 
 def certify(ballot: Ballot) -> dict[str, Any]:
     """The result as certified at close, from the stored votes: what `ballot_verify`
-    recomputes and compares."""
+    recomputes and compares. A secret ballot's as voting/secrecy.py publishes it."""
     rule = tally.rule_from_data(ballot.rule)
     counted = counted_tally(ballot)
     outcome = tally.decide(rule, counted)
     pending = PaperBallot.objects.filter(ballot=ballot, status=PaperStatus.PENDING).count()
     paper_area = ballot.participations.filter(channel="paper").aggregate(a=Sum("elector__area"))
-    return {
+    result = {
         "tally": tally.tally_to_data(counted),
         "outcome": tally.outcome_to_data(outcome),
         "progress": tally.quorum_progress(rule, counted),
@@ -360,6 +380,7 @@ def certify(ballot: Ballot) -> dict[str, Any]:
             "pending_not_counted": pending,
         },
     }
+    return secrecy.closed_result(result, rule) if ballot.secret else result
 
 
 def close_due(now: dt.datetime | None = None) -> list[int]:

@@ -11,18 +11,19 @@ Secret ballots are cast online only: a signed paper form names its voter.
 from __future__ import annotations
 
 import io
+from typing import BinaryIO, cast
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
 from config.errors import Forbidden, Invalid, NotFound
+from core import uploads
 from voting import live, slots
 from voting.models import (
     Ballot,
@@ -64,12 +65,17 @@ def clean_photo(photo: object) -> ContentFile[bytes]:
     if photo.size > PHOTO_MAX_BYTES:
         raise Invalid(_("The photo is too large (10 MB at most)."), code="photo_too_large")
     try:
-        with Image.open(photo) as image:
-            image.load()
-            picture = image.convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        # Bounded by the header's size before any pixel is decoded (core/uploads.py).
+        source = cast(BinaryIO, photo)  # an UploadedFile reads and seeks like one
+        picture = uploads.open_image(source, fit=(PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    except uploads.UploadRefused as refused:
+        if refused.code == uploads.IMAGE_TOO_LARGE:
+            raise Invalid(
+                _("The photo has too many pixels (at most %(limit)s million): take it again."),
+                code="image_too_large",
+                params={"limit": uploads.IMAGE_MAX_PIXELS // 1_000_000},
+            ) from None
         raise Invalid(_("This file is not a photo we can read."), code="invalid_photo") from None
-    picture.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
     out = io.BytesIO()
     picture.save(out, format="JPEG", quality=85)  # no exif= argument: metadata is dropped
     return ContentFile(out.getvalue(), name="form.jpg")

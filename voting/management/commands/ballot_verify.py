@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count, Sum
 
 from config.converters import MAX_ID
-from voting import tally
+from voting import secrecy, tally
 from voting.models import Ballot, Elector, Participation, SecretVote, Status, Vote
 
 # The parts of Ballot.result that the stored votes determine.
@@ -61,14 +61,18 @@ class Recount:
         method: Any = ballot.method
         try:
             counted = tally.tally(method, keys, casts, electorate)
-            outcome = tally.decide(tally.rule_from_data(ballot.rule), counted)
+            rule = tally.rule_from_data(ballot.rule)
+            outcome = tally.decide(rule, counted)
         except tally.InvalidChoice:
             self.problems.append("a stored vote names an option the ballot does not have")
             return {}
         except (tally.InvalidRule, KeyError, TypeError, ValueError) as exc:
             self.problems.append(f"the ballot's rule cannot be applied: {exc}")
             return {}
-        return {"tally": tally.tally_to_data(counted), "outcome": tally.outcome_to_data(outcome)}
+        counts = tally.tally_to_data(counted)
+        if ballot.secret:  # published without what the rule does not count (secrecy.py)
+            counts = secrecy.closed_tally(counts, rule)
+        return {"tally": counts, "outcome": tally.outcome_to_data(outcome)}
 
 
 def _normal(data: Any) -> Any:
