@@ -331,11 +331,13 @@ def test_django_s_500_handler_answers_in_the_shape_under_api_and_a_page_elsewher
     # A crash is never expected (the fuzz test looks for one); when it happens, an API
     # client still gets JSON, and nobody sees a traceback.
     from django.test import RequestFactory
+    from django.utils import translation
 
     from config import error_pages
 
-    api = error_pages.server_error(RequestFactory().get("/api/v1/boards/1/"))
-    page = error_pages.server_error(RequestFactory().get("/boards/1/"))
+    with translation.override("zh-hans"):
+        api = error_pages.server_error(RequestFactory().get("/api/v1/boards/1/"))
+        page = error_pages.server_error(RequestFactory().get("/boards/1/"))
     assert_error_shape(api, 500, "server_error")
     assert page.status_code == 500 and "系统出了点问题" in page.content.decode()
     assert "Traceback" not in page.content.decode()
