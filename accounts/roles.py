@@ -34,6 +34,7 @@ from accounts.models import (
 from accounts.notifications import notify
 from accounts.permissions import PERSONAL_DATA_ROLES, Perm
 from config.errors import Forbidden, Invalid, NotFound
+from config.text import cleaned
 
 NEIGHBORHOOD_ROLES = (Role.STAFF, Role.SECRETARY, Role.MODERATOR)
 
@@ -114,7 +115,7 @@ def role_grant(*, actor: User, neighborhood_id: int, username: object, role: obj
     assert isinstance(role, str)
     if not _may_appoint(actor, role, neighborhood_id):
         raise Forbidden(_("Only the subdistrict can appoint a secretary."))
-    name = username.strip() if isinstance(username, str) else ""
+    name = cleaned(username)
     user = User.objects.filter(username=name, is_active=True).first() if name else None
     if user is None:
         raise Invalid(_("There is no account with that login name."), code="unknown_user")

@@ -4,7 +4,7 @@ A request that waited the pool's whole timeout for a connection (config/dbpool.p
 nothing wrong and nothing broke: it gets 503 with a Retry-After, in the shape of every
 refusal (config/refusal.py). Django hands an exception raised anywhere in the middleware
 or the view to this handler from inside its `except` block, which is where the cause is
-read; everything else is the default 500.
+read; everything else is the 500 of config/error_pages.py.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ import sys
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views import defaults
 from psycopg_pool import PoolTimeout
 
-from config import refusal
+from config import error_pages, refusal
 
 RETRY_AFTER_SECONDS = 5
 
@@ -35,7 +34,7 @@ def pool_exhausted(exc: BaseException | None) -> bool:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if not pool_exhausted(sys.exc_info()[1]):
-        return defaults.server_error(request)
+        return error_pages.server_error(request)
     content_type, body = refusal.render(
         path=request.path,
         code="unavailable",

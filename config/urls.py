@@ -24,5 +24,9 @@ urlpatterns = [
     path("", include("frontend.urls")),
 ]
 
-# A request that found the database pool exhausted gets 503, not 500 (config/unavailable.py).
+# Django's own errors: JSON {"code", "message"} under /api/, a translated page elsewhere;
+# a request that found the database pool exhausted gets 503, not 500 (config/unavailable.py).
+handler400 = "config.error_pages.bad_request"
+handler403 = "config.error_pages.permission_denied"
+handler404 = "config.error_pages.page_not_found"
 handler500 = "config.unavailable.server_error"

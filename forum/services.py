@@ -12,12 +12,15 @@ from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
 from config.errors import Forbidden, Invalid
+from config.text import cleaned
 from forum import events, text
 from forum.models import BODY_MAX, TITLE_MAX, Board, Post, Topic
 
 
-def _clean(text: object, *, limit: int, empty: Promise, too_long: Promise) -> str:
-    value = text.strip() if isinstance(text, str) else ""
+def _clean(
+    text: object, *, limit: int, empty: Promise, too_long: Promise, multiline: bool = True
+) -> str:
+    value = cleaned(text, multiline=multiline)  # control characters: Invalid
     if not value:
         raise Invalid(empty)
     if len(value) > limit:
@@ -50,6 +53,7 @@ def topic_create(
             limit=TITLE_MAX,
             empty=_("Please add a title."),
             too_long=_("Titles are at most %(limit)s characters."),
+            multiline=False,
         )
         if isinstance(title, str) and title.strip()
         else text.title_from(body_text, TITLE_MAX)

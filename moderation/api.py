@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +28,7 @@ from accounts.models import User
 from accounts.permissions import Perm
 from config.converters import MAX_ID, id_field
 from config.errors import Invalid, NotFound
+from config.input_guard import JSONParser
 from moderation.actions import COMMANDS
 from moderation.minutes import build_minutes, minutes_data, minutes_post
 from moderation.models import Room

@@ -16,6 +16,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError, Invalid
+from config.text import CODES as TEXT_CODES
+from config.text import refused
 from realtime import frames, idempotency, registry
 from realtime.auth import still_authenticates
 from realtime.direct import DirectSocket, SlowClient
@@ -190,8 +192,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         try:
             request = frames.parse(text_data)
         except frames.FrameError as exc:
-            message = Invalid(_("Malformed frame: %(reason)s"), params={"reason": exc.reason})
-            await self._error("invalid", message, exc.ref)
+            message = (
+                refused(exc.code)
+                if exc.code in TEXT_CODES
+                else Invalid(_("Malformed frame: %(reason)s"), params={"reason": exc.reason})
+            )
+            await self._error(exc.code, message, exc.ref)
             return
         try:
             if isinstance(request, frames.Ping):

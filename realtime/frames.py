@@ -1,6 +1,9 @@
 """The wire format of PROTOCOL.md: inbound frames validated at the edge, outbound built once.
 
-Pure: no Django import. Every inbound frame is checked here before any handler sees it.
+Pure: no Django import. Every inbound frame is checked here before any handler sees it:
+JSON nested deeper than core.jsondepth.MAX_DEPTH is refused before it is parsed
+(`too_deep`), and every string in it, keys included, follows core.text's rule
+(`control_character`, `invalid_text`), as at the HTTP edge.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from core import jsondepth, text
 
 STREAM_PATTERN = re.compile(r"([a-z][a-z_]{0,30})\.([1-9][0-9]{0,17})")  # fullmatch
 ACTION_PATTERN = re.compile(r"[a-z][a-z_.]{0,63}")  # fullmatch
@@ -19,12 +24,14 @@ KEY_PATTERN = re.compile(r"[!-~]{16,64}")  # fullmatch
 
 
 class FrameError(Exception):
-    """The frame is malformed; answered with `err` code `invalid`, the socket stays open."""
+    """The frame is refused; answered with `err` with this code (`invalid` when it is
+    malformed), and the socket stays open."""
 
-    def __init__(self, reason: str, ref: str | None = None) -> None:
+    def __init__(self, reason: str, ref: str | None = None, code: str = "invalid") -> None:
         super().__init__(reason)
         self.reason = reason
         self.ref = ref
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -67,21 +74,26 @@ def parse_stream(name: object) -> tuple[str, int]:
     return match.group(1), int(match.group(2))
 
 
-def parse(text: str) -> Request:
+def parse(raw: str) -> Request:
     try:
-        frame = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+        frame = jsondepth.loads(raw)
+    except jsondepth.TooDeep as exc:
+        raise FrameError("nested too deeply", None, jsondepth.TOO_DEEP) from exc
+    except ValueError as exc:
         raise FrameError("not JSON") from exc
     if not isinstance(frame, dict):
         raise FrameError("a frame is a JSON object")
-    try:
-        # JSON may spell lone surrogates ("\ud800"); they cannot be sent back as UTF-8.
-        encode(frame).encode()
-    except UnicodeEncodeError:
-        raise FrameError("text must be valid Unicode", None) from None
     ref = frame.get("ref")
-    if ref is not None and (not isinstance(ref, str) or len(ref) > REF_MAX):
+    if ref is not None and (
+        not isinstance(ref, str) or len(ref) > REF_MAX or text.refusal(ref) is not None
+    ):
         raise FrameError("ref must be a short string")
+    for value in jsondepth.strings(frame):
+        # NUL and other control characters, and lone surrogates, which JSON may spell
+        # ("\ud800") but UTF-8 cannot carry back.
+        refused = text.refusal(value)
+        if refused is not None:
+            raise FrameError("text holds a character no field accepts", ref, refused.code)
     op = frame.get("op")
     if op == "ping":
         return Ping(ref)

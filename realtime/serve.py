@@ -21,6 +21,7 @@ from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.server import Server
 from django.conf import settings
 from twisted.internet import reactor
+from twisted.web import http
 
 from config import bodylimit, forwarded
 from realtime.direct import EXTENSION
@@ -163,6 +164,15 @@ class LinliServer(Server):  # type: ignore[misc]
         by default, and the client then sees no close code at all; a closing handshake
         tells it 1009."""
         self.ws_factory.setProtocolOptions(failByDrop=False)
+
+    def protocol_connected(self, protocol: Any) -> None:
+        # daphne hands Django the raw body; Twisted must not parse a form body too. Its
+        # parser read every upload into memory a second time and answered a multipart
+        # body it could not read (`--boundary--`) with a bare 400 before Django could
+        # answer in the API's shape. Called from the request's __init__, before the body.
+        if isinstance(protocol, http.Request):
+            protocol._parsePOSTFormSubmission = False
+        super().protocol_connected(protocol)
 
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
         # The client as config/forwarded.py sees it, in the access log too.

@@ -16,7 +16,6 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +25,7 @@ from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
 from config.converters import id_field
+from config.input_guard import FormParser, JSONParser, MultiPartParser
 from realtime.idempotency import idempotent
 from voting import record, selectors, services
 from voting.models import Ballot, Objection, PaperBallot, Proxy
@@ -135,6 +135,7 @@ class BallotListApi(APIView):
         access.require(_user(request), Perm.BALLOT_MANAGE, neighborhood_id)  # before validation
         given = _valid(BallotCreateInput, request)
         keywords = {_CREATE_KEYWORDS.get(name, name): value for name, value in given.items()}
+        keywords.setdefault("title", "")  # optional here; the service answers title_required
         ballot = services.ballot_create(
             actor=_user(request), neighborhood_id=neighborhood_id, **keywords
         )

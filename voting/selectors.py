@@ -14,6 +14,7 @@ from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
 from config.errors import NotFound
+from core import text
 from realtime.selectors import stream_head
 from voting import secrecy, tally
 from voting.models import (
@@ -297,7 +298,10 @@ def objections(user: User, ballot: Ballot) -> list[Objection]:
 
 def delegate_named(login: object) -> int | None:
     """The active account a proxy form names by its login name, or None."""
-    name = login.replace("\x00", "").strip()[:150] if isinstance(login, str) else ""
+    try:
+        name = text.clean(login)[:150] if isinstance(login, str) else ""
+    except text.TextRefused:  # no login name holds a control character
+        return None
     if not name:
         return None
     return User.objects.filter(username=name, is_active=True).values_list("pk", flat=True).first()

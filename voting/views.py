@@ -30,6 +30,7 @@ from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
 from config.converters import MAX_ID
 from config.errors import DomainError, Invalid, NotFound
+from core import text
 from voting import selectors, services, tally
 from voting.forms import BallotForm
 from voting.models import Ballot, Method, PaperBallot, Scope, Status, Visibility, VoterUnit
@@ -809,7 +810,7 @@ def paper_page(request: HttpRequest, ballot_id: int) -> HttpResponse:
                 request, _("Entered. A second staff member must confirm it before it counts.")
             )
             return redirect("ballot_paper", ballot_id=ballot.pk)
-    query = request.GET.get("q", "").replace("\x00", "")[:50]
+    query = text.scrub(request.GET.get("q", ""))[:50]
     rows, page = selectors.electors_page(user, ballot, query, _page_number(request.GET.get("page")))
     # The elector chosen from this search's results (the links keep the search and page).
     chosen = request.GET.get("elector", "")

@@ -37,6 +37,7 @@ from accounts.models import (
 )
 from accounts.permissions import Perm
 from config.errors import Forbidden, Invalid, NotFound
+from core.text import refusal
 
 PER_PAGE = 50
 PER_PAGE_MAX = 200
@@ -97,13 +98,14 @@ def params_of(query_dict: Any) -> dict[str, list[str]]:
 
 
 def nul_field(params: Mapping[str, str | Sequence[str]]) -> str | None:
-    """The first parameter whose value holds a NUL character, which PostgreSQL cannot
-    compare with text (a 500 before): such a value is refused, never queried."""
+    """The first filter whose value holds a character core.text refuses (NUL, which
+    PostgreSQL cannot compare with text: a 500 before): refused, never queried. The HTTP
+    edge refuses them first; this keeps callers that are not requests safe."""
     for name, raw in params.items():
         if name not in FILTER_LABELS:
             continue  # not a filter (a title, a page number): not ours to judge
         values = [raw] if isinstance(raw, str) else raw
-        if any(isinstance(value, str) and "\x00" in value for value in values):
+        if any(isinstance(value, str) and refusal(value) for value in values):
             return name
     return None
 

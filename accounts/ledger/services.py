@@ -34,6 +34,7 @@ from accounts.models import (
 )
 from accounts.permissions import Perm
 from config.errors import Invalid, NotFound
+from config.text import cleaned
 
 EDITABLE = ("real_name", "birth_date", "phone", "vehicles", "tags", "guardian_consent", "left")
 # The birth date is the part of the ID number its mask hides: revealed like the number.
@@ -47,8 +48,8 @@ AREA_MAX = Decimal("10000")
 
 
 def _real_name(value: object) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if not text or len(text) > rules.NAME_MAX or "\x00" in text:  # PostgreSQL refuses NUL
+    text = cleaned(value)  # control characters: Invalid
+    if not text or len(text) > rules.NAME_MAX:
         raise Invalid(
             _("Please give the real name (at most %(limit)s characters)."),
             code="invalid_name",
@@ -154,10 +155,10 @@ def _flag(value: object, name: str) -> bool:
 def reason_clean(value: object, *, asking: Promise | None = None) -> str:
     """The reason given for seeing personal data (a reveal, a full export), tidied.
 
-    `asking` is the message when it is missing or too short; NUL counts as a space
-    (PostgreSQL cannot store it: a 500 before).
+    `asking` is the message when it is missing or too short; control characters are
+    refused (config.text.cleaned).
     """
-    text = " ".join(value.replace("\x00", " ").split()) if isinstance(value, str) else ""
+    text = " ".join(cleaned(value).split())
     if len(text) < REASON_MIN:
         raise Invalid(
             asking or _("Please say why you need to see this (at least %(limit)s characters)."),

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from accounts import idcard
 from accounts.ledger import filters, rules
+from core.text import scrub
 
 HEADER_SCAN = 10  # the header row is looked for within the first rows
 AREA_MAX = Decimal("10000")
@@ -129,8 +130,11 @@ _ALIASES = {_key(alias): name for name, aliases in COLUMNS.items() for alias in 
 
 
 def clean(cell: str) -> str:
-    """A cell's text: trimmed, and without the quote an export puts before =+-@."""
-    text = cell.strip().replace("\u3000", " ").strip()
+    """A cell's text: core.text's rule with refused characters dropped (nobody typed them
+    into this form; a stray control character must not sink a 35,000-row import), one
+    line, trimmed (ideographic spaces too), and without the quote an export puts before
+    =+-@."""
+    text = scrub(cell).replace("\u3000", " ").strip()
     if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
         return text[1:]
     return text

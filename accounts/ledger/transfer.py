@@ -57,8 +57,10 @@ from accounts.models import (
 )
 from accounts.permissions import Perm
 from config.errors import Invalid, RateLimited
+from config.text import cleaned
 from core import uploads
 from core.limits import blocked_until
+from core.text import scrub
 
 MAX_BYTES = 5 * 1024 * 1024
 # What an .xlsx may unpack to. A sheet of MAX_ROWS rows written by Excel, WPS or our own
@@ -521,7 +523,7 @@ def ledger_import(
     started = time.monotonic()
     today = today or timezone.localdate()
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if char.isprintable())[:120]  # no NUL for jsonb
+    name = scrub(name)[:120]  # a file's name: nobody typed it, so nothing is refused
     report = ImportReport(filename=name, dry_run=dry_run)
     rows = read_rows(content)
     if len(rows) >= _ROW_LIMIT:
@@ -754,11 +756,7 @@ def ledger_export(
             asking=_("Please say why you need the full numbers (at least %(limit)s characters)."),
         )
     else:
-        why = (
-            " ".join(reason.replace("\x00", " ").split())[:REASON_MAX]
-            if isinstance(reason, str)
-            else ""
-        )
+        why = " ".join(cleaned(reason).split())[:REASON_MAX]
     check_format(fmt)
     today = today or timezone.localdate()
     found = (

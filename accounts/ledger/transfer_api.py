@@ -8,7 +8,6 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +19,7 @@ from accounts.ledger.transfer_views import attachment
 from accounts.models import User
 from accounts.permissions import Perm
 from config.errors import Invalid
+from config.input_guard import FormParser, MultiPartParser
 
 
 def _user(request: Request) -> User:

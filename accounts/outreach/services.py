@@ -32,13 +32,15 @@ from accounts.notifications import notification_payload, user_stream
 from accounts.outreach import events, selectors
 from accounts.permissions import Perm
 from config.errors import Invalid, NotFound
+from config.text import cleaned
 
 SEGMENT_NAME_MAX = Segment._meta.get_field("name").max_length or 64
 
 
-def _clean_text(raw: object, *, limit: int, required_code: str, required: str) -> str:
-    # PostgreSQL cannot store NUL: it is dropped (a 500 before).
-    text = raw.replace("\x00", "").strip() if isinstance(raw, str) else ""
+def _clean_text(
+    raw: object, *, limit: int, required_code: str, required: str, multiline: bool = False
+) -> str:
+    text = cleaned(raw, multiline=multiline)  # control characters: Invalid
     if not text:
         raise Invalid(required, code=required_code)
     if len(text) > limit:
@@ -178,6 +180,7 @@ def outreach_send(
         limit=BODY_MAX,
         required_code="body_required",
         required=str(_("Please write the text of the notice.")),
+        multiline=True,
     )
     with transaction.atomic():
         outreach = Outreach.objects.create(

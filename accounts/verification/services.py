@@ -52,6 +52,7 @@ from accounts.notifications import notify, user_stream
 from accounts.permissions import Perm
 from accounts.verification import codes, events, limits
 from config.errors import DomainError, Forbidden, Invalid, NotFound, RateLimited
+from config.text import cleaned
 
 _T = TypeVar("_T")
 
@@ -216,7 +217,10 @@ def _lock_user(user: User) -> User:
 
 
 def _clean_name(raw: str) -> str:
-    name = codes.normalise_name(raw or "")
+    try:
+        name = codes.normalise_name(cleaned(raw))
+    except Invalid as refused:  # control characters
+        raise _Refusal(refused, AttemptOutcome.INVALID) from None
     if not name or len(name) > NAME_MAX:
         raise _Refusal(
             Invalid(_("Please enter your real name as in the ledger."), code="name_required"),
@@ -686,7 +690,7 @@ def verification_request_approve(
 
 
 def _reason(raw: str, required: bool = True) -> str:
-    reason = " ".join((raw or "").split())
+    reason = " ".join(cleaned(raw).split())
     if required and not reason:
         raise Invalid(_("Please give a reason."), code="reason_required")
     if len(reason) > REASON_MAX:

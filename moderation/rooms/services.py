@@ -30,6 +30,7 @@ from accounts.models import User
 from accounts.permissions import Perm
 from config.converters import MAX_ID
 from config.errors import Forbidden, Invalid, NotFound
+from config.text import cleaned
 from moderation.models import Attendance, Room, RoomBallot, RoomEvent, RoomStatus, Speech
 from moderation.procedure import commands as cmd
 from moderation.procedure import events as ev
@@ -51,8 +52,8 @@ REACTIONS = ("👍", "👏", "🤔", "❓")
 NAMED_FIELDS = ("user", "to", "seconder", "chair", "previous", "mover")
 
 
-def _text(raw: object, *, limit: int, code: str, required: object) -> str:
-    text = raw.replace("\x00", "").strip() if isinstance(raw, str) else ""
+def _text(raw: object, *, limit: int, code: str, required: object, multiline: bool = True) -> str:
+    text = cleaned(raw, multiline=multiline)  # control characters: Invalid
     if not text:
         raise Invalid(required, code=code)  # type: ignore[arg-type]
     if len(text) > limit:
@@ -82,7 +83,11 @@ def room_create(
     """Open a room with the actor in the chair."""
     access.require(actor, Perm.ROOM_MANAGE, neighborhood_id)
     clean_title = _text(
-        title, limit=TITLE_MAX, code="title_required", required=_("Please give a title.")
+        title,
+        limit=TITLE_MAX,
+        code="title_required",
+        required=_("Please give a title."),
+        multiline=False,
     )
     clean_description = (
         _text(description, limit=DESCRIPTION_MAX, code="too_long", required="")
@@ -91,7 +96,13 @@ def room_create(
     )
     items = (
         [
-            _text(item, limit=MOTION_MAX, code="invalid_agenda", required=_("Empty agenda item."))
+            _text(
+                item,
+                limit=MOTION_MAX,
+                code="invalid_agenda",
+                required=_("Empty agenda item."),
+                multiline=False,
+            )
             for item in agenda
             if isinstance(item, str) and item.strip()
         ]

@@ -205,7 +205,7 @@ def test_a_malformed_id_number_is_refused(place, bad):
         ({"real_name": ""}, "invalid_name"),
         ({"real_name": "   "}, "invalid_name"),
         ({"real_name": "陈" * 33}, "invalid_name"),
-        ({"real_name": "陈\x00东"}, "invalid_name"),
+        ({"real_name": "陈\x00东"}, "control_character"),
         ({"phone": "12345"}, "invalid_phone"),
         ({"phone": "138-0000-111a"}, "invalid_phone"),
     ],

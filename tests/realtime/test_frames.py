@@ -54,13 +54,55 @@ def test_valid_frames_parse(text: str, expected: frames.Request) -> None:
         ('{"op":"do","stream":"board.1","action":"a","data":[1]}', "data must be an object"),
         ('{"op":"ping","ref":5}', "ref must be a short string"),
         ('{"op":"ping","ref":"' + "r" * 65 + '"}', "ref must be a short string"),
-        ("[" * 100_000, "not JSON"),
     ],
 )
 def test_malformed_frames_are_refused_with_a_reason(text: str, reason: str) -> None:
     with pytest.raises(frames.FrameError) as raised:
         frames.parse(text)
     assert raised.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "ref"),
+    [
+        ("[" * 100_000, "too_deep", None),
+        ('{"op":"ping","ref":"r","x":' + "[" * 33 + "]" * 33 + "}", "too_deep", None),
+        (
+            '{"op":"do","stream":"board.1","action":"a","data":{"b":"\\u0000"},"ref":"r"}',
+            "control_character",
+            "r",
+        ),
+        (
+            '{"op":"do","stream":"board.1","action":"a","data":{"b\\u0007":1},"ref":"r"}',
+            "control_character",
+            "r",
+        ),
+        (
+            '{"op":"do","stream":"board.1","action":"a","data":{"b":["\\u202e"]},"ref":"r"}',
+            "control_character",
+            "r",
+        ),
+        (
+            '{"op":"do","stream":"board.1","action":"a","data":{"b":"\\ud800"},"ref":"r"}',
+            "invalid_text",
+            "r",
+        ),
+        ('{"op":"ping","ref":"\\u0000"}', "invalid", None),
+    ],
+)
+def test_deep_frames_and_control_characters_are_refused_with_their_code(
+    text: str, code: str, ref: str | None
+) -> None:
+    # A frame with a NUL, a control character or a lone surrogate in any string, or nested
+    # deeper than the limit, is refused before any handler sees it.
+    with pytest.raises(frames.FrameError) as raised:
+        frames.parse(text)
+    assert (raised.value.code, raised.value.ref) == (code, ref)
+
+
+def test_the_nesting_limit_itself_is_allowed() -> None:
+    nested = "[" * 30 + "]" * 30  # plus the frame and its data: 32 levels
+    assert frames.parse('{"op":"do","stream":"board.1","action":"a","data":{"x":' + nested + "}}")
 
 
 def test_a_refused_frame_keeps_its_ref_so_the_client_can_match_the_error() -> None:

@@ -525,10 +525,10 @@ def test_odd_input_is_a_clear_answer_never_a_500(s: Scene) -> None:
         (voter, "get", f"/ballots/{b.pk}/cast/", {}, 405),
         (voter, "get", f"/ballots/{huge}/", {}, 404),
         (voter, "get", "/ballots/99999/", {}, 404),
-        (voter, "post", f"/ballots/{b.pk}/proxy/", {"delegate": "\x00", "reason": "\x00"}, 302),
+        (voter, "post", f"/ballots/{b.pk}/proxy/", {"delegate": "\x00", "reason": "\x00"}, 400),
         (voter, "post", f"/ballots/{b.pk}/proxy/999/revoke/", {}, 404),
         (voter, "post", f"/ballots/{b.pk}/objections/", {"text": "x"}, 302),
-        (staff, "get", f"/ballots/{b.pk}/paper/", {"q": "\x00楼", "page": "abc"}, 200),
+        (staff, "get", f"/ballots/{b.pk}/paper/", {"q": "\x00楼", "page": "abc"}, 400),
         (staff, "get", f"/ballots/{b.pk}/paper/", {"page": "9" * 40, "elector": huge}, 200),
         (staff, "post", f"/ballots/{b.pk}/paper/", {"elector": "abc", "choice": "yes"}, 400),
         (staff, "post", f"/ballots/{b.pk}/paper/999/confirm/", {}, 404),
@@ -549,7 +549,7 @@ def test_odd_input_is_a_clear_answer_never_a_500(s: Scene) -> None:
             {**form_data(s, matter="nope")},
             400,
         ),
-        (staff, "get", f"/neighborhoods/{s.place.pk}/ballots/new/", {"matter": "\x00"}, 200),
+        (staff, "get", f"/neighborhoods/{s.place.pk}/ballots/new/", {"matter": "\x00"}, 400),
     ]
     for client, method, url, data, status in cases:
         response = getattr(client, method)(url, data)

@@ -72,7 +72,13 @@ def _options(method: str, labels: Sequence[object]) -> list[tuple[str, str]]:
     if not isinstance(labels, list | tuple):
         raise Invalid(_("Please give the options, one per line."), code="invalid_options")
     cleaned = [
-        clean_text(label, limit=OPTION_MAX, code="invalid_options", required=_("Empty option."))
+        clean_text(
+            label,
+            limit=OPTION_MAX,
+            code="invalid_options",
+            required=_("Empty option."),
+            multiline=False,
+        )
         for label in labels
         if not (isinstance(label, str) and not label.strip())
     ]
@@ -176,7 +182,11 @@ def ballot_create(
             template.preset,
         )
     clean_title = clean_text(
-        title, limit=TITLE_MAX, code="title_required", required=_("Please give a title.")
+        title,
+        limit=TITLE_MAX,
+        code="title_required",
+        required=_("Please give a title."),
+        multiline=False,
     )
     clean_description = (
         clean_text(description, limit=DESCRIPTION_MAX, code="too_long", required="")

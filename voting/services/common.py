@@ -13,13 +13,15 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import Invalid
+from config.text import cleaned
 from voting import tally
 from voting.models import Ballot, SecretVote, Status, Vote
 
 
-def clean_text(raw: object, *, limit: int, code: str, required: str | Promise) -> str:
-    # PostgreSQL cannot store NUL: it is dropped.
-    text = raw.replace("\x00", "").strip() if isinstance(raw, str) else ""
+def clean_text(
+    raw: object, *, limit: int, code: str, required: str | Promise, multiline: bool = True
+) -> str:
+    text = cleaned(raw, multiline=multiline)  # control characters: Invalid
     if not text:
         raise Invalid(required, code=code)
     if len(text) > limit:

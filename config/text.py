@@ -1,0 +1,39 @@
+"""core.text for Django code: refusals become `Invalid` with a stable code and a
+translated message, the same ones the HTTP edge and the socket answer with."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import Invalid
+from core import jsondepth, text
+
+MESSAGES: dict[str, Promise] = {
+    text.CONTROL_CHARACTER: _(
+        "The text contains control characters (such as NUL) that cannot be stored; "
+        "please remove them."
+    ),
+    text.INVALID_TEXT: _("The text is not valid Unicode; please type it again."),
+    jsondepth.TOO_DEEP: _("The data is nested too deeply."),
+}
+# The codes the edge answers with besides a service's own: documented in
+# docs/architecture.md (API errors) and docs/realtime.md (socket).
+CODES = tuple(MESSAGES)
+
+
+def refused(code: str) -> Invalid:
+    return Invalid(MESSAGES[code], code=code)
+
+
+def cleaned(raw: object, *, multiline: bool = False) -> str:
+    """The text as a service stores it (core.text.clean); anything but a string is "".
+
+    Raises Invalid (`control_character`, `invalid_text`).
+    """
+    if not isinstance(raw, str):
+        return ""
+    try:
+        return text.clean(raw, multiline=multiline)
+    except text.TextRefused as exc:
+        raise refused(exc.code) from None
