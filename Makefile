@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Rules with no Django import: typed strictly.
-PURE := core/limits.py core/uploads.py voting/secrecy.py realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py accounts/ledger/rules.py accounts/outreach/events.py accounts/ledger/sheets.py voting/tally.py moderation/procedure/*.py
+PURE := core/limits.py core/uploads.py core/text.py core/jsondepth.py config/clientip.py realtime/origins.py voting/secrecy.py realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py accounts/ledger/rules.py accounts/outreach/events.py accounts/ledger/sheets.py voting/tally.py moderation/procedure/*.py
 
 .PHONY: run test install lint bench bench-ledger bench-voting bench-rooms chaos clean
 
@@ -25,7 +25,7 @@ run: $(STAMP)
 	@echo ""
 	@echo "Linli (邻里) is running at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	@echo ""
-	@$(PY) -m realtime.serve -b $(HOST) -p $(PORT) --proxy-headers config.asgi:application
+	@$(PY) -m realtime.serve -b $(HOST) -p $(PORT) config.asgi:application
 
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_ARGS)
