@@ -76,6 +76,9 @@ async def request(
             await writer.drain()
         else:
             async for chunk in body:
+                # drain() returns at once while the kernel takes the bytes, so without this
+                # the reader never runs and the answer goes unseen until the body is all out.
+                await asyncio.sleep(0)
                 if reading.done():
                     break  # the server answered (and may stop reading): stop sending
                 writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" if chunked else chunk)

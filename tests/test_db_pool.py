@@ -21,7 +21,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import connection, connections
+from psycopg_pool import ConnectionPool
 
+from config.postgresql.base import quick_check
 from realtime import offloop
 from tests.conftest import database_env, free_port, start_daphne, stop
 from tests.rawhttp import Answer, request
@@ -214,3 +216,34 @@ def test_a_connection_lost_while_in_the_pool_costs_no_call_an_error() -> None:
         # When the next call borrows one, then it gets a working connection
         after = async_to_sync(offloop.off_loop(backend_pid, executor=worker))()
     assert after != before
+
+
+def test_the_pool_check_sends_no_query_for_a_healthy_idle_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given an idle connection the server has not ended, and a spy on the empty-query check
+    queried: list[object] = []
+    real = ConnectionPool.check_connection
+    monkeypatch.setattr(
+        ConnectionPool, "check_connection", staticmethod(lambda c: queried.append(c) or real(c))
+    )
+    with psycopg.connect(conninfo()) as conn:
+        conn.execute("SELECT 1")
+        conn.commit()
+        # When the pool checks it, then no round trip is made
+        quick_check(conn)
+        assert queried == []
+        # And once the server ended it (a restart), the check finds out and raises
+        with psycopg.connect(conninfo(), autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [conn.info.backend_pid])
+        deadline = time.monotonic() + 5
+        with pytest.raises(psycopg.OperationalError):
+            while time.monotonic() < deadline:
+                quick_check(conn)
+                time.sleep(0.05)
+        assert queried, "a socket with input waiting gets the real check"
+
+
+def test_the_pool_lends_with_the_quick_check() -> None:
+    pool = connection.pool
+    assert pool is not None and pool._check is quick_check
