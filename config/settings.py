@@ -229,6 +229,11 @@ LINLI_WS_SEND_BUFFER_MAX = int(os.environ.get("LINLI_WS_SEND_BUFFER_MAX", str(10
 LINLI_WS_RECONCILE_SECONDS = float(os.environ.get("LINLI_WS_RECONCILE_SECONDS", "30"))
 LINLI_BACKLOG_EVENTS = int(os.environ.get("LINLI_BACKLOG_EVENTS", "1000"))
 LINLI_BACKLOG_DAYS = int(os.environ.get("LINLI_BACKLOG_DAYS", "7"))
+# A server process killed without warning stops counting as present (a room's chair on it)
+# within this many seconds plus a third (realtime/lease.py).
+LINLI_PROCESS_LEASE_SECONDS = float(os.environ.get("LINLI_PROCESS_LEASE_SECONDS", "15"))
+# On SIGTERM a server finishes in-flight requests for at most this long (realtime/serve.py).
+LINLI_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("LINLI_SHUTDOWN_GRACE_SECONDS", "10"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
