@@ -265,6 +265,11 @@ LINLI_PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("LINLI_PUBLISH_TIMEOUT_SECO
 LINLI_WS_SESSION_CHECK_SECONDS = float(os.environ.get("LINLI_WS_SESSION_CHECK_SECONDS", "10"))
 LINLI_BACKLOG_EVENTS = int(os.environ.get("LINLI_BACKLOG_EVENTS", "1000"))
 LINLI_BACKLOG_DAYS = int(os.environ.get("LINLI_BACKLOG_DAYS", "7"))
+# A server process killed without warning stops counting as present (a room's chair on it)
+# within this many seconds plus a third (realtime/lease.py).
+LINLI_PROCESS_LEASE_SECONDS = float(os.environ.get("LINLI_PROCESS_LEASE_SECONDS", "15"))
+# On SIGTERM a server finishes in-flight requests for at most this long (realtime/serve.py).
+LINLI_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("LINLI_SHUTDOWN_GRACE_SECONDS", "10"))
 
 # Request bodies (config/bodylimit.py): larger ones are refused with 413 as they arrive.
 LINLI_BODY_MAX_BYTES = int(os.environ.get("LINLI_BODY_MAX_BYTES", str(1024 * 1024)))

@@ -616,7 +616,10 @@ def build_minutes(room: Room) -> Minutes:
     }
     ballots = dict(RoomBallot.objects.filter(room=room).values_list("motion", "ballot_id"))
     present = list(
-        Attendance.objects.filter(room=room).values_list("user_id", flat=True).order_by("user_id")
+        Attendance.objects.filter(room=room)
+        .values_list("user_id", flat=True)
+        .order_by("user_id")
+        .distinct()  # a row per server process the user came through
     )
     people = {room.created_by_id, *present}
     people |= {

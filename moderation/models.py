@@ -113,18 +113,32 @@ class RoomBallot(models.Model):
 
 
 class Attendance(models.Model):
-    """How many sockets a user has following the room, across server processes: the chair
-    leaving (count down to 0) pauses the room; coming back resumes it."""
+    """How many sockets a user has following the room through one server process. The
+    user is present while the rows of live processes (realtime/lease.py) add up to more
+    than 0: the chair leaving (down to 0) pauses the room; coming back resumes it.
+
+    Counts are per process because a process killed with -9 never counts down: once its
+    lease expires, a sweeper sets its rows to 0. Rows stay at 0 rather than being deleted:
+    they are the record of who attended (the minutes list them)."""
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="attendance")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The id of the server process's lease (realtime.models.ServerLease), not a foreign
+    # key: the lease row goes when the process does, the count outlives it until swept.
+    process = models.CharField(max_length=100, default="")
     sockets = models.IntegerField(default=0)
     seen_at = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["room", "user"], name="attendance_unique_user")
+            models.UniqueConstraint(
+                fields=["room", "user", "process"], name="attendance_unique_user_process"
+            )
+        ]
+        indexes = [
+            # The sweeper looks only at counts still held: a small part of the table.
+            models.Index(fields=["process"], name="attendance_held", condition=~models.Q(sockets=0))
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} in {self.room_id}: {self.sockets}"
+        return f"{self.user_id} in {self.room_id} via {self.process or '-'}: {self.sockets}"

@@ -1,9 +1,9 @@
-"""Who may follow room.<id> (members of its neighborhood), and the room's presence hook."""
+"""Who may follow room.<id> (members of its neighborhood), and the room's presence hooks."""
 
 from accounts import access
 from accounts.models import User
 from moderation.models import Room
-from realtime.registry import register_presence, register_stream
+from realtime.registry import register_presence, register_presence_sweep, register_stream
 
 
 @register_stream("room")
@@ -13,7 +13,14 @@ def may_follow_room(user: User, key: int) -> bool:
 
 
 @register_presence("room")
-def room_presence(user: User, key: int, delta: int) -> None:
+def room_presence(user: User, key: int, delta: int, process: str) -> None:
     from moderation.rooms.services import presence
 
-    presence(user, key, delta)
+    presence(user, key, delta, process)
+
+
+@register_presence_sweep
+def room_presence_sweep() -> None:
+    from moderation.rooms.services import presence_sweep
+
+    presence_sweep()

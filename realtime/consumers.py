@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import DomainError, Invalid
 from config.text import CODES as TEXT_CODES
 from config.text import refused
-from realtime import frames, idempotency, registry
+from realtime import frames, idempotency, lease, registry
 from realtime.auth import still_authenticates
 from realtime.direct import DirectSocket, SlowClient
 from realtime.hub import hub
@@ -119,12 +119,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     continue
                 self.present.discard(stream)
                 kind, key = frames.parse_stream(stream)
-                hook = registry.presence_hook(kind)
-                if hook is not None:
-                    try:
-                        hook(self.user, key, -1)
-                    except Exception:
-                        log.exception("presence hook of %s failed", stream)
+                try:
+                    lease.tell(kind, self.user, key, -1)
+                except Exception:
+                    log.exception("presence hook of %s failed", stream)
         finally:
             close_old_connections()
 
@@ -288,7 +286,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             hook = registry.presence_hook(kind)
             if hook is not None and self.user_id is not None and request.stream not in self.present:
                 self.present.add(request.stream)
-                await off_loop(hook)(self.user, key, 1)
+                await off_loop(lease.tell)(kind, self.user, key, 1)
         except BaseException:
             # Never leave a half-made subscription buffering events nobody sends.
             self.streams.discard(request.stream)

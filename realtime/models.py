@@ -65,3 +65,19 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}/{self.key[:8]}"
+
+
+class ServerLease(models.Model):
+    """A live server process: it renews `expires_at` every few seconds (realtime/lease.py).
+
+    Times are the database's clock (`now()`), so the servers' clocks need not agree. A row
+    whose time has passed belongs to a process that died or stalled; what it counted
+    (presence) is dropped by the next sweep.
+    """
+
+    id = models.CharField(max_length=100, primary_key=True)
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.id} until {self.expires_at:%H:%M:%S}"

@@ -15,12 +15,16 @@ from config.errors import NotFound
 
 StreamCheck = Callable[[Any, int], bool]
 ActionHandler = Callable[[Any, int, dict[str, Any]], dict[str, Any] | None]
-# Told when a socket starts (+1) or stops (-1) following a stream of the kind.
-PresenceHook = Callable[[Any, int, int], None]
+# Told when sockets of this process start (+n) or stop (-n) following a stream of the
+# kind; the last argument is the process's lease id (realtime/lease.py).
+PresenceHook = Callable[[Any, int, int, str], None]
+# Drops the counts held by processes whose lease is gone (run by every live process).
+PresenceSweep = Callable[[], None]
 
 _stream_checks: dict[str, StreamCheck] = {}
 _actions: dict[tuple[str, str], ActionHandler] = {}
 _presence: dict[str, PresenceHook] = {}
+_presence_sweeps: list[PresenceSweep] = []
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,7 +48,9 @@ def register_action(kind: str, name: str) -> Callable[[F], F]:
 def register_presence(kind: str) -> Callable[[PresenceHook], PresenceHook]:
     """Be told when a user's socket joins or leaves a stream of this kind (e.g. the chair
     of a room). Called off the event loop, after the subscription is live, and when it
-    ends by `unsub` or by the socket closing."""
+    ends by `unsub` or by the socket closing; with the id of the process that holds the
+    socket, so that a dead process's counts can be told apart and dropped (a process
+    killed with -9 never says -1). Register the sweep that drops them too."""
 
     def decorate(hook: PresenceHook) -> PresenceHook:
         _presence[kind] = hook
@@ -55,6 +61,18 @@ def register_presence(kind: str) -> Callable[[PresenceHook], PresenceHook]:
 
 def presence_hook(kind: str) -> PresenceHook | None:
     return _presence.get(kind)
+
+
+def register_presence_sweep(sweep: PresenceSweep) -> PresenceSweep:
+    """Run `sweep` every few seconds in each live process (and by `manage.py
+    presence_sweep`): it drops the counts of processes with no live lease."""
+    if sweep not in _presence_sweeps:
+        _presence_sweeps.append(sweep)
+    return sweep
+
+
+def presence_sweeps() -> list[PresenceSweep]:
+    return list(_presence_sweeps)
 
 
 def may_subscribe(user: Any, kind: str, key: int) -> bool:

@@ -13,20 +13,32 @@ import asyncio
 import gc
 import io
 import logging
+import signal
+import time
 from functools import partial
 from typing import Any
 
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
-from daphne.server import Server
+from daphne.server import Server  # first: it installs the asyncio reactor
+from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
-from twisted.internet import reactor
+from twisted.internet import reactor as twisted_reactor
+from twisted.internet import threads
+from twisted.python.failure import Failure
 from twisted.web import http
 
 from config import bodylimit, forwarded
 from realtime.direct import EXTENSION
 
 logger = logging.getLogger(__name__)
+reactor: Any = twisted_reactor  # typed as an interface, not the installed reactor
+
+CLOSE_GOING_AWAY = 1001
+DRAIN_POLL_SECONDS = 0.05
+# Ending the lease gets this long; past it the process stops anyway (others' sweeps drop
+# its counts when the lease runs out).
+RELEASE_TIMEOUT_SECONDS = 5.0
 
 
 class SlimQueue:
@@ -128,6 +140,8 @@ class BoundedHTTPFactory(HTTPFactory):  # type: ignore[misc]
 
 
 class LinliServer(Server):  # type: ignore[misc]
+    connections: dict[Any, dict[str, Any]]  # daphne's: protocol -> its application and times
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if getattr(self, "proxy_forwarded_address_header", None):
@@ -155,8 +169,13 @@ class LinliServer(Server):  # type: ignore[misc]
 
     def run(self) -> None:
         tune_gc()  # here, after daphne imported the application
+        self.ports: list[Any] = []
+        self.draining = False
+        self.drain_until = 0.0
         # After daphne made its WebSocket factory, before the first connection.
         reactor.callWhenRunning(self.close_failed_sockets_with_a_code)
+        # After Twisted's own handlers, which stop the reactor at once (see drain()).
+        reactor.callWhenRunning(self.take_sigterm)
         super().run()
 
     def close_failed_sockets_with_a_code(self) -> None:
@@ -194,6 +213,80 @@ class LinliServer(Server):  # type: ignore[misc]
             return None
         self.connections[protocol]["application_instance"] = asyncio.ensure_future(instance)
         return input_queue
+
+    # Graceful shutdown -----------------------------------------------------------------
+
+    def listen_success(self, port: Any) -> None:
+        self.ports.append(port)  # to stop listening on SIGTERM
+        super().listen_success(port)
+
+    def take_sigterm(self) -> None:
+        signal.signal(signal.SIGTERM, self._sigterm)
+
+    def _sigterm(self, signum: int, frame: Any) -> None:
+        # A second SIGTERM while draining means "now".
+        reactor.callFromThread(self.stop if self.draining else self.drain)
+
+    def drain(self) -> None:
+        """Leave without cutting anyone off. Twisted's own SIGTERM handling stops the
+        reactor at once: daphne cancels every application, so a response whose write was
+        committed never reaches its client, and sockets drop without a close frame (the
+        clients wait out their backoff). Instead: stop listening, close every WebSocket
+        with 1001 (going away: the client reconnects at once, to another server), let
+        the requests under way finish within LINLI_SHUTDOWN_GRACE_SECONDS, end the
+        presence lease (what this process counted stops counting now), then stop."""
+        if self.draining:
+            return
+        self.draining = True
+        logger.info("SIGTERM: draining for at most %ss", settings.LINLI_SHUTDOWN_GRACE_SECONDS)
+        self.drain_until = time.monotonic() + settings.LINLI_SHUTDOWN_GRACE_SECONDS
+        for port in self.ports:
+            port.stopListening()
+        self._drain_step()
+
+    def _drain_step(self) -> None:
+        self._going_away()  # also sockets whose handshake finished since
+        if self._busy() and time.monotonic() < self.drain_until:
+            reactor.callLater(DRAIN_POLL_SECONDS, self._drain_step)
+            return
+        from realtime import lease  # the models load once Django is set up
+
+        # Ending the lease is database work: off the reactor, and not waited for forever.
+        backstop = reactor.callLater(RELEASE_TIMEOUT_SECONDS, self.stop)
+        released = threads.deferToThread(lease.release, RELEASE_TIMEOUT_SECONDS)
+        released.addBoth(self._released, backstop)
+
+    def _released(self, result: Any, backstop: Any) -> None:
+        if isinstance(result, Failure):
+            logger.error("ending the presence lease failed: %s", result.getErrorMessage())
+        if backstop.active():
+            backstop.cancel()
+            self.stop()
+
+    def _going_away(self) -> None:
+        for protocol in list(self.connections):
+            if isinstance(protocol, WebSocketProtocol) and protocol.state == protocol.STATE_OPEN:
+                # autobahn's sendClose refuses 1001 from applications; the endpoint's
+                # own close (as daphne sends 1011 on a crash) takes it.
+                protocol.sendCloseFrame(code=CLOSE_GOING_AWAY)
+
+    def _busy(self) -> bool:
+        """A request or socket is still open, or its application has not finished."""
+        for details in list(self.connections.values()):
+            instance = details.get("application_instance")
+            if "disconnected" not in details or (instance is not None and not instance.done()):
+                return True
+        return False
+
+    def kill_all_applications(self) -> Any:
+        # daphne's expects every connection to have an application; one whose request
+        # was still arriving at the end of the grace period has none.
+        self.connections = {
+            protocol: details
+            for protocol, details in self.connections.items()
+            if "application_instance" in details
+        }
+        return super().kill_all_applications()
 
 
 class LinliCommandLine(CommandLineInterface):  # type: ignore[misc]

@@ -6,8 +6,8 @@ the events to the room's log and publish them on room.<id> -> store the new snap
 
 The server owns the clock: `now` is this process's time, speeches carry `ends_at`, and a
 timer (moderation/rooms/timers.py) ticks the room when a speech's time is up, whatever the
-clients do. Presence (the chair's sockets, counted across processes in Attendance) pauses
-and resumes the room.
+clients do. Presence (the chair's sockets, counted per server process in Attendance, each
+process under its lease: realtime/lease.py) pauses and resumes the room.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +40,7 @@ from moderation.procedure.presets import InvalidRules, rules_for
 from moderation.procedure.snapshot import state_from_data, state_to_data
 from moderation.procedure.state import RoomState, new_room
 from moderation.rooms import messages, timers
+from realtime import lease
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 2000
@@ -490,26 +491,75 @@ def room_tick(room_id: int, now: float | None = None) -> Outcome | None:
         return None  # closed meanwhile
 
 
-def presence(user: User, room_id: int, delta: int) -> None:
-    """A socket of `user` joined (+1) or left (-1) room.<id>. When the chair's last socket
-    leaves the room pauses (timers freeze); when one comes back it resumes."""
+def presence(user: User, room_id: int, delta: int, process: str | None = None) -> None:
+    """Sockets of `user` held by one server process (`process`, its lease id; this
+    process by default) joined (+n) or left (-n) room.<id>. The user is present while the
+    counts of live processes add up to more than 0. When the chair goes from present to
+    absent the room pauses (timers freeze); when a socket of theirs comes back it resumes."""
+    me = lease.current() if process is None else process
     room = Room.objects.filter(pk=room_id, status=RoomStatus.OPEN).first()
     if room is None:
         return
+    is_chair = state_from_data(room.state).chair == user.pk
     with transaction.atomic():
+        if is_chair:
+            # Every change to the chair's presence locks the room first: two processes
+            # (or a sweep) then cannot each miss the other's count and both stay silent.
+            room = Room.objects.select_for_update().get(pk=room_id)
         row, _created = Attendance.objects.select_for_update().get_or_create(
-            room=room, user=user, defaults={"sockets": 0, "seen_at": timezone.now()}
+            room=room, user=user, process=me, defaults={"sockets": 0, "seen_at": timezone.now()}
         )
         Attendance.objects.filter(pk=row.pk).update(
             sockets=F("sockets") + delta, seen_at=timezone.now()
         )
-        row.refresh_from_db()
-        if state_from_data(room.state).chair != user.pk:
+        if not is_chair or state_from_data(room.state).chair != user.pk:
             return
-        if delta < 0 and row.sockets <= 0:
+        held = _sockets_held(room_id, user.pk, me)
+        if delta < 0 and held <= 0:
             _quietly(room_id, cmd.ChairDisconnected())
-        elif delta > 0 and row.sockets == 1:
+        elif delta > 0 and held > 0 and held - delta <= 0:
             _quietly(room_id, cmd.ChairReturned())
+
+
+def _sockets_held(room_id: int, user_id: int, me: str | None) -> int:
+    """The user's sockets on the room in live processes (and in `me`, which is alive:
+    it is the one asking)."""
+    alive = Q(process__in=lease.live())
+    if me is not None:
+        alive |= Q(process=me)
+    total = (
+        Attendance.objects.filter(alive, room_id=room_id, user_id=user_id)
+        .aggregate(n=Sum("sockets"))
+        .get("n")
+    )
+    return int(total or 0)
+
+
+def presence_sweep() -> list[int]:
+    """Drop the counts held by server processes whose lease expired or ended (a process
+    killed with -9 never counts down), and pause each room whose chair is then present
+    nowhere. The ids of the rooms where counts were dropped."""
+    stale = Attendance.objects.exclude(sockets=0).exclude(process__in=lease.live())
+    rooms = sorted(set(stale.values_list("room_id", flat=True)))
+    for room_id in rooms:
+        _drop_stale(room_id)
+    return rooms
+
+
+def _drop_stale(room_id: int) -> None:
+    with transaction.atomic():
+        # The room first, as presence() does for the chair: one lock order for both.
+        room = Room.objects.select_for_update().filter(pk=room_id).first()
+        if room is None:
+            return
+        stale = Attendance.objects.filter(room_id=room_id).exclude(sockets=0)
+        stale = stale.exclude(process__in=lease.live())
+        gone = set(stale.values_list("user_id", flat=True))
+        stale.update(sockets=0)
+        chair = state_from_data(room.state).chair
+        away = chair in gone and _sockets_held(room_id, chair, None) <= 0
+        if room.status == RoomStatus.OPEN and away:
+            _quietly(room_id, cmd.ChairDisconnected())
 
 
 def _quietly(room_id: int, command: cmd.Command) -> None:

@@ -1,6 +1,7 @@
 // The page's one live connection (PROTOCOL.md): subscribe to the streams the page shows,
 // resume from the seq the page was rendered at, apply each event once, reconnect with
-// backoff. Pages work without it; it only keeps them current.
+// backoff (at once when the server says it is going away). Pages work without it; it
+// only keeps them current.
 
 const texts = document.getElementById("live-texts")?.dataset ?? {};
 const statusEl = document.querySelector("[data-live-status]");
@@ -13,6 +14,7 @@ let nextRef = 1;
 let pingTimer = null;
 let stableTimer = null;
 const DRAFTS = "linli.drafts";
+const GOING_AWAY = 1001;  // close code of a server shutting down (realtime/serve.py)
 
 function setStatus(text) {
   if (!statusEl) return;
@@ -497,8 +499,17 @@ function connect() {
     pending.clear();
     if (event.code === 4401 || event.code === 4403) return;  // logged out or refused: stay off
     setStatus(texts.reconnecting || "…");
-    const delay = Math.min(30000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
-    attempt += 1;
+    let delay;
+    if (event.code === GOING_AWAY) {
+      // The server is shutting down cleanly (a restart, a deploy): another one is up, so
+      // come back at once, and start the backoff over. The random second keeps its
+      // thousands of clients from all arriving in the same instant.
+      attempt = 0;
+      delay = Math.random() * 1000;
+    } else {
+      delay = Math.min(30000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      attempt += 1;
+    }
     setTimeout(connect, delay);
   });
 }
