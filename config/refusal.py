@@ -22,7 +22,13 @@ API_PREFIX = "/api/"
 def language_of(cookie_header: str, accept_language: str) -> str:
     """The supported language a request asks for: its language cookie, then its
     Accept-Language, then the default (what LocaleMiddleware would pick)."""
-    chosen = parse_cookie(cookie_header).get(settings.LANGUAGE_COOKIE_NAME)
+    return supported_language(
+        parse_cookie(cookie_header).get(settings.LANGUAGE_COOKIE_NAME), accept_language
+    )
+
+
+def supported_language(chosen: str | None, accept_language: str) -> str:
+    """The first supported of `chosen` (a cookie's language) and the Accept-Language's."""
     candidates = [chosen] if chosen else []
     candidates += [lang for lang, _q in parse_accept_lang_header(accept_language)]
     for candidate in candidates:

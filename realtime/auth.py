@@ -24,9 +24,8 @@ from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
-from django.utils import translation
-from django.utils.translation.trans_real import parse_accept_lang_header
 
+from config import refusal
 from realtime import origins
 from realtime.direct import EXTENSION
 from realtime.offloop import off_loop
@@ -41,15 +40,7 @@ def _headers(scope: dict[str, Any]) -> dict[bytes, bytes]:
 
 def _language(cookies: dict[str, str], accept: bytes | None) -> str:
     chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME)
-    candidates = [chosen] if chosen else []
-    if accept:
-        candidates += [lang for lang, _q in parse_accept_lang_header(accept.decode("latin1"))]
-    for candidate in candidates:
-        try:
-            return translation.get_supported_language_variant(candidate)
-        except LookupError:
-            continue
-    return str(settings.LANGUAGE_CODE)
+    return refusal.supported_language(chosen, accept.decode("latin1") if accept else "")
 
 
 def _token_key(subprotocols: list[str]) -> str | None:
