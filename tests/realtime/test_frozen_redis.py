@@ -148,4 +148,93 @@ def test_publishing_outside_the_server_is_bounded_too(
     assert len(warnings) == 1 and warnings[0].exc_info is None
     with transaction.atomic():
         realtime.publish("board.1", "after", {})
+    # During the outage that send is made in the background; its success ends the outage.
+    deadline = time.monotonic() + 10
+    while fanout.outage.since is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert fanout.outage.since is None  # recovered
+
+
+def test_replies_sent_back_to_back_while_redis_is_frozen_are_all_answered_before_the_thaw(
+    world: World, private_redis
+) -> None:
+    """A reply publishes two events (the topic's post.created, the board's topic.replied),
+    and a socket's frames are answered in order. Each send used to wait out the publish
+    timeout on its own, so every reply held its socket for two timeouts while Redis was
+    frozen, and a client posting faster than that was answered later and later: the
+    chaos harness saw replies sent mid-freeze answered only after the thaw. Once a send
+    has timed out the outage is known, and the next sends must not hold their writers."""
+    from forum import services
+
+    redis_server, url = private_redis
+    env = {**database_env(), "REDIS_URL": url, "LINLI_WS_RECONCILE_SECONDS": "1"}
+    port = free_port()
+    server = start_daphne(port, env=env)
+    topic = services.topic_create(user=world.alice, board=world.board, title="停水", body="通知")
+    stream = f"topic.{topic.pk}"
+    replies = 8
+    try:
+        writer_token = Token.objects.create(user=world.alice)
+        reader_token = Token.objects.create(user=world.bob)
+        with open_socket(port, writer_token) as writer, open_socket(port, reader_token) as reader:
+            reader.send(json.dumps({"op": "sub", "stream": stream}))
+            subbed = json.loads(reader.recv(timeout=10))
+            assert subbed["op"] == "subbed"
+            head = subbed["seq"]
+            redis_server.send_signal(signal.SIGSTOP)
+            answered: set[str] = set()
+            try:
+                # All at once, as a poster does that does not wait for its answers.
+                for n in range(replies):
+                    frame = {"op": "do", "stream": stream, "action": "post.create"}
+                    data = {"body": f"冻结中{n}"}
+                    writer.send(json.dumps({**frame, "data": data, "ref": f"r{n}"}))
+                # Redis stays frozen for one publish timeout (0.5 s) per reply: the
+                # answers must all come while it is still frozen. (Two timeouts per
+                # reply, as before, would take twice that.)
+                deadline = time.monotonic() + replies * 0.5
+                while len(answered) < replies and time.monotonic() < deadline:
+                    try:
+                        answer = json.loads(writer.recv(timeout=deadline - time.monotonic()))
+                    except TimeoutError:
+                        break
+                    if answer.get("ref", "").startswith("r"):
+                        assert answer["op"] == "ok", answer
+                        answered.add(answer["ref"])
+            finally:
+                redis_server.send_signal(signal.SIGCONT)
+            assert len(answered) == replies, f"answered while frozen: {sorted(answered)}"
+            # Every reply is stored and reaches the reader after the thaw, in order.
+            seqs = [json.loads(reader.recv(timeout=15))["seq"] for _ in range(replies)]
+            assert seqs == list(range(head + 1, head + replies + 1))
+            after = {"op": "do", "stream": stream, "action": "post.create"}
+            writer.send(json.dumps({**after, "data": {"body": "恢复之后"}, "ref": "after"}))
+            assert json.loads(reader.recv(timeout=10))["seq"] == head + replies + 1
+    finally:
+        stop(server)
+    log = server.stderr.read().decode() if server.stderr else ""
+    assert log.count(PUBLISH_WARNING) == 1, log
+    assert "Traceback" not in log, log
+
+
+def test_late_outcomes_of_overlapping_sends_neither_open_nor_end_an_outage(caplog) -> None:
+    """Sends overlap (the background ones of an outage especially), so their outcomes can
+    arrive out of order: one begun before the recovery that times out after it must not
+    log a second warning for the same outage, and one begun before the outage that
+    succeeds late must not end it."""
+    from realtime.fanout import Outage
+
+    outage = Outage()
+    first = time.monotonic()
+    outage.failure(TimeoutError(), first)
+    assert outage.since is not None
+    outage.success(first)  # begun before the outage was known
+    assert outage.since is not None
+    outage.success(time.monotonic())
+    assert outage.since is None
+    outage.failure(TimeoutError(), first)  # begun before the recovery, reported after
+    assert outage.since is None
+    warnings = [r for r in caplog.records if PUBLISH_WARNING in r.getMessage()]
+    assert len(warnings) == 1
+    outage.failure(TimeoutError(), time.monotonic())  # a new outage is one
+    assert outage.since is not None
