@@ -76,6 +76,13 @@ def _refuse(code: str) -> ParseError:
     return ParseError(MESSAGES[code], code=code)
 
 
+def _check(strings: Any) -> None:
+    """Raise the parse error of the first refused string, if any."""
+    code = first_refusal(strings)
+    if code is not None:
+        raise _refuse(code)
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser with the nesting bounded and every string checked."""
 
@@ -94,9 +101,7 @@ class JSONParser(parsers.JSONParser):
         except ValueError as exc:  # broken JSON, bad encoding, an int of 5,000 digits
             message = _("The JSON could not be read: %(reason)s") % {"reason": exc}
             raise ParseError(message) from None
-        code = first_refusal(jsondepth.strings(data))
-        if code is not None:
-            raise _refuse(code)
+        _check(jsondepth.strings(data))
         return data
 
 
@@ -110,9 +115,7 @@ class FormParser(parsers.FormParser):
         parser_context: dict[str, Any] | None = None,
     ) -> QueryDict:
         data: QueryDict = super().parse(stream, media_type, parser_context)
-        code = first_refusal(_fields(data))
-        if code is not None:
-            raise _refuse(code)
+        _check(_fields(data))
         return data
 
 
@@ -124,7 +127,5 @@ class MultiPartParser(parsers.MultiPartParser):
         parser_context: dict[str, Any] | None = None,
     ) -> Any:
         result = super().parse(stream, media_type, parser_context)
-        code = first_refusal(_fields(result.data))
-        if code is not None:
-            raise _refuse(code)
+        _check(_fields(result.data))
         return result
