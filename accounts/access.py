@@ -14,7 +14,7 @@ from accounts import permissions
 from accounts.models import Neighborhood, Residency, RoleGrant, User
 from accounts.models.people import Role
 from accounts.permissions import Perm
-from config.errors import Forbidden, NotFound
+from core.errors import Forbidden, NotFound
 
 STAFF_ROLES = (Role.STAFF, Role.SECRETARY)
 

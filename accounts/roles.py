@@ -33,8 +33,8 @@ from accounts.models import (
 )
 from accounts.notifications import notify
 from accounts.permissions import PERSONAL_DATA_ROLES, Perm
-from config.errors import Forbidden, Invalid, NotFound
-from config.text import cleaned
+from core.cleaning import cleaned
+from core.errors import Forbidden, Invalid, NotFound
 
 NEIGHBORHOOD_ROLES = (Role.STAFF, Role.SECRETARY, Role.MODERATOR)
 

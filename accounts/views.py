@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts import access, roles, selectors
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
-from config.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 
 # The dashboard's sections: (URL name, label, permission needed to see the link).
 SECTIONS = (

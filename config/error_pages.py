@@ -2,7 +2,7 @@
 
 Django's own 400/403/404/500 (handler400 etc. in config/urls.py: an unknown URL, a request
 Django itself refused, a crash) and the input guard at the edge (config/input_guard.py)
-answer here, in the shape the DRF exception handler (config/api_errors.py) gives API errors.
+answer here, in the shape the DRF exception handler (core/api_errors.py) gives API errors.
 No DRF import: DRF's settings import the input guard's parsers, which import this.
 """
 

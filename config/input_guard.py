@@ -5,7 +5,7 @@ or a form field that no service cleaned (a 500), and JSON nested 5,000 deep made
 parser itself raise RecursionError. So every query parameter, form field (names too) and
 JSON string is checked with core.text's rule, and JSON nesting is bounded before it is
 parsed. Under /api/ the answer is 400 {"code", "message"}; a page gets a translated error
-page. The codes: `control_character`, `invalid_text`, `too_deep` (config/text.py).
+page. The codes: `control_character`, `invalid_text`, `too_deep` (core/cleaning.py).
 Services still clean their own text (defence in depth: they are called from three
 adapters and from commands).
 """
@@ -24,8 +24,8 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 from config import error_pages
-from config.text import MESSAGES
 from core import jsondepth, text
+from core.cleaning import MESSAGES
 
 
 def first_refusal(values: Iterable[str]) -> str | None:

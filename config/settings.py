@@ -101,7 +101,7 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-# The few hot statements that ask for it (the vote's, through config.db.prepared_row) run
+# The few hot statements that ask for it (the vote's, through core.db.prepared_row) run
 # prepared, so PostgreSQL plans them once per connection. Django's own cursors bind on the
 # client and never prepare, and the huge threshold keeps psycopg from preparing anything by
 # itself. Behind a pooler in transaction mode without prepared-statement support
@@ -239,7 +239,7 @@ REST_FRAMEWORK = {
         "config.input_guard.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "config.schema.LinliSchema",
-    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Linli API",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
-from config.converters import IdConverter
+from core.converters import IdConverter
 from realtime.health import healthz
 
 # Before the includes below import the apps' URL modules, which use <id:...>.

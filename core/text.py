@@ -2,7 +2,7 @@
 
 Why one module: four copies disagreed, and the one that forgot NUL turned a forum post into
 a 500 (PostgreSQL cannot store U+0000). Every service that stores typed text calls `clean`
-(through `config.text.cleaned`, which turns a refusal into a translated `Invalid`); the
+(through `core.cleaning.cleaned`, which turns a refusal into a translated `Invalid`); the
 HTTP edge (`config.input_guard`) and the socket's frame decoder (`realtime/frames.py`) call
 `refusal` on every string before a view or an action runs. The service-level call stays:
 services are reached from three adapters, and from management commands and imports.

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from accounts import access
 from accounts.models import User
-from config.errors import NotFound
+from core.errors import NotFound
 from forum.models import Board, Post, Topic
 
 

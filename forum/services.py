@@ -11,8 +11,8 @@ import realtime
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from config.errors import Forbidden, Invalid
-from config.text import cleaned
+from core.cleaning import cleaned
+from core.errors import Forbidden, Invalid
 from forum import events, text
 from forum.models import BODY_MAX, TITLE_MAX, Board, Post, Topic
 

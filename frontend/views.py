@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from config.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 from forum import selectors, services
 from forum.text import excerpt
 from realtime.selectors import stream_head

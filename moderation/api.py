@@ -26,9 +26,9 @@ from rest_framework.views import APIView
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from config.converters import MAX_ID, id_field
-from config.errors import Invalid, NotFound
 from config.input_guard import JSONParser
+from core.converters import MAX_ID, id_field
+from core.errors import Invalid, NotFound
 from moderation.actions import COMMANDS
 from moderation.minutes import build_minutes, minutes_data, minutes_post
 from moderation.models import Room

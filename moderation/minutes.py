@@ -31,8 +31,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from config.converters import MAX_ID
-from config.errors import Invalid, NotFound
+from core.converters import MAX_ID
+from core.errors import Invalid, NotFound
 from forum import services as forum
 from forum.models import BODY_MAX, TITLE_MAX, Board, Topic
 from moderation.models import Attendance, Room, RoomBallot, RoomEvent, RoomStatus, Speech

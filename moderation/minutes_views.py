@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from config.converters import MAX_ID
-from config.errors import DomainError, NotFound
+from core.converters import MAX_ID
+from core.errors import DomainError, NotFound
 from forum.models import Board
 from moderation.minutes import (
     Entry,

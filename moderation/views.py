@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from accounts import access, permissions
 from accounts.models import Neighborhood, RoleGrant, User
 from accounts.permissions import Perm
-from config.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 from moderation.forms import RoomForm
 from moderation.models import Room, RoomBallot, RoomStatus
 from moderation.rooms import selectors, services

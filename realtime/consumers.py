@@ -15,9 +15,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import DomainError, Invalid
-from config.text import CODES as TEXT_CODES
-from config.text import refused
+from core.cleaning import CODES as TEXT_CODES
+from core.cleaning import refused
+from core.errors import DomainError, Invalid
 from realtime import frames, idempotency, lease, registry
 from realtime.auth import still_authenticates
 from realtime.direct import DirectSocket, SlowClient

@@ -54,7 +54,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from config.errors import DomainError, Invalid
+from core.errors import DomainError, Invalid
 from realtime import frames
 from realtime.models import IdempotentRequest
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 
-from config.errors import NotFound
+from core.errors import NotFound
 
 StreamCheck = Callable[[Any, int], bool]
 ActionHandler = Callable[[Any, int, dict[str, Any]], dict[str, Any] | None]

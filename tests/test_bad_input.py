@@ -20,7 +20,7 @@ from rest_framework.authtoken.models import Token
 from websockets.sync.client import connect
 
 from accounts.models import RoleGrant
-from config.errors import Invalid
+from core.errors import Invalid
 from forum import services
 from forum.models import Post, Topic
 from tests import factories

@@ -18,7 +18,7 @@ from accounts.ledger import services as ledger_services
 from accounts.ledger import sheets
 from accounts.outreach import services as outreach_services
 from accounts.verification import services as verification_services
-from config.errors import DomainError, Invalid
+from core.errors import DomainError, Invalid
 from moderation.rooms import services as room_services
 from voting.services import common as voting_common
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from config.errors import NotFound
+from core.errors import NotFound
 from realtime.registry import register_action
 from voting import services
 from voting.serializers import choice_list, elector_id

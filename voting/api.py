@@ -24,8 +24,8 @@ from rest_framework.views import APIView
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from config.converters import id_field
 from config.input_guard import FormParser, JSONParser, MultiPartParser
+from core.converters import id_field
 from realtime.idempotency import idempotent
 from voting import record, selectors, services
 from voting.models import Ballot, Objection, PaperBallot, Proxy

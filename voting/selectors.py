@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from config.errors import NotFound
 from core import text
+from core.errors import NotFound
 from realtime.selectors import stream_head
 from voting import secrecy, tally
 from voting.models import (
@@ -39,7 +39,7 @@ def _close_if_due(ballot: Ballot) -> Ballot:
     """A ballot read after its closing time is closed first, so nobody ever sees an open
     ballot that is past its time (the scheduled `close_ballots` does it too)."""
     if ballot.status == Status.OPEN and ballot.closes_at <= timezone.now():
-        from config.errors import Invalid
+        from core.errors import Invalid
         from voting.services import ballot_close
 
         try:

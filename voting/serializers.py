@@ -12,8 +12,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.utils import html
 
-from config.converters import MAX_ID
-from config.errors import Invalid
+from core.converters import MAX_ID
+from core.errors import Invalid
 
 CHOICES_MAX = 100  # more keys than any ballot has options
 KEY_MAX = 64

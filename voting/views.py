@@ -28,9 +28,9 @@ from django.views.decorators.http import require_POST
 from accounts import access
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
-from config.converters import MAX_ID
-from config.errors import DomainError, Invalid, NotFound
 from core import text
+from core.converters import MAX_ID
+from core.errors import DomainError, Invalid, NotFound
 from voting import selectors, services, tally
 from voting.forms import BallotForm
 from voting.models import Ballot, Method, PaperBallot, Scope, Status, Visibility, VoterUnit

@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 from accounts.ledger import owners, selectors, services
 from accounts.ledger.filters import to_params
 from accounts.models import ResidentTag, Tenure, User
-from config.converters import id_field
-from config.errors import Invalid
+from core.converters import id_field
+from core.errors import Invalid
 from realtime.idempotency import idempotent
 
 

@@ -32,8 +32,8 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import Perm
-from config.converters import MAX_ID
-from config.errors import Invalid
+from core.converters import MAX_ID
+from core.errors import Invalid
 
 # An IntegrityError on owner_unique_person means another clerk created the same person a
 # moment earlier: look again and use theirs. Twice is plenty; a third failure is a bug.

@@ -36,7 +36,7 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import Perm
-from config.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, NotFound
 from core.text import refusal
 
 PER_PAGE = 50

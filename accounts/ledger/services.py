@@ -33,8 +33,8 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import Perm
-from config.errors import Invalid, NotFound
-from config.text import cleaned
+from core.cleaning import cleaned
+from core.errors import Invalid, NotFound
 
 EDITABLE = ("real_name", "birth_date", "phone", "vehicles", "tags", "guardian_consent", "left")
 # The birth date is the part of the ID number its mask hides: revealed like the number.
@@ -156,7 +156,7 @@ def reason_clean(value: object, *, asking: Promise | None = None) -> str:
     """The reason given for seeing personal data (a reveal, a full export), tidied.
 
     `asking` is the message when it is missing or too short; control characters are
-    refused (config.text.cleaned).
+    refused (core.cleaning.cleaned).
     """
     text = " ".join(cleaned(value).split())
     if len(text) < REASON_MIN:

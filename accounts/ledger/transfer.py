@@ -56,9 +56,9 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import Perm
-from config.errors import Invalid, RateLimited
-from config.text import cleaned
 from core import uploads
+from core.cleaning import cleaned
+from core.errors import Invalid, RateLimited
 from core.limits import blocked_until
 from core.text import scrub
 

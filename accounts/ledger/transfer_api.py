@@ -18,8 +18,8 @@ from accounts.ledger.api import FILTER_PARAMETERS
 from accounts.ledger.transfer_views import attachment
 from accounts.models import User
 from accounts.permissions import Perm
-from config.errors import Invalid
 from config.input_guard import FormParser, MultiPartParser
+from core.errors import Invalid
 
 
 def _user(request: Request) -> User:

@@ -15,7 +15,7 @@ from accounts.ledger import selectors, transfer
 from accounts.ledger.views import guarded
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
-from config.errors import DomainError
+from core.errors import DomainError
 
 IMPORT_PAGE = "accounts/ledger_transfer/import.html"
 EXPORT_PAGE = "accounts/ledger_transfer/export.html"

@@ -22,7 +22,7 @@ from accounts import access
 from accounts.ledger import owners, selectors, services
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import ResidentTag, Tenure, User
-from config.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError, Forbidden, NotFound
 
 View = Callable[..., HttpResponse]
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.outreach import services
-from config.errors import Invalid, NotFound
+from core.errors import Invalid, NotFound
 from realtime.registry import register_action
 
 

@@ -20,8 +20,8 @@ from accounts.notifications import notification_payload, user_stream
 from accounts.outreach import selectors, services
 from accounts.outreach.events import outreach_stream
 from accounts.permissions import Perm
-from config.converters import id_field
-from config.errors import Invalid
+from core.converters import id_field
+from core.errors import Invalid
 from realtime.idempotency import idempotent
 from realtime.selectors import stream_head
 

@@ -29,7 +29,7 @@ from accounts.models import (
 )
 from accounts.outreach.events import OutreachCounts
 from accounts.permissions import Perm
-from config.errors import Invalid, NotFound
+from core.errors import Invalid, NotFound
 
 INBOX_SIZE = 50
 

@@ -31,8 +31,8 @@ from accounts.models.outreach import BODY_MAX, TITLE_MAX
 from accounts.notifications import notification_payload, user_stream
 from accounts.outreach import events, selectors
 from accounts.permissions import Perm
-from config.errors import Invalid, NotFound
-from config.text import cleaned
+from core.cleaning import cleaned
+from core.errors import Invalid, NotFound
 
 SEGMENT_NAME_MAX = Segment._meta.get_field("name").max_length or 64
 

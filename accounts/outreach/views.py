@@ -21,7 +21,7 @@ from accounts.notifications import user_stream
 from accounts.outreach import selectors, services
 from accounts.outreach.events import outreach_stream
 from accounts.permissions import Perm
-from config.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError, Forbidden, NotFound
 from realtime.selectors import stream_head
 
 

@@ -23,8 +23,8 @@ from accounts.models import (
 )
 from accounts.permissions import Perm
 from accounts.verification import selectors, services
-from config.converters import id_field
-from config.errors import Invalid
+from core.converters import id_field
+from core.errors import Invalid
 from realtime.idempotency import idempotent
 
 

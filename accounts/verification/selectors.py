@@ -29,7 +29,7 @@ from accounts.models import (
 )
 from accounts.permissions import Perm
 from accounts.verification.services import ADULT_AGE
-from config.errors import NotFound
+from core.errors import NotFound
 
 
 def place_for(user: User, perm: Perm, neighborhood_id: int) -> Neighborhood:

@@ -51,8 +51,8 @@ from accounts.models import (
 from accounts.notifications import notify, user_stream
 from accounts.permissions import Perm
 from accounts.verification import codes, events, limits
-from config.errors import DomainError, Forbidden, Invalid, NotFound, RateLimited
-from config.text import cleaned
+from core.cleaning import cleaned
+from core.errors import DomainError, Forbidden, Invalid, NotFound, RateLimited
 
 _T = TypeVar("_T")
 

@@ -23,8 +23,8 @@ from accounts.models import User
 from accounts.notifications import user_stream
 from accounts.permissions import Perm
 from accounts.verification import selectors, services
-from config.converters import MAX_ID
-from config.errors import DomainError, Forbidden, NotFound
+from core.converters import MAX_ID
+from core.errors import DomainError, Forbidden, NotFound
 from realtime.selectors import stream_head
 
 View = Callable[..., HttpResponse]

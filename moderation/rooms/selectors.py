@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from config.errors import NotFound
+from core.errors import NotFound
 from moderation.models import Room, RoomBallot, RoomStatus, Speech
 from moderation.procedure.snapshot import state_from_data, state_to_data
 from moderation.procedure.speaking_order import speaking_order, suggest_next

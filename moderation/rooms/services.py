@@ -28,9 +28,9 @@ import realtime
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from config.converters import MAX_ID
-from config.errors import Forbidden, Invalid, NotFound
-from config.text import cleaned
+from core.cleaning import cleaned
+from core.converters import MAX_ID
+from core.errors import Forbidden, Invalid, NotFound
 from moderation.models import Attendance, Room, RoomBallot, RoomEvent, RoomStatus, Speech
 from moderation.procedure import commands as cmd
 from moderation.procedure import events as ev

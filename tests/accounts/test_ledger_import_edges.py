@@ -11,7 +11,7 @@ from accounts import idcard, identity
 from accounts.ledger import sheets, transfer
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import Residency
-from config.errors import Invalid
+from core.errors import Invalid
 from tests import factories
 from tests.accounts.ledger_transfer_helpers import HEAD, TODAY, WANG, counts, csv_bytes
 

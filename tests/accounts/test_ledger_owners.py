@@ -23,7 +23,7 @@ from accounts import idcard, identity, permissions
 from accounts.ledger import owners, selectors
 from accounts.models import Household, LedgerChange, LedgerEntity, Owner, Ownership
 from accounts.permissions import Perm
-from config.errors import DomainError, Forbidden, Invalid, NotFound
+from core.errors import DomainError, Forbidden, Invalid, NotFound
 from tests import factories
 from tests.accounts.conftest import ROLES, Cast
 from voting.models import Ballot, Elector

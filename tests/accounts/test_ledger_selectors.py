@@ -11,7 +11,7 @@ from django.utils import translation
 from accounts.ledger import selectors, services
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import Building, Household, Resident
-from config.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, NotFound
 from tests import factories
 from tests.accounts.ledger_scene import TODAY, build
 

@@ -10,7 +10,7 @@ import pytest
 from accounts import idcard, identity
 from accounts.ledger import selectors, services
 from accounts.models import DataAccess, LedgerChange, Resident
-from config.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError, Forbidden, NotFound
 from tests import factories
 from tests.accounts.ledger_scene import TODAY, WANG_ID, build
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from accounts.ledger import sheets, transfer
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import AccessKind, DataAccess, Resident
-from config.errors import Forbidden, Invalid
+from core.errors import Forbidden, Invalid
 from tests import factories
 from tests.accounts.ledger_transfer_helpers import TODAY, WANG, counts, csv_bytes, rows
 

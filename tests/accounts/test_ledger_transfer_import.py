@@ -23,7 +23,7 @@ from accounts.models import (
     Resident,
     ResidentTag,
 )
-from config.errors import DomainError, Forbidden, Invalid, NotFound
+from core.errors import DomainError, Forbidden, Invalid, NotFound
 from tests import factories
 from tests.accounts.ledger_transfer_helpers import (
     LI,

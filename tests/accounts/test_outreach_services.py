@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import Notification, Outreach, OutreachHousehold, Segment
 from accounts.outreach import delivery, selectors, services
-from config.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, NotFound
 from realtime.models import Event
 from tests import factories
 from tests.accounts.outreach_helpers import OLD, YOUNG, house_with, member

@@ -6,7 +6,7 @@ import pytest
 
 from accounts import access, permissions
 from accounts.permissions import Perm
-from config.errors import Forbidden, NotFound
+from core.errors import Forbidden, NotFound
 from tests.accounts.conftest import ROLES, Cast
 
 pytestmark = pytest.mark.django_db

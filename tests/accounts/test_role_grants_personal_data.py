@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from accounts import access, idcard, permissions, roles
 from accounts.models import District, LedgerChange, Notification, RoleGrant, Subdistrict
 from accounts.permissions import Perm
-from config.errors import DomainError
+from core.errors import DomainError
 from tests import factories
 from tests.accounts.conftest import Cast
 from tests.accounts.test_ledger_api_matrix import ENDPOINTS, place_world

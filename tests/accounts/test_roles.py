@@ -7,7 +7,7 @@ import pytest
 from accounts import access, roles
 from accounts.models import LedgerChange, RoleGrant
 from accounts.permissions import Perm
-from config.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, NotFound
 from tests import factories
 from tests.accounts.conftest import ROLES, Cast
 

@@ -20,7 +20,7 @@ from accounts.models import (
     VerificationAttempt,
 )
 from accounts.verification import codes, services
-from config.errors import DomainError
+from core.errors import DomainError
 from realtime.models import Event
 from tests import factories
 

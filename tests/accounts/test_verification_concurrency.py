@@ -9,7 +9,7 @@ from django.db import connections
 
 from accounts.models import HouseholdCode, IdentityConflict, Residency, VerificationAttempt
 from accounts.verification import services
-from config.errors import DomainError
+from core.errors import DomainError
 from tests import factories
 
 THREADS = 4

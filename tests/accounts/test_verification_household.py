@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import LedgerChange, Residency
 from accounts.verification import services
-from config.errors import DomainError
+from core.errors import DomainError
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from accounts.models import (
     VerificationRequest,
 )
 from accounts.verification import services
-from config.errors import DomainError
+from core.errors import DomainError
 from realtime.models import Event
 from tests import factories
 

@@ -149,7 +149,7 @@ import json, os, resource, sys
 import django
 django.setup()
 from django.core.files.uploadedfile import SimpleUploadedFile
-from config.errors import DomainError
+from core.errors import DomainError
 from accounts.ledger import transfer
 from voting.services import paper
 

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
-from config.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError, Forbidden, NotFound
 from forum.models import Post, Topic
 from moderation import minutes as minutes_module
 from moderation.minutes import LogRow, build_minutes, chunks, compose, minutes_post, to_markdown

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from config.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError, Forbidden, NotFound
 from moderation.models import Attendance, Room, RoomBallot, RoomEvent, Speech
 from moderation.procedure.events import event_from_data
 from moderation.procedure.presets import rules_for

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from websockets.sync.client import connect
 
 from accounts.models import VerificationAttempt
-from config.errors import Invalid
+from core.errors import Invalid
 from forum.models import Post, Topic
 from realtime import frames
 from realtime.idempotency import claimed

@@ -15,7 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.authtoken.models import Token
 from websockets.sync.client import connect
 
-from config.errors import NotFound
+from core.errors import NotFound
 from tests import factories
 from tests.voting.scene import neighbors_enough_for_secret
 from tests.voting.test_api import make_ballot

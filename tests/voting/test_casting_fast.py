@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 from tests import factories
 from tests.voting.scene import ballot, scene
 from voting import services

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from config.errors import DomainError
+from core.errors import DomainError
 from tests.voting.scene import ballot, scene
 from voting import services
 from voting.models import Ballot, Participation, Proxy, SecretVote, Vote, VoteRevision

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from PIL import Image
 
-from config.errors import DomainError, Forbidden
+from core.errors import DomainError, Forbidden
 from tests import factories
 from tests.voting.scene import ballot, owner_living_elsewhere, scene
 from voting import selectors, services

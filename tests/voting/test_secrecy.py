@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from config.errors import DomainError
+from core.errors import DomainError
 from realtime.models import Event
 from tests import factories
 from tests.voting.scene import Scene, ballot, later, scene, stored_as_before_secrecy

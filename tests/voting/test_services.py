@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Notification
-from config.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError, Forbidden, NotFound
 from realtime.models import Event
 from tests import factories
 from tests.voting.scene import (

@@ -19,7 +19,7 @@ import realtime
 from accounts import access
 from accounts.models import Building, Household, User
 from accounts.permissions import Perm
-from config.errors import Invalid, NotFound
+from core.errors import Invalid, NotFound
 from voting import electorate, events, secrecy, tally
 from voting.models import (
     Ballot,

@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import access
 from accounts.models import Owner, Residency, User
-from config.db import prepared_row
-from config.errors import DomainError, Invalid, NotFound
+from core.db import prepared_row
+from core.errors import DomainError, Invalid, NotFound
 from voting import live, slots, tally
 from voting.models import (
     Ballot,

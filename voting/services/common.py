@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Invalid
-from config.text import cleaned
+from core.cleaning import cleaned
+from core.errors import Invalid
 from voting import tally
 from voting.models import Ballot, SecretVote, Status, Vote
 

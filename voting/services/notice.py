@@ -12,7 +12,7 @@ from accounts import access
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 from accounts.permissions import Perm
-from config.errors import Invalid, NotFound
+from core.errors import Invalid, NotFound
 from voting import events
 from voting.models import Ballot, Objection, Status
 from voting.services.common import clean_text

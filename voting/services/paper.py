@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from config.errors import Forbidden, Invalid, NotFound
 from core import uploads
+from core.errors import Forbidden, Invalid, NotFound
 from voting import live, slots
 from voting.models import (
     Ballot,

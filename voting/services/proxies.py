@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import access
 from accounts.ledger.filters import years_before
 from accounts.models import Residency, User
-from config.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, NotFound
 from voting import slots
 from voting.models import Ballot, Participation, Proxy
 from voting.services.common import clean_text, lock_open

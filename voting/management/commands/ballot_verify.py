@@ -16,7 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count, Sum
 
-from config.converters import MAX_ID
+from core.converters import MAX_ID
 from voting import secrecy, tally
 from voting.models import Ballot, Elector, Participation, SecretVote, Status, Vote
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Invalid
 from core import jsondepth, text
+from core.errors import Invalid
 
 MESSAGES: dict[str, Promise] = {
     text.CONTROL_CHARACTER: _(

@@ -12,8 +12,8 @@ from rest_framework.exceptions import APIException, ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import DomainError
-from config.text import CODES as TEXT_CODES
+from core.cleaning import CODES as TEXT_CODES
+from core.errors import DomainError
 
 # DRF's own codes, renamed where the project already had a word for the same thing.
 DRF_CODES = {"permission_denied": "forbidden", "throttled": "rate_limited"}
