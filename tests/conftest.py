@@ -78,17 +78,76 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+NEEDS_POSTGRES = "needs PostgreSQL: set DATABASE_URL"
+NEEDS_REDIS = "needs Redis: set REDIS_URL"
+
+
 @pytest.fixture
 def postgres() -> None:
-    need(
-        settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-        "needs PostgreSQL: set DATABASE_URL",
-    )
+    need(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), NEEDS_POSTGRES)
 
 
 @pytest.fixture
 def redis() -> None:
-    need(bool(settings.REDIS_URL), "needs Redis: set REDIS_URL")
+    need(bool(settings.REDIS_URL), NEEDS_REDIS)
+
+
+# Which service a skip reason says is missing. The reasons above, the chaos suite's
+# "needs private PostgreSQL and Redis binaries" (counted under both) and
+# "needs redis-server".
+SERVICE_WORDS = {"PostgreSQL": ("PostgreSQL",), "Redis": ("Redis", "redis-server")}
+
+
+def skipped_for_services(reasons: list[str]) -> dict[str, int]:
+    """How many of the skip reasons name each service."""
+    return {
+        service: sum(1 for reason in reasons if any(word in reason for word in words))
+        for service, words in SERVICE_WORDS.items()
+    }
+
+
+def service_banner(counts: dict[str, int]) -> list[str]:
+    """The lines said at the end of a run that skipped PostgreSQL- or Redis-only tests;
+    none when it skipped none."""
+    if not any(counts.values()):
+        return []
+    lines = [
+        f"{count} test(s) SKIPPED for lack of {service}"
+        for service, count in counts.items()
+        if count
+    ]
+    return [
+        *lines,
+        "The PostgreSQL-only and Redis-only paths (vote store, event sequence, channel layer,",
+        "fan-out across processes) were NOT run: this green is not the CI's green.",
+        "Set DATABASE_URL and REDIS_URL, or run `bash .ci/run` (LINLI_REQUIRE_SERVICES=1,",
+        "where a missing service fails the run instead of skipping).",
+    ]
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return str(longrepr)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Say loudly, as the last lines of the run (below pytest's own summary line), when
+    service-only tests were skipped: a run on SQLite without Redis passes while leaving the
+    production paths untested."""
+    terminalreporter = config.pluginmanager.get_plugin("terminalreporter")
+    if terminalreporter is None:
+        return
+    reasons = [_skip_reason(report) for report in terminalreporter.stats.get("skipped", [])]
+    lines = service_banner(skipped_for_services(reasons))
+    if not lines:
+        return
+    terminalreporter.write_sep("!", "SERVICE PATHS NOT TESTED", red=True, bold=True)
+    for line in lines:
+        terminalreporter.write_line(line, red=True, bold=True)
+    terminalreporter.write_sep("!", red=True, bold=True)
 
 
 def free_port() -> int:

@@ -114,9 +114,7 @@ def test_an_event_keeps_the_time_its_publisher_gives_and_its_data_as_sent() -> N
     assert stored.at == as_of and stored.data == data
 
 
-def test_on_postgresql_an_event_is_stored_in_one_statement() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set DATABASE_URL")
+def test_on_postgresql_an_event_is_stored_in_one_statement(postgres: None) -> None:
     from django.test.utils import CaptureQueriesContext
 
     with transaction.atomic(), CaptureQueriesContext(connection) as ran:
