@@ -1,4 +1,4 @@
-"""The one WebSocket endpoint, /ws/ (PROTOCOL.md). A thin adapter: frames in, services out."""
+"""The one WebSocket endpoint, /ws/ (docs/protocol.md). A thin adapter: frames in, services out."""
 
 from __future__ import annotations
 

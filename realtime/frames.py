@@ -1,4 +1,4 @@
-"""The wire format of PROTOCOL.md: inbound frames validated at the edge, outbound built once.
+"""The wire format of docs/protocol.md: inbound frames validated at the edge, outbound built once.
 
 Pure: no Django import. Every inbound frame is checked here before any handler sees it:
 JSON nested deeper than core.jsondepth.MAX_DEPTH is refused before it is parsed

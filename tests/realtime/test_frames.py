@@ -1,4 +1,4 @@
-"""The inbound frame grammar of PROTOCOL.md, checked at the edge. Pure, no database."""
+"""The inbound frame grammar of docs/protocol.md, checked at the edge. Pure, no database."""
 
 import json
 
