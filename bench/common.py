@@ -29,6 +29,14 @@ SUBPROTOCOL = "linli.v1"
 EVENT_TYPE = "bench.tick"
 FRAME_BYTES = 200  # the whole ev frame, as the issue's reference measurements used
 
+# Each docs/performance*.md page leads with its latest figures, between these markers; a
+# run rewrites only what is between them (the method and the run journals below stay).
+RESULTS_START = "<!-- bench:results:start -->"
+RESULTS_END = "<!-- bench:results:end -->"
+# Where the pages kept their results before (last, below this line), so a page of the old
+# layout is turned into the new one by its next run.
+LEGACY_RESULTS = "<!-- results -->"
+
 # Pinning: the servers on core 0, clients (and the publisher) on core 1.
 SERVER_CORE = "0"
 CLIENT_CORE = "1"
@@ -98,3 +106,30 @@ def start_run(module: str, name: str, options: list[tuple[str, float, float]]) -
     out = RESULTS / f"{name}-{started.strftime('%Y%m%d-%H%M%S')}"
     (out / "logs").mkdir(parents=True, exist_ok=True)
     return Run(command, out, began, started)
+
+
+def marked_results(lines: list[str], command: str) -> str:
+    return "\n".join(
+        [
+            RESULTS_START,
+            f"<!-- Everything between these markers is rewritten by `{command}`. -->",
+            "",
+            *lines,
+            "",
+            RESULTS_END,
+        ]
+    )
+
+
+def write_results(doc: Path, block: str, new_page: str) -> None:
+    """Put `block` (from marked_results) in place of the page's marked results, wherever
+    they stand; a page without them (new, or of the old layout) gets them below its title."""
+    text = doc.read_text() if doc.exists() else new_page
+    start, end = text.find(RESULTS_START), text.find(RESULTS_END)
+    if 0 <= start < end:
+        text = text[:start] + block + text[end + len(RESULTS_END) :]
+    else:
+        text = text.split(LEGACY_RESULTS)[0].rstrip() + "\n"
+        title, _, rest = text.partition("\n")
+        text = f"{title}\n\n{block}\n\n{rest.lstrip()}"
+    doc.write_text(text.rstrip() + "\n")

@@ -499,15 +499,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write_doc(lines: list[str], stamp: str, seconds: float) -> None:
-    head = DOC.read_text().split("<!-- results -->")[0] if DOC.exists() else ""
-    if not head:
-        head = "# Performance: the ledger and outreach\n\n" + (__doc__ or "") + "\n"
-    DOC.write_text(
-        head.rstrip() + "\n\n<!-- results -->\n"
-        f"## Results ({stamp}, {seconds:.0f} s, `python -m bench.ledger`)\n\n"
-        + "\n".join(lines)
-        + "\n"
-    )
+    """The latest results replace the marked block the page leads with; the method below it
+    is kept as written."""
+    from bench.common import marked_results, write_results
+    from bench.report import head_commit
+
+    command = "python -m bench.ledger"
+    stamped = [
+        f"## Current figures ({stamp}, commit {head_commit()}, {seconds:.0f} s, `{command}`)",
+        "",
+        *lines,
+    ]
+    new_page = "# Performance: the ledger and outreach\n\n" + (__doc__ or "") + "\n"
+    write_results(DOC, marked_results(stamped, command), new_page)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,20 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from bench.common import CHANNEL_PREFIX, DATABASE_URL, FRAME_BYTES, REDIS_URL, ROOT
+from bench.common import (
+    CHANNEL_PREFIX,
+    DATABASE_URL,
+    FRAME_BYTES,
+    REDIS_URL,
+    RESULTS_END,
+    RESULTS_START,
+    ROOT,
+)
 from bench.scenarios import NOISY
 
 DOC = ROOT / "docs" / "performance.md"
 DOC_PLOT = ROOT / "docs" / "performance.png"
-START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+START, END = RESULTS_START, RESULTS_END
 P99_LIMIT_MS = 1000.0
 TARGET_RATIO = 1.5
 TARGET_KIB = 20.0
@@ -49,7 +57,7 @@ def _command_output(argv: list[str]) -> str:
     )
 
 
-def _head_commit() -> str:
+def head_commit() -> str:
     """The checked-out commit, read from .git (the working tree may differ from it)."""
     git = ROOT / ".git"
     try:
@@ -105,7 +113,7 @@ def versions(nginx: str | None) -> dict[str, str]:
     found["nginx"] = _command_output([nginx, "-v"]).replace("nginx version: ", "") if nginx else "-"
     found["kernel"] = platform.release()
     found["cpu"] = f"{cpu} x {os.cpu_count()}"
-    found["commit"] = _head_commit()
+    found["commit"] = head_commit()
     return found
 
 
@@ -538,8 +546,8 @@ def results_block(
         START,
         "<!-- Everything between these markers is rewritten by `python -m bench`. -->",
         "",
-        f"Latest run: {meta['started']} (UTC), `{meta['command']}`, "
-        f"took {meta['seconds'] / 60:.1f} min.",
+        f"Latest run: {meta['started']} (UTC), commit {meta['versions'].get('commit', '-')}, "
+        f"`{meta['command']}`, took {meta['seconds'] / 60:.1f} min.",
         "",
     ]
     lines += render(results, plan, md=True)

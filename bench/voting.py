@@ -53,8 +53,10 @@ from bench.common import (
     HOST,
     ROOT,
     SERVER_CORE,
+    marked_results,
     server_command,
     start_run,
+    write_results,
 )
 from bench.procs import (
     Child,
@@ -74,7 +76,6 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 PREFIX = "linlibenchvoting"
 PORT = 8731
 DOC = ROOT / "docs" / "performance-voting.md"
-MARK = "<!-- results -->"
 STALENESS_P99_MS = 300.0
 TALLIES_PER_SECOND = 5
 TICK_RATE, TICK_SECONDS = 5.0, 2.0
@@ -693,18 +694,18 @@ def versions() -> dict[str, str]:
 
 
 def write_doc(lines: list[str], meta: dict[str, Any]) -> None:
-    """The method above the marker is kept as written; the results below it are replaced."""
-    head = DOC.read_text().split(MARK)[0] if DOC.exists() else ""
-    if not head.strip():
-        head = "# Performance: voting\n\n" + (__doc__ or "") + "\n"
+    """The latest results replace the marked block the page leads with; the method and the
+    run journals below it are kept as written."""
     stamped = [
-        f"## Results ({meta['started']} UTC, {meta['seconds']:.0f} s, `{meta['command']}`)",
+        f"## Current figures ({meta['started']} UTC, commit {meta['versions'].get('commit', '-')}, "
+        f"{meta['seconds']:.0f} s, `{meta['command']}`)",
         "",
         *lines,
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".",
     ]
-    DOC.write_text(head.rstrip() + f"\n\n{MARK}\n" + "\n".join(stamped) + "\n")
+    new_page = f"# Performance: {DOC.stem.removeprefix('performance-')}\n\n{__doc__ or ''}\n"
+    write_results(DOC, marked_results(stamped, meta["command"]), new_page)
 
 
 def main(argv: list[str] | None = None) -> int:
