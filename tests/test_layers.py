@@ -6,7 +6,7 @@
     and call no write;
 (c) models modules import no realtime;
 (d) realtime/ imports no app;
-(e) adapters (views.py, api.py, *_views.py, *_api.py, consumers.py) call no write;
+(e) adapters (views.py, api.py, *_views.py, *_api.py, consumers.py, actions.py) call no write;
 (f) core/ imports no app;
 (g) no import cycle between the modules of the project, counting imports inside functions
     (they still run, only later); imports under `if TYPE_CHECKING:` never run and are left out.
@@ -282,7 +282,8 @@ def is_models(path: Path) -> bool:
     return path.name == "models.py" or path.parent.name == "models"
 
 
-ADAPTER_NAMES = ("views.py", "api.py", "consumers.py")
+# actions.py: the socket `do` actions, the third adapter beside pages and the REST API.
+ADAPTER_NAMES = ("views.py", "api.py", "consumers.py", "actions.py")
 
 
 def is_adapter(path: Path) -> bool:
