@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import NEEDS_POSTGRES, NEEDS_REDIS, ROOT, service_banner, skipped_for_services
 
@@ -34,7 +35,7 @@ def test_skip_reasons_are_counted_by_the_service_they_name() -> None:
     assert not any("lack of Redis" in line for line in lines)
 
 
-def _run(*, require: bool) -> subprocess.CompletedProcess[str]:
+def _run(tmp_path: Path, *, require: bool) -> subprocess.CompletedProcess[str]:
     """The two tests in a child pytest with neither service configured (SQLite, no Redis;
     tables made from the models, which is quicker and all these two need)."""
     env = {
@@ -42,6 +43,10 @@ def _run(*, require: bool) -> subprocess.CompletedProcess[str]:
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "REDIS_URL", "LINLI_REQUIRE_SERVICES", "PYTEST_ADDOPTS")
     }
+    # Its own SQLite files: the default test database sits in the checkout, where a parent
+    # run on SQLite is using it.
+    env["SQLITE_PATH"] = str(tmp_path / "db.sqlite3")
+    env["SQLITE_TEST_PATH"] = str(tmp_path / "test-db.sqlite3")
     if require:
         env["LINLI_REQUIRE_SERVICES"] = "1"
     return subprocess.run(
@@ -63,8 +68,8 @@ def _run(*, require: bool) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_run_without_the_services_ends_with_the_banner() -> None:
-    run = _run(require=False)
+def test_a_run_without_the_services_ends_with_the_banner(tmp_path: Path) -> None:
+    run = _run(tmp_path, require=False)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 skipped" in run.stdout
     assert "SERVICE PATHS NOT TESTED" in run.stdout
@@ -75,8 +80,8 @@ def test_a_run_without_the_services_ends_with_the_banner() -> None:
     assert run.stdout.index("2 skipped") < run.stdout.index("SERVICE PATHS NOT TESTED")
 
 
-def test_under_ci_a_missing_service_fails_the_run() -> None:
-    run = _run(require=True)
+def test_under_ci_a_missing_service_fails_the_run(tmp_path: Path) -> None:
+    run = _run(tmp_path, require=True)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "required but missing: needs PostgreSQL" in run.stdout
     assert "required but missing: needs Redis" in run.stdout
