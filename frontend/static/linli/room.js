@@ -1,5 +1,5 @@
 // A deliberation room's page (moderation/templates/moderation/room.html), kept current from
-// the room's events over the page's one socket (live.js: "linli:event", window.linli).
+// the room's events over the page's one socket (live/socket.js: "linli:event", `linli`).
 //
 // The page arrives rendered from the room's snapshot, which it also carries as JSON
 // (#room-data). Each event of room.<id> is applied to that state the way the server's
@@ -10,6 +10,9 @@
 //
 // Every command is a plain form that POSTs to /rooms/<id>/do/<action>/; with the socket up
 // it is sent as `do room.<action>` instead, and a refusal shows its message in the form.
+
+import { csrfField, el, fill, formError, hidden, lines } from "./live/dom.js";
+import { linli } from "./live/socket.js";
 
 const root = document.getElementById("room");
 const dataNode = document.getElementById("room-data");
@@ -40,17 +43,6 @@ function start(snap) {
 
   const $ = (selector) => root.querySelector(selector);
   const $$ = (selector) => root.querySelectorAll(selector);
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function fill(template, values) {
-    return String(template || "").replace(/%\((\w+)\)s/g, (_m, key) => String(values[key] ?? ""));
-  }
 
   function nameOf(user) { return names[String(user)] || ""; }
 
@@ -249,31 +241,16 @@ function start(snap) {
     if (count) count.textContent = String(state.queue.length);
   }
 
-  function csrfField() {
-    const token = root.querySelector("input[name=csrfmiddlewaretoken]");
-    const field = el("input");
-    field.type = "hidden";
-    field.name = "csrfmiddlewaretoken";
-    field.value = token ? token.value : "";
-    return field;
-  }
-
   function actionForm(action, fields, label, className) {
     const form = el("form", className || "");
     form.method = "post";
     form.action = `/rooms/${Number(snap.id)}/do/${action}/`;
     form.dataset.roomAction = action;
-    form.append(csrfField());
-    Object.entries(fields).forEach(([name, value]) => {
-      const field = el("input");
-      field.type = "hidden"; field.name = name; field.value = String(value);
-      form.append(field);
-    });
+    form.append(csrfField(root));
+    Object.entries(fields).forEach(([name, value]) => form.append(hidden(name, value)));
     const button = el("button", "small", label);
     button.type = "submit";
-    const error = el("p", "form-error");
-    error.dataset.formError = ""; error.hidden = true; error.setAttribute("role", "alert");
-    form.append(button, error);
+    form.append(button, formError());
     return form;
   }
 
@@ -350,14 +327,6 @@ function start(snap) {
     item.append(meta, lines(el("p", "text"), d.text || ""));
     if (isChair) item.append(actionForm("rule_off_topic", { speech: d.speech }, t.rule_button, "rule-form"));
     return item;
-  }
-
-  function lines(node, text) {
-    String(text).split("\n").forEach((line, i) => {
-      if (i) node.append(document.createElement("br"));
-      node.append(line);
-    });
-    return node;
   }
 
   function collapse(number) {
@@ -462,7 +431,7 @@ function start(snap) {
       const box = doc.querySelector("[data-vote]");
       if (!box) return;
       slot.replaceChildren(document.importNode(box, true));
-      window.linli?.follow(box.dataset.stream, Number(box.dataset.seq || 0));
+      linli.follow(box.dataset.stream, Number(box.dataset.seq || 0));
     } catch { /* a reload shows it */ }
   }
 
@@ -503,7 +472,7 @@ function start(snap) {
       case "room.closed": status = "closed"; break;
       case "chair.changed":
         // The console comes or goes with the chair: the page is drawn again for them.
-        if (d.chair === me || d.previous === me) { window.linli?.reload(); return; }
+        if (d.chair === me || d.previous === me) { linli.reload(); return; }
         break;
       default:
     }
@@ -543,7 +512,7 @@ function start(snap) {
 
   root.addEventListener("submit", async (event) => {
     const form = event.target.closest("form");
-    if (!form || !window.linli?.live) return;  // no socket: the plain POST goes
+    if (!form || !linli.live) return;  // no socket: the plain POST goes
     const action = form.dataset.roomAction;
     const vote = form.matches("[data-room-vote]");
     if (!action && !vote) return;
@@ -554,11 +523,11 @@ function start(snap) {
     buttons.forEach((button) => { button.disabled = true; });  // after reading: disabled fields are not sent
     try {
       if (vote) {
-        await window.linli.do(form.dataset.stream, "ballot.cast", data);
+        await linli.do(form.dataset.stream, "ballot.cast", data);
         form.querySelector("[data-voted]")?.removeAttribute("hidden");
         buttons.forEach((button) => button.setAttribute("aria-pressed", String(button === submitter)));
       } else {
-        await window.linli.do(stream, `room.${action}`, data);
+        await linli.do(stream, `room.${action}`, data);
         if (["speak", "move", "amend"].includes(action)) form.reset();
       }
       clearError(form);
