@@ -5,8 +5,8 @@
 // (#room-data). Each event of room.<id> is applied to that state the way the server's
 // engine applies it (moderation/procedure/replay.py), then the parts are drawn again. The
 // server owns the clock: the countdown only shows ends_at against the server's time, and
-// the floor ends when the server says so (speech.ended). Which controls show follows the
-// same flags as the page's (moderation/views.py flags()).
+// the floor ends when the server says so (speech.ended). Which controls show is the
+// server's word: the flags of moderation/presenters.py, read again after each event.
 //
 // Every command is a plain form that POSTs to /rooms/<id>/do/<action>/; with the socket up
 // it is sent as `do room.<action>` instead, and a refusal shows its message in the form.
@@ -28,6 +28,9 @@ function start(snap) {
   let names = { ...snap.names };
   let queueOrder = snap.queue_order || [];
   let suggested = snap.suggested;
+  // Which controls show: the server's word (moderation/presenters.py flags()), read again
+  // from the room's state URL after each event.
+  let flags = new Set(snap.flags || []);
   let applied = snap.seq;          // the last room event reflected in `state`
   let status = snap.status;
   // The server's clock minus ours. `server_now` was read as the page was made, so it is
@@ -58,32 +61,6 @@ function start(snap) {
     const motion = top();
     if (motion) return motion.status === "moved" ? "motion_moved" : motion.status;
     return state.result ? "result" : "waiting";
-  }
-
-  // moderation/views.py flags(), from the state as it is now.
-  function flagsOf() {
-    const found = new Set([`phase-${phase()}`]);
-    const rules = state.rules;
-    const motion = top();
-    found.add(rules.floor_required ? "floor-room" : "free-room");
-    if (!motion) found.add("motion-none");
-    else {
-      if (motion.status === "moved" && motion.mover !== me) found.add("can-second");
-      if (motion.status === "moved" && motion.mover === me) found.add("mover-moved");
-      if (rules.floor_required && ["moved", "debate"].includes(motion.status)) found.add("hands-open");
-      if (motion.status === "debate" && motion.amends == null && rules.amendment_depth >= 1) found.add("amendable");
-    }
-    found.add(state.floor ? "floor" : "floor-none");
-    if (state.floor && state.floor.user === me) found.add("my-floor");
-    const hand = state.queue.some((e) => e.user === me && e.kind === "speech" && motion && e.motion === motion.id);
-    const point = state.queue.some((e) => e.user === me && e.kind === "order");
-    found.add(hand ? "hand" : "hand-none");
-    found.add(point ? "point" : "point-none");
-    found.add(state.paused ? "paused" : "running");
-    if (!state.chair_present) found.add("chair-away");
-    if (state.co_chair === me) found.add("co-chair-me");
-    if (suggested != null) found.add("suggested");
-    return found;
   }
 
   // Events -> state (moderation/procedure/replay.py apply) ---------------------------------
@@ -159,7 +136,7 @@ function start(snap) {
   // Drawing ------------------------------------------------------------------------------
 
   function drawFlags() {
-    const found = flagsOf();
+    const found = flags;
     root.dataset.flags = [...found].sort().join(" ");
     $$("[data-need]").forEach((node) => {
       node.hidden = !node.dataset.need.split(" ").every((flag) => found.has(flag));
@@ -395,11 +372,11 @@ function start(snap) {
     drawFlags();
   }
 
-  // The chair's console shows the queue in the rules' order: the server's word for it is
-  // read after each change (one reader per room, the chair; everyone else applies events).
+  // After a change, the server's word on the room is read again: which controls show (the
+  // flags) and, for the chair's console, the queue in the rules' order. Events are applied
+  // at once above; this follows within a moment, once for a burst of events.
   let refreshTimer = null;
-  function refreshConsole() {
-    if (!isChair) return;
+  function refresh() {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(async () => {
       try {
@@ -412,6 +389,7 @@ function start(snap) {
         if (fresh.seq >= applied) {
           state = fresh.state;
           applied = fresh.seq;
+          flags = new Set(fresh.flags || []);
           offset = fresh.server_now - Date.now() / 1000;
         }
         drawAll();
@@ -478,7 +456,7 @@ function start(snap) {
     }
     if (frame.type !== "vote.result") notice(frame.type, d);
     drawAll();
-    refreshConsole();
+    refresh();
   });
 
   // Commands over the socket, with the plain POST as the fallback ------------------------

@@ -1,37 +1,59 @@
 // Ballots (stream ballot.<id>): the ballot page, and a room's vote box, is an element with
-// data-live-list whose parts carry data attributes; the words come from its
-// <template data-ballot-texts>.
+// data-live-list whose live parts carry data-part. The server renders those parts (the
+// turnout, the tally, the result: voting/presenters.py); after an event the box fetches
+// them again from its data-live-url and puts them in place. Nothing is counted or worded
+// here, so a figure that arrives live reads like a reloaded one.
 
-import { el, fill, texts } from "./dom.js";
+import { el } from "./dom.js";
 import { afterDo, formData, on, reloadKeepingDrafts } from "./socket.js";
 
-const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang, {
-  timeZone: texts.tz || undefined, year: "numeric", month: "long", day: "numeric",
-  hour: "2-digit", minute: "2-digit", hour12: false,
-});
+// Between two fetches of one box's parts: the server sends at most five tallies a second
+// (voting/live.py); a page needs far fewer, and the last one is always fetched.
+const FETCH_GAP = 1000;
+const fetching = new WeakMap();  // box -> {running, again}
 
-on("ballot.tally", (box, data) => {
-  renderTurnout(box, data.participation, data.progress);
-  if (data.tally) renderTally(box, data.tally);
-  else if (!box.querySelector("[data-tally]")?.hidden) refreshTally(box);  // after_vote
-});
+function refresh(box) {
+  const url = box.dataset.liveUrl;
+  if (!url) return;
+  const state = fetching.get(box) ?? { running: false, again: false };
+  fetching.set(box, state);
+  if (state.running) { state.again = true; return; }
+  state.running = true;
+  state.again = false;
+  fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    .then((response) => (response.status === 200 ? response.text() : null))
+    .then((html) => { if (html) swapParts(box, html); })
+    .catch(() => {})
+    .finally(() => {
+      setTimeout(() => {
+        state.running = false;
+        if (state.again) refresh(box);
+      }, FETCH_GAP);
+    });
+}
 
-on("ballot.closed", (box, data) => {
+// Each live part of the box, as the server renders it now (a part it no longer renders,
+// e.g. the "count shown after you vote" note, goes).
+function swapParts(box, html) {
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  const fresh = doc.querySelector(`[data-stream="${CSS.escape(box.dataset.stream)}"]`);
+  if (!fresh) return;  // another ballot's box (a room moved on): leave this one
+  box.querySelectorAll("[data-part]").forEach((node) => {
+    const part = fresh.querySelector(`[data-part="${CSS.escape(node.dataset.part)}"]`);
+    if (!part) { node.remove(); return; }
+    const copy = document.importNode(part, true);
+    if (node.hidden && !copy.hidden) copy.classList.add("fresh");
+    node.replaceWith(copy);
+  });
+}
+
+on("ballot.tally", (box) => refresh(box));
+
+on("ballot.closed", (box) => {
   if (box.dataset.status === "closed") return;
   box.dataset.status = "closed";
   box.classList.remove("status-open");
   box.classList.add("status-closed");
-  const result = data.result || {};
-  renderTurnout(box, result.tally?.participation, result.progress);
-  if (result.tally) {
-    renderTally(box, result.tally);
-    const tallyBox = box.querySelector("[data-tally]");
-    if (tallyBox) tallyBox.hidden = false;
-    const title = box.querySelector("[data-tally-title]");
-    if (title?.dataset.closedText) title.textContent = title.dataset.closedText;
-    box.querySelector("[data-tally-note]")?.remove();
-  }
-  renderResult(box, result, data.notice_until);
   const badge = box.querySelector("[data-status-badge]");
   if (badge) {
     badge.textContent = badge.dataset.closedText || "";
@@ -39,6 +61,7 @@ on("ballot.closed", (box, data) => {
   }
   box.querySelectorAll("[data-when-open]").forEach((node) => node.remove());
   box.querySelectorAll("[data-when-closed]").forEach((node) => { node.hidden = false; });
+  refresh(box);
 });
 
 // A draft opened: who may vote is now decided, so the page (the snapshot) is reloaded.
@@ -49,132 +72,6 @@ on("ballot.opened", (box) => {
 on("ballot.objection", (box, data) => {
   box.querySelectorAll("[data-objection-count]").forEach((node) => { node.textContent = String(data.count); });
 });
-
-function ballotTexts(box) {
-  return box.querySelector("template[data-ballot-texts]")?.dataset ?? {};
-}
-// 62%, 66.7%: one decimal, none when whole (voting/views.py percent()).
-function percent(part, whole = 1) {
-  if (!Number(whole)) return "0%";
-  const value = Math.round((Number(part) / Number(whole)) * 1000) / 10;
-  return `${value.toFixed(1).replace(/\.0$/, "")}%`;
-}
-
-function areaText(value) {
-  const number = Number(value);
-  return Number.isFinite(number) ? `${number.toFixed(2)} m²` : String(value);
-}
-
-function shareText(share, t) {
-  if (!share) return "";
-  if (!share.num) return t.most || "";
-  return `${share.inclusive ? "≥" : ">"}\u00a0${share.num}/${share.den}`;  // as the server: one unit
-}
-
-function renderTurnout(box, participation, progress) {
-  if (progress) {
-    ["heads", "area"].forEach((measure) => {
-      const value = Number(progress[measure] || 0);
-      box.querySelectorAll(`[data-pct="${measure}"]`).forEach((node) => { node.textContent = percent(value); });
-      box.querySelectorAll(`meter[data-meter="${measure}"]`).forEach((node) => { node.value = value; });
-    });
-    const met = box.querySelector("[data-quorum-met]");
-    if (met && progress.needed) met.hidden = !progress.met;
-  }
-  if (participation) {
-    box.querySelectorAll('[data-count="heads"]').forEach((node) => { node.textContent = String(participation.heads); });
-    box.querySelectorAll('[data-count="area"]').forEach((node) => { node.textContent = areaText(participation.area); });
-  }
-}
-
-function renderTally(box, tally) {
-  const voted = Number(tally.participation?.heads || 0);
-  Object.entries(tally.options || {}).forEach(([key, count]) => {
-    const row = box.querySelector(`[data-tally] [data-option="${CSS.escape(key)}"]`);
-    if (!row) return;
-    const heads = Number(count.heads || 0);
-    const set = (selector, text) => { const node = row.querySelector(selector); if (node) node.textContent = text; };
-    set("[data-heads]", String(heads));
-    set("[data-percent]", percent(heads, voted));
-    set("[data-area]", areaText(count.area));
-    const meter = row.querySelector("meter[data-meter]");
-    if (meter) { meter.max = Math.max(voted, 1); meter.value = heads; }
-  });
-}
-
-// Results shown only to voters who have voted are not in the event: read them over HTTP.
-let tallyFetch = null;
-function refreshTally(box) {
-  if (tallyFetch || !box.dataset.tallyUrl) return;
-  tallyFetch = fetch(box.dataset.tallyUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then((response) => (response.ok ? response.json() : null))
-    .then((body) => { if (body?.tally) renderTally(box, body.tally); })
-    .catch(() => {})
-    .finally(() => { tallyFetch = null; });
-}
-
-function optionLabels(box) {
-  const labels = {};
-  box.querySelectorAll("[data-tally] [data-option]").forEach((row) => {
-    labels[row.dataset.option] = row.querySelector(".label")?.textContent || row.dataset.option;
-  });
-  return labels;
-}
-
-// One check of the result with its numbers (voting/views.py check_line()).
-function checkLine(check, labels, t) {
-  const isArea = check.measure === "area";
-  return fill(t.check, {
-    what: check.kind === "quorum" ? t.turnout : (labels[check.option] ?? check.option),
-    measure: isArea ? t.area : t.heads,
-    part: isArea ? areaText(check.part) : check.part,
-    whole: isArea ? areaText(check.whole) : check.whole,
-    percent: Number(check.whole) ? percent(check.part, check.whole) : "0%",
-    share: shareText(check.share, t),
-  });
-}
-
-function renderResult(box, result, noticeUntil) {
-  const section = box.querySelector("[data-result]");
-  if (!section) return;
-  const t = ballotTexts(box);
-  const outcome = result.outcome || {};
-  const labels = optionLabels(box);
-  section.replaceChildren();
-  section.className = `card result ${outcome.passed ? "passed" : "failed"} fresh`;
-  section.append(el("h2", "verdict", outcome.passed ? `${t.passed || ""} ✓` : (t.failed || "")));
-  if (!outcome.quorum_met) section.append(el("p", "why", t.noQuorum || ""));
-  const winners = outcome.winners || [];
-  if (winners.length && result.tally?.method !== "yes_no") {
-    section.append(el("p", "winners", fill(t.winners, { options: winners.map((k) => labels[k] ?? k).join("、") })));
-  }
-  const checks = el("ul", "checks");
-  (outcome.checks || []).forEach((check) => {
-    const item = el("li", check.met ? "met" : "unmet");
-    item.append(el("strong", "mark", check.met ? `✓ ${t.met || ""}` : `✗ ${t.unmet || ""}`),
-      el("span", "", checkLine(check, labels, t)));
-    checks.append(item);
-  });
-  section.append(checks);
-  const rounds = result.tally?.rounds || [];
-  if (rounds.length) section.append(roundList(rounds, labels, t));
-  if (noticeUntil) section.append(el("p", "notice-until", fill(t.notice, { date: timeFormat.format(new Date(noticeUntil)) })));
-  section.hidden = false;
-}
-
-// An instant runoff's rounds (voting/views.py result_view()).
-function roundList(rounds, labels, t) {
-  const list = el("ol", "rounds");
-  const names = (keys) => keys.map((key) => labels[key] ?? key).join(t.separator);
-  rounds.forEach((round, i) => {
-    const counts = Object.entries(round.counts || {}).map(([key, value]) => `${labels[key] ?? key} ${value}`);
-    let line = fill(t.round, { number: i + 1, counts: counts.join(t.separator) });
-    if (round.eliminated?.length) line += ` ${fill(t.out, { names: names(round.eliminated) })}`;
-    list.append(el("li", "", line));
-  });
-  return list;
-}
-
 
 // What one vote form sends: the choice as a list (checkboxes, ranked selects in order).
 // The form keeps what was chosen after sending: a vote may be changed until close.
@@ -201,7 +98,6 @@ function setStatusFor(form, text) {
 afterDo("ballot.cast", (form, data) => {
   const slot = form.closest("[data-slot]");
   const box = form.closest("[data-live-list]");
-  const t = box ? ballotTexts(box) : {};
   const voted = slot?.querySelector("[data-voted]");
   if (voted) voted.hidden = false;
   // A vote cast can no longer be given to a proxy.
@@ -219,9 +115,7 @@ afterDo("ballot.cast", (form, data) => {
   }
   const button = form.querySelector("[data-cast-button]");
   if (button?.dataset.again) button.textContent = button.dataset.again;
-  if (data?.changed) setStatusFor(form, t.changed);  // the first vote: [data-voted] says it
-  if (box && box.dataset.visibility === "after_vote") {
-    const tallyBox = box.querySelector("[data-tally]");
-    if (tallyBox) { tallyBox.hidden = false; box.querySelector("[data-tally-note]")?.remove(); refreshTally(box); }
-  }
+  if (data?.changed) setStatusFor(form, form.dataset.changedText);  // the first vote: [data-voted] says it
+  // Results shown to those who have voted: this voter now sees them.
+  if (box && box.dataset.visibility === "after_vote") refresh(box);
 });
