@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from moderation.models import Room, RoomBallot, Speech
+from moderation.presenters import flags
 from moderation.procedure.snapshot import state_from_data
 from moderation.rooms import selectors, services
-from moderation.presenters import flags
 from tests import factories
 from voting.models import Vote
 
