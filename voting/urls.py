@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("neighborhoods/<id:neighborhood_id>/ballots/", views.ballot_list, name="ballot_list"),
     path("neighborhoods/<id:neighborhood_id>/ballots/new/", views.ballot_new, name="ballot_new"),
     path("ballots/<id:ballot_id>/", views.ballot_page, name="ballot"),
+    path("ballots/<id:ballot_id>/live/", views.ballot_live, name="ballot_live"),
     path("ballots/<id:ballot_id>/cast/", views.ballot_cast, name="ballot_cast"),
     path("ballots/<id:ballot_id>/open/", views.ballot_open, name="ballot_open"),
     path("ballots/<id:ballot_id>/close/", views.ballot_close, name="ballot_close"),

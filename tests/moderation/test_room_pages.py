@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from moderation.models import Room, RoomBallot, Speech
+from moderation.presenters import flags
 from moderation.procedure.snapshot import state_from_data
 from moderation.rooms import selectors, services
-from moderation.views import flags
 from tests import factories
 from voting.models import Vote
 
@@ -267,6 +267,23 @@ def test_the_state_as_json_for_the_console(hall, outsider) -> None:
     assert body["stream"] == f"room.{room.pk}"
     assert "seq" in body and "server_now" in body
     assert client_for(outsider).get(f"/rooms/{room.pk}/state/").status_code == 404
+
+
+def test_the_state_carries_each_readers_flags_as_the_page_draws_them(hall) -> None:
+    """room.js shows and hides controls by the server's flags only: the state URL answers
+    the same flags as the page's data-flags, for each reader."""
+    room, chair, a, b = hall["room"], hall["chair"], hall["a"], hall["b"]
+    do(a, room, "move", text="划车位")
+    for user in (chair, a, b):
+        body = client_for(user).get(f"/rooms/{room.pk}/state/").json()
+        page = client_for(user).get(f"/rooms/{room.pk}/").content.decode()
+        drawn = re.search(r'id="room"[^>]*data-flags="([^"]*)"', page)
+        assert drawn is not None
+        assert body["flags"] == drawn.group(1).split()
+    mover = client_for(a).get(f"/rooms/{room.pk}/state/").json()["flags"]
+    other = client_for(b).get(f"/rooms/{room.pk}/state/").json()["flags"]
+    assert "mover-moved" in mover and "can-second" not in mover
+    assert "can-second" in other and "mover-moved" not in other
 
 
 # Commands as plain POSTs ------------------------------------------------------------------------

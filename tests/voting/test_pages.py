@@ -16,7 +16,7 @@ from PIL import Image
 from realtime.selectors import stream_head
 from tests import factories
 from tests.voting.scene import Scene, ballot, later, owner_living_elsewhere, scene
-from voting import services, views
+from voting import presenters, services, views
 from voting.models import Ballot, Objection, PaperBallot, Proxy, SecretVote, Vote
 
 pytestmark = pytest.mark.django_db
@@ -64,13 +64,13 @@ def outsider():
 
 
 def test_percentages_read_like_the_issue_asks() -> None:
-    assert views.percent(0.62) == "62%"
-    assert views.percent(0.6667) == "66.7%"
-    assert views.percent(2, 3) == "66.7%"
-    assert views.percent(1, 0) == "0%"
+    assert presenters.percent(0.62) == "62%"
+    assert presenters.percent(0.6667) == "66.7%"
+    assert presenters.percent(2, 3) == "66.7%"
+    assert presenters.percent(1, 0) == "0%"
     # A non-breaking space: a narrow phone never breaks "≥ 2/3" across two lines.
-    assert views.share_text({"num": 2, "den": 3, "inclusive": True}) == "≥\u00a02/3"
-    assert views.share_text({"num": 1, "den": 2, "inclusive": False}) == ">\u00a01/2"
+    assert presenters.share_text({"num": 2, "den": 3, "inclusive": True}) == "≥\u00a02/3"
+    assert presenters.share_text({"num": 1, "den": 2, "inclusive": False}) == ">\u00a01/2"
 
 
 # The list ----------------------------------------------------------------------------------
@@ -252,6 +252,39 @@ def test_the_ballot_page_states_the_rule_the_turnout_and_carries_its_seq(s: Scen
     assert html.count('type="radio" name="choice"') == 3
     assert "同意" in words and "反对" in words and "弃权" in words
     assert "委托他人代投" in words
+
+
+def test_the_live_panel_is_the_pages_own_markup_as_the_reader_may_see_it(s: Scene) -> None:
+    """live/ballot.js fetches the turnout, the tally and the result after an event: the same
+    parts (data-part) the page renders, worded on the server."""
+
+    def words(response) -> str:
+        return html_module.unescape(
+            re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+        )
+
+    b = elevator(s, visibility="after_vote")
+    services.ballot_cast(user=s.reps[1], ballot_id=b.pk, choice=["yes"])
+    page = client_for(s.reps[0]).get(f"/ballots/{b.pk}/").content.decode()
+    assert f'data-live-url="/ballots/{b.pk}/live/"' in page
+    panel = client_for(s.reps[0]).get(f"/ballots/{b.pk}/live/")
+    assert panel.status_code == 200
+    html = panel.content.decode()
+    assert f'data-stream="ballot.{b.pk}"' in html
+    for part in ("result", "turnout", "tally", "tally-note"):
+        assert f'data-part="{part}"' in html and f'data-part="{part}"' in page
+    assert "25%" in words(panel)
+    assert re.search(r'data-part="tally" hidden', html)  # not before one has voted
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice=["no"])
+    voted = client_for(s.reps[0]).get(f"/ballots/{b.pk}/live/").content.decode()
+    assert not re.search(r'data-part="tally" hidden', voted)
+    assert 'data-part="tally-note"' not in voted
+    assert "50%" in words(client_for(s.reps[0]).get(f"/ballots/{b.pk}/live/"))
+    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    closed = words(client_for(s.reps[2]).get(f"/ballots/{b.pk}/live/"))
+    assert "未通过" in closed and "公示至" in closed
+    outsider = factories.resident(factories.neighborhood("云台第一"), "far", name="赵远")
+    assert client_for(outsider).get(f"/ballots/{b.pk}/live/").status_code == 404
 
 
 def test_someone_outside_the_electorate_reads_but_has_no_vote_form(s: Scene) -> None:

@@ -1,15 +1,18 @@
 // A deliberation room's page (moderation/templates/moderation/room.html), kept current from
-// the room's events over the page's one socket (live.js: "linli:event", window.linli).
+// the room's events over the page's one socket (live/socket.js: "linli:event", `linli`).
 //
 // The page arrives rendered from the room's snapshot, which it also carries as JSON
 // (#room-data). Each event of room.<id> is applied to that state the way the server's
 // engine applies it (moderation/procedure/replay.py), then the parts are drawn again. The
 // server owns the clock: the countdown only shows ends_at against the server's time, and
-// the floor ends when the server says so (speech.ended). Which controls show follows the
-// same flags as the page's (moderation/views.py flags()).
+// the floor ends when the server says so (speech.ended). Which controls show is the
+// server's word: the flags of moderation/presenters.py, read again after each event.
 //
 // Every command is a plain form that POSTs to /rooms/<id>/do/<action>/; with the socket up
 // it is sent as `do room.<action>` instead, and a refusal shows its message in the form.
+
+import { csrfField, el, fill, formError, hidden, lines } from "./live/dom.js";
+import { linli } from "./live/socket.js";
 
 const root = document.getElementById("room");
 const dataNode = document.getElementById("room-data");
@@ -25,6 +28,9 @@ function start(snap) {
   let names = { ...snap.names };
   let queueOrder = snap.queue_order || [];
   let suggested = snap.suggested;
+  // Which controls show: the server's word (moderation/presenters.py flags()), read again
+  // from the room's state URL after each event.
+  let flags = new Set(snap.flags || []);
   let applied = snap.seq;          // the last room event reflected in `state`
   let status = snap.status;
   // The server's clock minus ours. `server_now` was read as the page was made, so it is
@@ -41,17 +47,6 @@ function start(snap) {
   const $ = (selector) => root.querySelector(selector);
   const $$ = (selector) => root.querySelectorAll(selector);
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function fill(template, values) {
-    return String(template || "").replace(/%\((\w+)\)s/g, (_m, key) => String(values[key] ?? ""));
-  }
-
   function nameOf(user) { return names[String(user)] || ""; }
 
   function learnNames(data) {
@@ -66,32 +61,6 @@ function start(snap) {
     const motion = top();
     if (motion) return motion.status === "moved" ? "motion_moved" : motion.status;
     return state.result ? "result" : "waiting";
-  }
-
-  // moderation/views.py flags(), from the state as it is now.
-  function flagsOf() {
-    const found = new Set([`phase-${phase()}`]);
-    const rules = state.rules;
-    const motion = top();
-    found.add(rules.floor_required ? "floor-room" : "free-room");
-    if (!motion) found.add("motion-none");
-    else {
-      if (motion.status === "moved" && motion.mover !== me) found.add("can-second");
-      if (motion.status === "moved" && motion.mover === me) found.add("mover-moved");
-      if (rules.floor_required && ["moved", "debate"].includes(motion.status)) found.add("hands-open");
-      if (motion.status === "debate" && motion.amends == null && rules.amendment_depth >= 1) found.add("amendable");
-    }
-    found.add(state.floor ? "floor" : "floor-none");
-    if (state.floor && state.floor.user === me) found.add("my-floor");
-    const hand = state.queue.some((e) => e.user === me && e.kind === "speech" && motion && e.motion === motion.id);
-    const point = state.queue.some((e) => e.user === me && e.kind === "order");
-    found.add(hand ? "hand" : "hand-none");
-    found.add(point ? "point" : "point-none");
-    found.add(state.paused ? "paused" : "running");
-    if (!state.chair_present) found.add("chair-away");
-    if (state.co_chair === me) found.add("co-chair-me");
-    if (suggested != null) found.add("suggested");
-    return found;
   }
 
   // Events -> state (moderation/procedure/replay.py apply) ---------------------------------
@@ -167,7 +136,7 @@ function start(snap) {
   // Drawing ------------------------------------------------------------------------------
 
   function drawFlags() {
-    const found = flagsOf();
+    const found = flags;
     root.dataset.flags = [...found].sort().join(" ");
     $$("[data-need]").forEach((node) => {
       node.hidden = !node.dataset.need.split(" ").every((flag) => found.has(flag));
@@ -249,31 +218,16 @@ function start(snap) {
     if (count) count.textContent = String(state.queue.length);
   }
 
-  function csrfField() {
-    const token = root.querySelector("input[name=csrfmiddlewaretoken]");
-    const field = el("input");
-    field.type = "hidden";
-    field.name = "csrfmiddlewaretoken";
-    field.value = token ? token.value : "";
-    return field;
-  }
-
   function actionForm(action, fields, label, className) {
     const form = el("form", className || "");
     form.method = "post";
     form.action = `/rooms/${Number(snap.id)}/do/${action}/`;
     form.dataset.roomAction = action;
-    form.append(csrfField());
-    Object.entries(fields).forEach(([name, value]) => {
-      const field = el("input");
-      field.type = "hidden"; field.name = name; field.value = String(value);
-      form.append(field);
-    });
+    form.append(csrfField(root));
+    Object.entries(fields).forEach(([name, value]) => form.append(hidden(name, value)));
     const button = el("button", "small", label);
     button.type = "submit";
-    const error = el("p", "form-error");
-    error.dataset.formError = ""; error.hidden = true; error.setAttribute("role", "alert");
-    form.append(button, error);
+    form.append(button, formError());
     return form;
   }
 
@@ -352,14 +306,6 @@ function start(snap) {
     return item;
   }
 
-  function lines(node, text) {
-    String(text).split("\n").forEach((line, i) => {
-      if (i) node.append(document.createElement("br"));
-      node.append(line);
-    });
-    return node;
-  }
-
   function collapse(number) {
     const item = $(`[data-speech="${Number(number)}"]`);
     if (!item || item.classList.contains("off-topic")) return;
@@ -426,11 +372,11 @@ function start(snap) {
     drawFlags();
   }
 
-  // The chair's console shows the queue in the rules' order: the server's word for it is
-  // read after each change (one reader per room, the chair; everyone else applies events).
+  // After a change, the server's word on the room is read again: which controls show (the
+  // flags) and, for the chair's console, the queue in the rules' order. Events are applied
+  // at once above; this follows within a moment, once for a burst of events.
   let refreshTimer = null;
-  function refreshConsole() {
-    if (!isChair) return;
+  function refresh() {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(async () => {
       try {
@@ -443,6 +389,7 @@ function start(snap) {
         if (fresh.seq >= applied) {
           state = fresh.state;
           applied = fresh.seq;
+          flags = new Set(fresh.flags || []);
           offset = fresh.server_now - Date.now() / 1000;
         }
         drawAll();
@@ -462,7 +409,7 @@ function start(snap) {
       const box = doc.querySelector("[data-vote]");
       if (!box) return;
       slot.replaceChildren(document.importNode(box, true));
-      window.linli?.follow(box.dataset.stream, Number(box.dataset.seq || 0));
+      linli.follow(box.dataset.stream, Number(box.dataset.seq || 0));
     } catch { /* a reload shows it */ }
   }
 
@@ -503,13 +450,13 @@ function start(snap) {
       case "room.closed": status = "closed"; break;
       case "chair.changed":
         // The console comes or goes with the chair: the page is drawn again for them.
-        if (d.chair === me || d.previous === me) { window.linli?.reload(); return; }
+        if (d.chair === me || d.previous === me) { linli.reload(); return; }
         break;
       default:
     }
     if (frame.type !== "vote.result") notice(frame.type, d);
     drawAll();
-    refreshConsole();
+    refresh();
   });
 
   // Commands over the socket, with the plain POST as the fallback ------------------------
@@ -543,7 +490,7 @@ function start(snap) {
 
   root.addEventListener("submit", async (event) => {
     const form = event.target.closest("form");
-    if (!form || !window.linli?.live) return;  // no socket: the plain POST goes
+    if (!form || !linli.live) return;  // no socket: the plain POST goes
     const action = form.dataset.roomAction;
     const vote = form.matches("[data-room-vote]");
     if (!action && !vote) return;
@@ -554,11 +501,11 @@ function start(snap) {
     buttons.forEach((button) => { button.disabled = true; });  // after reading: disabled fields are not sent
     try {
       if (vote) {
-        await window.linli.do(form.dataset.stream, "ballot.cast", data);
+        await linli.do(form.dataset.stream, "ballot.cast", data);
         form.querySelector("[data-voted]")?.removeAttribute("hidden");
         buttons.forEach((button) => button.setAttribute("aria-pressed", String(button === submitter)));
       } else {
-        await window.linli.do(stream, `room.${action}`, data);
+        await linli.do(stream, `room.${action}`, data);
         if (["speak", "move", "amend"].includes(action)) form.reset();
       }
       clearError(form);
