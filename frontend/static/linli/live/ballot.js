@@ -10,7 +10,11 @@ import { afterDo, formData, on, reloadKeepingDrafts } from "./socket.js";
 // Between two fetches of one box's parts: the server sends at most five tallies a second
 // (voting/live.py); a page needs far fewer, and the last one is always fetched.
 const FETCH_GAP = 1000;
+// Every watcher gets the same event at the same moment: a random wait spreads their fetches
+// over this much time instead of all of them arriving in the same millisecond.
+const FETCH_SPREAD = 400;
 const fetching = new WeakMap();  // box -> {running, again}
+const waitingForSight = new Set();  // boxes with news while the tab was hidden
 
 function refresh(box) {
   const url = box.dataset.liveUrl;
@@ -18,8 +22,20 @@ function refresh(box) {
   const state = fetching.get(box) ?? { running: false, again: false };
   fetching.set(box, state);
   if (state.running) { state.again = true; return; }
+  if (document.hidden) { waitingForSight.add(box); return; }  // nobody is looking: fetch once back
   state.running = true;
   state.again = false;
+  setTimeout(() => fetchParts(box, url, state), Math.random() * FETCH_SPREAD);
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) return;
+  const boxes = [...waitingForSight];
+  waitingForSight.clear();
+  boxes.forEach(refresh);
+});
+
+function fetchParts(box, url, state) {
   fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
     .then((response) => (response.status === 200 ? response.text() : null))
     .then((html) => { if (html) swapParts(box, html); })
