@@ -152,6 +152,7 @@ class RoomDetailApi(APIView):
     )
     def get(self, request: Request, room_id: int) -> Response:
         room = selectors.room_for_viewer(_user(request), room_id)
+        room = services.room_expire_if_due(room)
         return Response(selectors.snapshot(_user(request), room))
 
 

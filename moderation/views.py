@@ -413,6 +413,7 @@ def _context(
     error: str = "",
     drafts: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
+    room = services.room_expire_if_due(room)
     snap = selectors.snapshot(user, room)
     found = flags(snap)
     state = snap["state"]
@@ -527,6 +528,7 @@ def room_state(request: HttpRequest, room_id: int) -> JsonResponse:
     """The snapshot as JSON, for the chair's console (the rules' order of the queue)."""
     user = _user(request)
     room = _room(user, room_id)
+    room = services.room_expire_if_due(room)
     snap = selectors.snapshot(user, room)
     snap["speeches"] = [{k: v for k, v in s.items() if k != "text"} for s in snap["speeches"]]
     return JsonResponse(snap)

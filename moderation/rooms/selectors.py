@@ -11,7 +11,7 @@ from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
 from core.errors import NotFound
-from moderation.models import Room, RoomBallot, RoomStatus, Speech
+from moderation.models import Room, RoomBallot, Speech
 from moderation.procedure.snapshot import state_from_data, state_to_data
 from moderation.procedure.speaking_order import speaking_order, suggest_next
 from moderation.rooms import messages
@@ -42,19 +42,11 @@ def _names(ids: set[int]) -> dict[int, str]:
 
 def snapshot(user: User, room: Room) -> dict[str, Any]:
     """The room as its page and the API show it, with the stream's seq and the server's
-    clock (clients count a speech down from `ends_at` against `server_now`)."""
-    state = state_from_data(room.state)
-    floor = state.floor
-    expired = floor is not None and floor.ends_at is not None and floor.ends_at <= time.time()
-    if room.status == RoomStatus.OPEN and expired:
-        from moderation.rooms.services import room_tick
+    clock (clients count a speech down from `ends_at` against `server_now`).
 
-        # A speech whose time ran out with no timer alive ends now (only then is the row
-        # locked: a whole room opening the page at once does not queue on it).
-        ticked = room_tick(room.pk)
-        if ticked is not None:
-            room = ticked.room
-            state = ticked.state
+    A read only: a speech whose time ran out is ended by `services.room_expire_if_due`,
+    which the adapters call before they come here."""
+    state = state_from_data(room.state)
     seq = room.seq  # the row's own: no event falls between this state and this seq
     data = state_to_data(state)
     order = speaking_order(state)

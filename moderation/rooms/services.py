@@ -491,6 +491,20 @@ def room_tick(room_id: int, now: float | None = None) -> Outcome | None:
         return None  # closed meanwhile
 
 
+def room_expire_if_due(room: Room, now: float | None = None) -> Room:
+    """End a speech whose time ran out with no timer alive (its process died), before the
+    room is read: the snapshot then shows the floor as the clock says. Only then is the
+    row locked, so a whole room opening the page at once does not queue on it. The room
+    as it is now (the one given when nothing was due)."""
+    floor = state_from_data(room.state).floor
+    moment = time.time() if now is None else now
+    expired = floor is not None and floor.ends_at is not None and floor.ends_at <= moment
+    if room.status != RoomStatus.OPEN or not expired:
+        return room
+    ticked = room_tick(room.pk, now=now)
+    return room if ticked is None else ticked.room
+
+
 def presence(user: User, room_id: int, delta: int, process: str | None = None) -> None:
     """Sockets of `user` held by one server process (`process`, its lease id; this
     process by default) joined (+n) or left (-n) room.<id>. The user is present while the
