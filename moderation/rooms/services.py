@@ -41,6 +41,7 @@ from moderation.procedure.snapshot import state_from_data, state_to_data
 from moderation.procedure.state import RoomState, new_room
 from moderation.rooms import messages, timers
 from realtime import lease
+from voting import services as voting
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 2000
@@ -278,26 +279,16 @@ def _side_effects(
 
 
 def _open_vote(room: Room, event: ev.VoteCalled, actor: User) -> None:
-    """The vote phase: a ballot of the voting issue bound to the motion, with the room's
-    rule (more ayes than noes, abstentions not counted, a tie failing), tallied live."""
-    from voting import services as voting
-
+    """The vote phase: a ballot of the voting app bound to the motion, by the room's rule
+    (voting.services.ballot_create_for_room, which checks that the actor chairs here)."""
     motion = state_from_data(room.state).motion(event.motion)
     title = motion.text if motion is not None else room.title
-    ballot = voting.ballot_create(
+    ballot = voting.ballot_create_for_room(
         actor=actor,
-        neighborhood_id=room.neighborhood_id,
+        room_id=room.pk,
         title=title[:120],
         description=str(_("Vote of the deliberation room “%(room)s”.") % {"room": room.title}),
-        method="yes_no",
-        voter_unit="person",
-        scope="neighborhood",
-        preset="more_yes",
-        visibility="live",
         closes_at=timezone.now() + dt.timedelta(hours=VOTE_HOURS),
-        notice_days=0,
-        open_now=True,
-        for_room=True,
     )
     RoomBallot.objects.create(room=room, motion=event.motion, ballot=ballot)
     room.seq = realtime.publish(
@@ -413,8 +404,6 @@ def _side(value: object) -> Any:
 
 def _announce(user: User, room: Room, now: float | None = None) -> Outcome:
     """Close the motion's ballot and announce its counts: the engine applies the rule."""
-    from voting import services as voting
-
     state = state_from_data(room.state)
     if state.chair != user.pk:
         raise Invalid(messages.violation("not_chair"), code="not_chair")
@@ -428,7 +417,7 @@ def _announce(user: User, room: Room, now: float | None = None) -> Outcome:
         raise Invalid(messages.violation("wrong_phase"), code="wrong_phase")
     ballot = binding.ballot
     if ballot.status == "open":
-        ballot = voting.ballot_close(actor=user, ballot_id=ballot.pk, for_room=True)
+        ballot = voting.ballot_close_for_room(actor=user, room_id=room.pk, ballot_id=ballot.pk)
     counts = (ballot.result or {}).get("tally", {}).get("options", {})
 
     def heads(key: str) -> int:
