@@ -338,3 +338,54 @@ def test_the_snapshot_seq_is_the_rooms_own_and_matches_the_stream(hall: dict) ->
     assert shown["seq"] == stored.seq
     posted = Event.objects.get(stream=room.stream, type="speech.posted")
     assert posted.data["side"] == "pro"
+
+
+# The wire names of the protocol (docs/rooms.md): derived from the procedure's classes,
+# they must stay exactly these.
+WIRE_NAMES = [
+    "move",
+    "amend",
+    "second",
+    "withdraw_motion",
+    "raise_hand",
+    "withdraw_hand",
+    "point_of_order",
+    "withdraw_point",
+    "speak",
+    "yield_floor",
+    "give_floor",
+    "end_speech",
+    "extend_time",
+    "rule_off_topic",
+    "call_vote",
+    "announce_result",
+    "next_item",
+    "pause",
+    "resume",
+    "hand_over_chair",
+    "name_co_chair",
+    "take_chair",
+]
+
+
+def test_the_command_names_on_the_wire_are_unchanged() -> None:
+    from realtime.registry import action_for
+
+    assert list(services.COMMANDS) == WIRE_NAMES
+    for name in [*WIRE_NAMES, "react"]:
+        assert action_for("room", f"room.{name}") is not None
+    with pytest.raises(NotFound):
+        action_for("room", "room.tick")
+    assert {
+        "give_floor",
+        "end_speech",
+        "extend_time",
+        "rule_off_topic",
+        "call_vote",
+        "announce_result",
+        "next_item",
+        "pause",
+        "resume",
+        "hand_over_chair",
+        "name_co_chair",
+    } == services.CHAIR_ACTIONS
