@@ -1,36 +1,12 @@
-"""WebSocket `do` actions on room.<id>: `room.<command>` (see docs/rooms.md), the same
-service as the room's page and the REST API."""
+"""WebSocket `do` actions on room.<id>: `room.<command>` for each command people send
+(moderation.procedure.commands.OF_PEOPLE, by its `name`), the same service as the room's
+page and the REST API."""
 
 from typing import Any
 
 from accounts.models import User
 from moderation.rooms import services
 from realtime.registry import register_action
-
-COMMANDS = (
-    "move",
-    "amend",
-    "second",
-    "withdraw_motion",
-    "raise_hand",
-    "withdraw_hand",
-    "point_of_order",
-    "withdraw_point",
-    "speak",
-    "yield_floor",
-    "give_floor",
-    "end_speech",
-    "extend_time",
-    "rule_off_topic",
-    "call_vote",
-    "announce_result",
-    "next_item",
-    "pause",
-    "resume",
-    "hand_over_chair",
-    "name_co_chair",
-    "take_chair",
-)
 
 
 def _register(name: str) -> None:
@@ -43,7 +19,7 @@ def _register(name: str) -> None:
         }
 
 
-for _name in COMMANDS:
+for _name in services.COMMANDS:
     _register(_name)
 
 

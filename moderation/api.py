@@ -29,7 +29,6 @@ from accounts.permissions import Perm
 from config.input_guard import JSONParser
 from core.converters import MAX_ID, id_field
 from core.errors import Invalid, NotFound
-from moderation.actions import COMMANDS
 from moderation.minutes import build_minutes, minutes_data, minutes_post
 from moderation.models import Room
 from moderation.procedure import events as ev
@@ -152,6 +151,7 @@ class RoomDetailApi(APIView):
     )
     def get(self, request: Request, room_id: int) -> Response:
         room = selectors.room_for_viewer(_user(request), room_id)
+        room = services.room_expire_if_due(room)
         return Response(selectors.snapshot(_user(request), room))
 
 
@@ -173,7 +173,11 @@ class RoomCommandApi(APIView):
         responses={200: CommandOutput},
         parameters=[
             OpenApiParameter(
-                "action", str, OpenApiParameter.PATH, enum=list(COMMANDS), description="command"
+                "action",
+                str,
+                OpenApiParameter.PATH,
+                enum=list(services.COMMANDS),
+                description="command",
             )
         ],
         description="One command of the rules of procedure; the body is its data: move/amend "
@@ -185,7 +189,7 @@ class RoomCommandApi(APIView):
     def post(self, request: Request, room_id: int, action: str) -> Response:
         user = _user(request)
         selectors.room_for_viewer(user, room_id)  # before validation
-        if action not in COMMANDS:
+        if action not in services.COMMANDS:
             raise NotFound(_("Unknown action."), code="not_found")
         data = _object(request.data)
         for key in ID_KEYS:

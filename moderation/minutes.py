@@ -825,11 +825,7 @@ def minutes_post(*, actor: User, room_id: int, board_id: int | None = None) -> T
     with transaction.atomic():
         locked = Room.objects.select_for_update().get(pk=room.pk)
         _refuse_posted(locked)  # two posts at once: the second waits here and is refused
-        topic = forum.topic_create(
-            user=actor, board=board, title=title, body=pieces[0], as_perm=Perm.ROOM_MANAGE
-        )
-        for piece in pieces[1:]:
-            forum.post_create(user=actor, topic=topic, body=piece, as_perm=Perm.ROOM_MANAGE)
+        topic = forum.minutes_topic_create(actor=actor, board=board, title=title, bodies=pieces)
         locked.minutes_topic = topic
         locked.save(update_fields=["minutes_topic"])
     return topic

@@ -3,6 +3,7 @@
 from accounts import access
 from accounts.models import User
 from moderation.models import Room
+from moderation.rooms import services
 from realtime.registry import register_presence, register_presence_sweep, register_stream
 
 
@@ -14,13 +15,9 @@ def may_follow_room(user: User, key: int) -> bool:
 
 @register_presence("room")
 def room_presence(user: User, key: int, delta: int, process: str) -> None:
-    from moderation.rooms.services import presence
-
-    presence(user, key, delta, process)
+    services.presence(user, key, delta, process)
 
 
 @register_presence_sweep
 def room_presence_sweep() -> None:
-    from moderation.rooms.services import presence_sweep
-
-    presence_sweep()
+    services.presence_sweep()

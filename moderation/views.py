@@ -169,6 +169,7 @@ def _vote_box(user: User, room: Room, ballot_id: int | None) -> dict[str, Any] |
 def _context(
     user: User, room: Room, *, error: str = "", drafts: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
+    room = services.room_expire_if_due(room)
     snap = selectors.snapshot(user, room)
     state = snap["state"]
     return presenters.room_page(
@@ -210,6 +211,7 @@ def room_state(request: HttpRequest, room_id: int) -> JsonResponse:
     """The snapshot as JSON, for the chair's console (the rules' order of the queue)."""
     user = _user(request)
     room = _room(user, room_id)
+    room = services.room_expire_if_due(room)
     snap = selectors.snapshot(user, room)
     snap["speeches"] = [{k: v for k, v in s.items() if k != "text"} for s in snap["speeches"]]
     # Which controls show, worded once here (room.js draws the page with them).

@@ -8,7 +8,7 @@ Reactions (emoji without text) change nothing the rules look at, so they are not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Final, get_args
 
 from moderation.procedure.state import Side
 
@@ -167,7 +167,7 @@ class NameCoChair:
 
     name: ClassVar[str] = "name_co_chair"
     user: int
-    to: int | None
+    to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,10 @@ class Tick:
     name: ClassVar[str] = "tick"
 
 
-Command = (
+# The commands people send, in the order the protocol lists them. Each travels by its
+# `name` (`do room.<name>` on the socket, POST .../commands/<name>/, the page's forms);
+# every list of commands in the Django layer is derived from this union (OF_PEOPLE).
+PersonCommand = (
     Move
     | Amend
     | Second
@@ -204,9 +207,9 @@ Command = (
     | WithdrawHand
     | PointOfOrder
     | WithdrawPoint
-    | GiveFloor
     | Speak
     | YieldFloor
+    | GiveFloor
     | EndSpeech
     | ExtendTime
     | RuleOffTopic
@@ -218,7 +221,25 @@ Command = (
     | HandOverChair
     | NameCoChair
     | TakeChair
-    | ChairDisconnected
-    | ChairReturned
-    | Tick
+)
+# And those the layer sends itself (its timer and the chair's presence).
+Command = PersonCommand | ChairDisconnected | ChairReturned | Tick
+
+OF_PEOPLE: Final[tuple[type[PersonCommand], ...]] = get_args(PersonCommand)
+
+# The chair's console: commands the engine refuses to anyone but the chair (`not_chair`).
+OF_THE_CHAIR: Final[frozenset[type[PersonCommand]]] = frozenset(
+    {
+        GiveFloor,
+        EndSpeech,
+        ExtendTime,
+        RuleOffTopic,
+        CallVote,
+        AnnounceResult,
+        NextItem,
+        Pause,
+        Resume,
+        HandOverChair,
+        NameCoChair,
+    }
 )

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from core.errors import NotFound
-from moderation.models import Room, RoomBallot, RoomStatus, Speech
+from core.errors import Forbidden, NotFound
+from moderation.models import Room, RoomBallot, Speech
+from moderation.procedure import codes
 from moderation.procedure.snapshot import state_from_data, state_to_data
 from moderation.procedure.speaking_order import speaking_order, suggest_next
 from moderation.rooms import messages
@@ -24,6 +25,26 @@ def room_for_viewer(user: User, room_id: int) -> Room:
     if room is None or not access.is_member(user, room.neighborhood_id):
         raise NotFound(_("Not found."))
     return room
+
+
+def room_chaired_by(user: User, room_id: int) -> Room:
+    """The room, if `user` chairs it now (the chair of its procedure): the one permission
+    of the room's vote, which its chair calls and announces whatever their role in voting.
+    A room they cannot see is not found; one chaired by someone else is refused."""
+    room = room_for_viewer(user, room_id)
+    if state_from_data(room.state).chair != user.pk:
+        raise Forbidden(messages.violation(codes.NOT_CHAIR), code=codes.NOT_CHAIR)
+    return room
+
+
+def room_ballot_chaired_by(user: User, room_id: int, ballot_id: int) -> RoomBallot:
+    """The binding of a ballot to a motion of a room `user` chairs now; a ballot that is
+    not one of that room's is not found."""
+    room = room_chaired_by(user, room_id)
+    binding = RoomBallot.objects.filter(room=room, ballot_id=ballot_id).first()
+    if binding is None:
+        raise NotFound(_("Not found."))
+    return binding
 
 
 def rooms_for(user: User, neighborhood_id: int) -> list[Room]:
@@ -42,19 +63,11 @@ def _names(ids: set[int]) -> dict[int, str]:
 
 def snapshot(user: User, room: Room) -> dict[str, Any]:
     """The room as its page and the API show it, with the stream's seq and the server's
-    clock (clients count a speech down from `ends_at` against `server_now`)."""
-    state = state_from_data(room.state)
-    floor = state.floor
-    expired = floor is not None and floor.ends_at is not None and floor.ends_at <= time.time()
-    if room.status == RoomStatus.OPEN and expired:
-        from moderation.rooms.services import room_tick
+    clock (clients count a speech down from `ends_at` against `server_now`).
 
-        # A speech whose time ran out with no timer alive ends now (only then is the row
-        # locked: a whole room opening the page at once does not queue on it).
-        ticked = room_tick(room.pk)
-        if ticked is not None:
-            room = ticked.room
-            state = ticked.state
+    A read only: a speech whose time ran out is ended by `services.room_expire_if_due`,
+    which the adapters call before they come here."""
+    state = state_from_data(room.state)
     seq = room.seq  # the row's own: no event falls between this state and this seq
     data = state_to_data(state)
     order = speaking_order(state)

@@ -13,11 +13,12 @@ process under its lease: realtime/lease.py) pauses and resumes the room.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from django.db import transaction
 from django.db.models import F, Q, Sum
@@ -41,6 +42,7 @@ from moderation.procedure.snapshot import state_from_data, state_to_data
 from moderation.procedure.state import RoomState, new_room
 from moderation.rooms import messages, timers
 from realtime import lease
+from voting import services as voting
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 2000
@@ -278,26 +280,16 @@ def _side_effects(
 
 
 def _open_vote(room: Room, event: ev.VoteCalled, actor: User) -> None:
-    """The vote phase: a ballot of the voting issue bound to the motion, with the room's
-    rule (more ayes than noes, abstentions not counted, a tie failing), tallied live."""
-    from voting import services as voting
-
+    """The vote phase: a ballot of the voting app bound to the motion, by the room's rule
+    (voting.services.ballot_create_for_room, which checks that the actor chairs here)."""
     motion = state_from_data(room.state).motion(event.motion)
     title = motion.text if motion is not None else room.title
-    ballot = voting.ballot_create(
+    ballot = voting.ballot_create_for_room(
         actor=actor,
-        neighborhood_id=room.neighborhood_id,
+        room_id=room.pk,
         title=title[:120],
         description=str(_("Vote of the deliberation room “%(room)s”.") % {"room": room.title}),
-        method="yes_no",
-        voter_unit="person",
-        scope="neighborhood",
-        preset="more_yes",
-        visibility="live",
         closes_at=timezone.now() + dt.timedelta(hours=VOTE_HOURS),
-        notice_days=0,
-        open_now=True,
-        for_room=True,
     )
     RoomBallot.objects.create(room=room, motion=event.motion, ballot=ballot)
     room.seq = realtime.publish(
@@ -307,19 +299,10 @@ def _open_vote(room: Room, event: ev.VoteCalled, actor: User) -> None:
 
 # Commands of people --------------------------------------------------------------------
 
-CHAIR_ACTIONS = {
-    "give_floor",
-    "end_speech",
-    "extend_time",
-    "rule_off_topic",
-    "call_vote",
-    "announce_result",
-    "next_item",
-    "pause",
-    "resume",
-    "hand_over_chair",
-    "name_co_chair",
-}
+# The wire names of people's commands (`do room.<name>`, POST .../commands/<name>/), taken
+# from the procedure's classes, and those that belong on the chair's console.
+COMMANDS: Final[dict[str, type[cmd.PersonCommand]]] = {kind.name: kind for kind in cmd.OF_PEOPLE}
+CHAIR_ACTIONS: Final[frozenset[str]] = frozenset(kind.name for kind in cmd.OF_THE_CHAIR)
 
 
 def room_command(
@@ -333,8 +316,11 @@ def room_command(
     """A person's command on a room: the page, the API and the socket all come here."""
     room = _room_for(user, room_id)
     _require_participant(user, room)
+    kind = COMMANDS.get(action)
+    if kind is None:
+        raise NotFound(_("Unknown action."), code="not_found")
     me = user.pk
-    if action == "speak":
+    if kind is cmd.Speak:
         text = _text(
             data.get("text"),
             limit=SPEECH_MAX,
@@ -344,65 +330,23 @@ def room_command(
         return apply(
             room_id, lambda s: cmd.Speak(me, len(text)), actor=user, speech_text=text, now=now
         )
-    if action == "announce_result":
+    if kind is cmd.AnnounceResult:
         return _announce(user, room, now)
     # The engine knows only ids: that the new (co-)chair may chair here is ours to check.
-    handing = action in ("hand_over_chair", "name_co_chair") and data.get("to") is not None
+    handing = kind in (cmd.HandOverChair, cmd.NameCoChair) and data.get("to") is not None
     if handing and not _may_chair(_user_id(data.get("to")), room.neighborhood_id):
         raise Invalid(
             _("The chair goes only to a moderator or committee member here."),
             code="invalid_co_chair",
         )
-    build = _builder(me, action, data)
-    return apply(room_id, build, actor=user, now=now)
+    command = _command(kind, me, data)  # argument errors surface before the room is locked
+    return apply(room_id, lambda _state: command, actor=user, now=now)
 
 
-def _int_arg(data: Mapping[str, Any], key: str) -> int:
-    value = data.get(key)
+def _whole(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(_("Please give a whole number."), code="invalid_argument")
     return value
-
-
-def _builder(me: int, action: str, data: Mapping[str, Any]) -> Build:
-    def text(key: str = "text") -> str:
-        return _text(
-            data.get(key),
-            limit=MOTION_MAX,
-            code="invalid_argument",
-            required=_("Please write the motion."),
-        )
-
-    side = data.get("side")
-    table: dict[str, Callable[[], cmd.Command]] = {
-        "move": lambda: cmd.Move(me, text()),
-        "amend": lambda: cmd.Amend(me, text()),
-        "second": lambda: cmd.Second(me),
-        "withdraw_motion": lambda: cmd.WithdrawMotion(me),
-        "raise_hand": lambda: cmd.RaiseHand(me, _side(side)),
-        "withdraw_hand": lambda: cmd.WithdrawHand(me),
-        "point_of_order": lambda: cmd.PointOfOrder(me),
-        "withdraw_point": lambda: cmd.WithdrawPoint(me),
-        "yield_floor": lambda: cmd.YieldFloor(me),
-        "give_floor": lambda: cmd.GiveFloor(me, _user_id(data.get("to"))),
-        "end_speech": lambda: cmd.EndSpeech(me),
-        "extend_time": lambda: cmd.ExtendTime(me, _int_arg(data, "seconds")),
-        "rule_off_topic": lambda: cmd.RuleOffTopic(me, _int_arg(data, "speech")),
-        "call_vote": lambda: cmd.CallVote(me),
-        "next_item": lambda: cmd.NextItem(me),
-        "pause": lambda: cmd.Pause(me),
-        "resume": lambda: cmd.Resume(me),
-        "hand_over_chair": lambda: cmd.HandOverChair(me, _user_id(data.get("to"))),
-        "name_co_chair": lambda: cmd.NameCoChair(
-            me, None if data.get("to") is None else _user_id(data.get("to"))
-        ),
-        "take_chair": lambda: cmd.TakeChair(me),
-    }
-    make = table.get(action)
-    if make is None:
-        raise NotFound(_("Unknown action."), code="not_found")
-    command = make()  # argument errors surface before the room is locked
-    return lambda _state: command
 
 
 def _side(value: object) -> Any:
@@ -411,10 +355,34 @@ def _side(value: object) -> Any:
     return value
 
 
+# How each argument of a command is read from its `do` data, by the field's name.
+ARGUMENTS: Final[dict[str, Callable[[object], object]]] = {
+    "text": lambda value: _text(
+        value, limit=MOTION_MAX, code="invalid_argument", required=_("Please write the motion.")
+    ),
+    "side": _side,
+    "to": _user_id,
+    "seconds": _whole,
+    "speech": _whole,
+}
+
+
+def _command(kind: type[cmd.PersonCommand], me: int, data: Mapping[str, Any]) -> cmd.Command:
+    """The command of `kind` by `me` from its data: each field but `user` read from the key
+    of the same name (a field whose default is None takes a missing or null value as None:
+    name_co_chair without `to` names nobody)."""
+    args: dict[str, object] = {}
+    for field in dataclasses.fields(kind):
+        if field.name == "user":
+            continue
+        value = data.get(field.name)
+        empty = value is None and field.default is None
+        args[field.name] = None if empty else ARGUMENTS[field.name](value)
+    return kind(me, **args)  # type: ignore[arg-type]
+
+
 def _announce(user: User, room: Room, now: float | None = None) -> Outcome:
     """Close the motion's ballot and announce its counts: the engine applies the rule."""
-    from voting import services as voting
-
     state = state_from_data(room.state)
     if state.chair != user.pk:
         raise Invalid(messages.violation("not_chair"), code="not_chair")
@@ -428,7 +396,7 @@ def _announce(user: User, room: Room, now: float | None = None) -> Outcome:
         raise Invalid(messages.violation("wrong_phase"), code="wrong_phase")
     ballot = binding.ballot
     if ballot.status == "open":
-        ballot = voting.ballot_close(actor=user, ballot_id=ballot.pk, for_room=True)
+        ballot = voting.ballot_close_for_room(actor=user, room_id=room.pk, ballot_id=ballot.pk)
     counts = (ballot.result or {}).get("tally", {}).get("options", {})
 
     def heads(key: str) -> int:
@@ -489,6 +457,20 @@ def room_tick(room_id: int, now: float | None = None) -> Outcome | None:
         return apply(room_id, lambda s: cmd.Tick(), actor=None, now=now)
     except Invalid:
         return None  # closed meanwhile
+
+
+def room_expire_if_due(room: Room, now: float | None = None) -> Room:
+    """End a speech whose time ran out with no timer alive (its process died), before the
+    room is read: the snapshot then shows the floor as the clock says. Only then is the
+    row locked, so a whole room opening the page at once does not queue on it. The room
+    as it is now (the one given when nothing was due)."""
+    floor = state_from_data(room.state).floor
+    moment = time.time() if now is None else now
+    expired = floor is not None and floor.ends_at is not None and floor.ends_at <= moment
+    if room.status != RoomStatus.OPEN or not expired:
+        return room
+    ticked = room_tick(room.pk, now=now)
+    return room if ticked is None else ticked.room
 
 
 def presence(user: User, room_id: int, delta: int, process: str | None = None) -> None:

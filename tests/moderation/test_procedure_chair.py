@@ -3,10 +3,13 @@ return or the co-chair takes over; handing over the chair; the chair's neutralit
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from moderation.procedure import commands as c
 from moderation.procedure import events as ev
+from moderation.procedure.codes import RuleViolation
 from tests.moderation.test_procedure_scenes import (
     CHAIR,
     CO_CHAIR,
@@ -171,3 +174,30 @@ def test_a_free_rooms_chair_is_not_bound_to_neutrality() -> None:
     room.do(c.Speak(CHAIR, 10), at=0)
     assert room.types(c.HandOverChair(CHAIR, A)) == ["chair.changed"]
     assert room.types(c.Speak(A, 10), at=1) == ["speech.posted"]
+
+
+# Arguments by field name, enough for any command of a person to reach the engine's checks.
+SAMPLE = {"text": "动议", "side": "pro", "to": B, "seconds": 30, "speech": 1, "length": 10}
+SAMPLE |= {"ayes": 1, "noes": 0, "abstentions": 0}
+
+
+@pytest.mark.parametrize("kind", c.OF_PEOPLE, ids=lambda kind: kind.name)
+def test_the_chairs_console_lists_what_the_engine_keeps_for_the_chair(kind: type) -> None:
+    # Given a debate with A on the floor, when A (not the chair) gives a command, then it
+    # is refused as `not_chair` exactly when it is one of OF_THE_CHAIR (the page sends
+    # those back to the console, moderation/rooms/services.CHAIR_ACTIONS).
+    room = speaking()
+    fields = {f.name: SAMPLE[f.name] for f in dataclasses.fields(kind) if f.name != "user"}
+    try:
+        room.do(kind(A, **fields))
+        code = ""
+    except RuleViolation as refusal:
+        code = refusal.code
+    assert (code == "not_chair") == (kind in c.OF_THE_CHAIR)
+
+
+def test_every_command_of_people_has_its_own_wire_name() -> None:
+    names = [kind.name for kind in c.OF_PEOPLE]
+    assert len(set(names)) == len(names) == 22
+    assert {c.Tick, c.ChairDisconnected, c.ChairReturned}.isdisjoint(c.OF_PEOPLE)
+    assert set(c.OF_PEOPLE) >= c.OF_THE_CHAIR

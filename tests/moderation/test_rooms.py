@@ -250,6 +250,61 @@ def test_the_sweep_ends_speeches_no_timer_ended(hall: dict) -> None:
     assert state_from_data(Room.objects.get(pk=room.pk).state).floor is None
 
 
+def _speech_overdue(hall: dict) -> Room:
+    """A room whose speech's time ran out with no timer alive (its process died)."""
+    chair, (a, b, _c), room = hall["chair"], hall["people"], hall["room"]
+    do(a, room, "move", text="动议")
+    do(b, room, "second")
+    do(a, room, "raise_hand", side="pro")
+    do(chair, room, "give_floor", to=a.pk)
+    data = Room.objects.get(pk=room.pk).state
+    data["floor"]["ends_at"] = time.time() - 1
+    Room.objects.filter(pk=room.pk).update(state=data)
+    return Room.objects.get(pk=room.pk)
+
+
+def test_the_snapshot_reads_and_never_ends_a_speech(hall: dict) -> None:
+    # Given a speech overdue, when the snapshot is read, then nothing is written: the
+    # floor stays in the stored state and no event is logged or published.
+    room = _speech_overdue(hall)
+    logged, published = RoomEvent.objects.count(), Event.objects.count()
+    shown = selectors.snapshot(hall["chair"], room)
+    assert shown["state"]["floor"] is not None
+    assert shown["seq"] == room.seq
+    assert (RoomEvent.objects.count(), Event.objects.count()) == (logged, published)
+    assert state_from_data(Room.objects.get(pk=room.pk).state).floor is not None
+
+
+def test_expire_if_due_ends_an_overdue_speech_before_the_read(hall: dict) -> None:
+    room = _speech_overdue(hall)
+    fresh = services.room_expire_if_due(room)
+    assert state_from_data(fresh.state).floor is None
+    assert fresh.seq > room.seq
+    ended = RoomEvent.objects.filter(room=room).order_by("-number").first()
+    assert ended is not None
+    assert (ended.type, ended.data["reason"]) == ("speech.ended", "time")
+    # Nothing due: the room comes back as it was, nothing written.
+    logged = RoomEvent.objects.count()
+    assert services.room_expire_if_due(fresh) is fresh
+    assert RoomEvent.objects.count() == logged
+
+
+def test_a_speech_not_yet_due_is_left_running(hall: dict) -> None:
+    chair, (a, b, _c), room = hall["chair"], hall["people"], hall["room"]
+    do(a, room, "move", text="动议")
+    do(b, room, "second")
+    do(a, room, "raise_hand", side="pro")
+    do(chair, room, "give_floor", to=a.pk)
+    stored = Room.objects.get(pk=room.pk)
+    floor = state_from_data(stored.state).floor
+    assert floor is not None
+    assert floor.ends_at is not None
+    assert services.room_expire_if_due(stored, now=floor.ends_at - 5) is stored
+    assert state_from_data(Room.objects.get(pk=room.pk).state).floor is not None
+    ended = services.room_expire_if_due(stored, now=floor.ends_at + 1)
+    assert state_from_data(ended.state).floor is None
+
+
 def test_the_chair_goes_only_to_someone_who_may_chair(hall: dict) -> None:
     chair, (a, _b, _c), room = hall["chair"], hall["people"], hall["room"]
     for to in (a.pk, 10**9, 2**64):
@@ -283,3 +338,54 @@ def test_the_snapshot_seq_is_the_rooms_own_and_matches_the_stream(hall: dict) ->
     assert shown["seq"] == stored.seq
     posted = Event.objects.get(stream=room.stream, type="speech.posted")
     assert posted.data["side"] == "pro"
+
+
+# The wire names of the protocol (docs/rooms.md): derived from the procedure's classes,
+# they must stay exactly these.
+WIRE_NAMES = [
+    "move",
+    "amend",
+    "second",
+    "withdraw_motion",
+    "raise_hand",
+    "withdraw_hand",
+    "point_of_order",
+    "withdraw_point",
+    "speak",
+    "yield_floor",
+    "give_floor",
+    "end_speech",
+    "extend_time",
+    "rule_off_topic",
+    "call_vote",
+    "announce_result",
+    "next_item",
+    "pause",
+    "resume",
+    "hand_over_chair",
+    "name_co_chair",
+    "take_chair",
+]
+
+
+def test_the_command_names_on_the_wire_are_unchanged() -> None:
+    from realtime.registry import action_for
+
+    assert list(services.COMMANDS) == WIRE_NAMES
+    for name in [*WIRE_NAMES, "react"]:
+        assert action_for("room", f"room.{name}") is not None
+    with pytest.raises(NotFound):
+        action_for("room", "room.tick")
+    assert {
+        "give_floor",
+        "end_speech",
+        "extend_time",
+        "rule_off_topic",
+        "call_vote",
+        "announce_result",
+        "next_item",
+        "pause",
+        "resume",
+        "hand_over_chair",
+        "name_co_chair",
+    } == services.CHAIR_ACTIONS

@@ -5,6 +5,7 @@ a refused request writes nothing."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -147,6 +148,23 @@ def test_one_motion_over_http(hall: dict[str, Any]) -> None:
     assert react.status_code == 204
     closed = client_for(chair).post(f"/api/v1/rooms/{room.pk}/close/")
     assert (closed.status_code, closed.json()["status"]) == (200, "closed")
+
+
+def test_reading_a_room_ends_an_overdue_speech_first(hall: dict[str, Any]) -> None:
+    # Given a speech whose time ran out with no timer alive, when the room is read over
+    # HTTP, then the adapter ends it before the (read-only) snapshot is taken.
+    chair, (a, b, _c), room = hall["chair"], hall["people"], hall["room"]
+    command(a, room, "move", {"text": "动议"})
+    command(b, room, "second")
+    command(a, room, "raise_hand", {"side": "pro"})
+    command(chair, room, "give_floor", {"to": a.pk})
+    data = Room.objects.get(pk=room.pk).state
+    data["floor"]["ends_at"] = time.time() - 1
+    Room.objects.filter(pk=room.pk).update(state=data)
+    shown = client_for(b).get(f"/api/v1/rooms/{room.pk}/").json()
+    assert shown["state"]["floor"] is None
+    assert shown["seq"] == Room.objects.get(pk=room.pk).seq
+    assert RoomEvent.objects.filter(room=room).order_by("-number")[0].type == "speech.ended"
 
 
 def test_minutes_as_json(clock: Clock) -> None:  # noqa: F811

@@ -20,6 +20,7 @@ from accounts import access
 from accounts.models import Building, Household, User
 from accounts.permissions import Perm
 from core.errors import Invalid, NotFound
+from moderation.rooms import selectors as room_selectors
 from voting import electorate, events, secrecy, tally
 from voting.models import (
     Ballot,
@@ -158,19 +159,92 @@ def ballot_create(
     notice_days: object = 7,
     closes_at: object = None,
     open_now: bool = False,
-    for_room: bool = False,
 ) -> Ballot:
-    """A new ballot (a draft, or opened at once). A matter template other than "custom"
-    decides the voter unit, the scope kind, the method and the rule, with its legal basis.
-    `visibility` None: after close for a secret ballot (it shows no count while open,
-    voting/secrecy.py), else live.
+    """A new ballot (a draft, or opened at once), by staff of the neighborhood
+    (Perm.BALLOT_MANAGE). A matter template other than "custom" decides the voter unit,
+    the scope kind, the method and the rule, with its legal basis. `visibility` None:
+    after close for a secret ballot (it shows no count while open, voting/secrecy.py),
+    else live."""
+    access.require(actor, Perm.BALLOT_MANAGE, neighborhood_id)
+    return _create(
+        actor=actor,
+        neighborhood_id=neighborhood_id,
+        title=title,
+        description=description,
+        matter=matter,
+        method=method,
+        options=options,
+        min_choices=min_choices,
+        max_choices=max_choices,
+        voter_unit=voter_unit,
+        scope=scope,
+        building_id=building_id,
+        unit_ids=unit_ids,
+        min_age=min_age,
+        secret=secret,
+        visibility=visibility,
+        preset=preset,
+        rule=rule,
+        proxy_limit=proxy_limit,
+        notice_days=notice_days,
+        closes_at=closes_at,
+        open_now=open_now,
+    )
 
-    `for_room`: the chair of a deliberation room calls the vote on a motion; the room's
-    service has checked that the actor chairs it, which is the permission then."""
+
+def ballot_create_for_room(
+    *, actor: User, room_id: int, title: object, description: object, closes_at: object
+) -> Ballot:
+    """The vote on a motion of a deliberation room, opened at once. Its one permission is
+    chairing that room now (moderation.rooms.selectors.room_chaired_by), whatever the
+    chair's role in voting; so it is a ballot of the room's neighborhood by the room's
+    rule only: yes / no, one vote per person, more ayes than noes (abstentions not
+    counted, a tie failing), counted live, no notice period."""
+    room = room_selectors.room_chaired_by(actor, room_id)
+    return _create(
+        actor=actor,
+        neighborhood_id=room.neighborhood_id,
+        title=title,
+        description=description,
+        method=Method.YES_NO,
+        voter_unit=VoterUnit.PERSON,
+        scope=Scope.NEIGHBORHOOD,
+        preset="more_yes",
+        visibility=Visibility.LIVE,
+        closes_at=closes_at,
+        notice_days=0,
+        open_now=True,
+    )
+
+
+def _create(
+    *,
+    actor: User,
+    neighborhood_id: int,
+    title: object,
+    description: object = "",
+    matter: object = "custom",
+    method: object = Method.YES_NO,
+    options: Sequence[object] = (),
+    min_choices: object = 1,
+    max_choices: object = 1,
+    voter_unit: object = VoterUnit.HOUSEHOLD,
+    scope: object = Scope.NEIGHBORHOOD,
+    building_id: object = None,
+    unit_ids: Iterable[object] = (),
+    min_age: object = 18,
+    secret: object = False,
+    visibility: object = None,
+    preset: object = "more_yes",
+    rule: object = None,
+    proxy_limit: object = None,
+    notice_days: object = 7,
+    closes_at: object = None,
+    open_now: bool = False,
+) -> Ballot:
+    """The ballot's validation and rows; the caller has checked the actor's permission."""
     from voting import matters
 
-    if not for_room:
-        access.require(actor, Perm.BALLOT_MANAGE, neighborhood_id)
     if not isinstance(matter, str) or matter not in matters.MATTERS:
         raise Invalid(_("Please choose one of the offered matters."), code="invalid_matter")
     template = matters.MATTERS[matter]
@@ -305,22 +379,36 @@ def _open(ballot: Ballot) -> None:
     )
 
 
-def ballot_close(*, actor: User | None, ballot_id: int, for_room: bool = False) -> Ballot:
-    """Close now (staff), or on schedule (actor None), and certify the result.
+def ballot_close(*, actor: User | None, ballot_id: int) -> Ballot:
+    """Close now (staff: Perm.BALLOT_MANAGE), or on schedule (actor None), and certify the
+    result."""
+    ballot = Ballot.objects.filter(pk=ballot_id).first()
+    if ballot is None:
+        raise NotFound(_("Not found."))
+    if actor is not None:
+        access.require(actor, Perm.BALLOT_MANAGE, ballot.neighborhood_id)
+    return _close(ballot_id, on_schedule=actor is None)
+
+
+def ballot_close_for_room(*, actor: User, room_id: int, ballot_id: int) -> Ballot:
+    """Close the vote of a deliberation room now, when its chair announces the result. Its
+    one permission is chairing the room the ballot was opened for
+    (moderation.rooms.selectors.room_ballot_chaired_by)."""
+    room_selectors.room_ballot_chaired_by(actor, room_id, ballot_id)
+    return _close(ballot_id, on_schedule=False)
+
+
+def _close(ballot_id: int, *, on_schedule: bool) -> Ballot:
+    """Close and certify; the caller has checked the permission.
 
     The ballot row is locked for update: votes in flight (which hold it for share) commit
     first and are counted; votes after it see the ballot closed and are refused.
     """
-    ballot = Ballot.objects.filter(pk=ballot_id).first()
-    if ballot is None:
-        raise NotFound(_("Not found."))
-    if actor is not None and not for_room:  # a room's chair announcing the result
-        access.require(actor, Perm.BALLOT_MANAGE, ballot.neighborhood_id)
     with transaction.atomic():
         ballot = Ballot.objects.select_for_update().get(pk=ballot_id)
         if ballot.status != Status.OPEN:
             raise closed_error(ballot)
-        if actor is None and not for_room and ballot.closes_at > timezone.now():
+        if on_schedule and ballot.closes_at > timezone.now():
             raise Invalid(_("This ballot is not due to close yet."), code="not_due")
         if ballot.secret:
             _unlink_secret_votes(ballot)
