@@ -34,7 +34,7 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy --strict $(PURE)
-	@$(VENV)/bin/mypy accounts forum realtime frontend config voting moderation core chaos
+	@$(VENV)/bin/mypy accounts forum realtime frontend config voting moderation core chaos demo
 
 bench: $(STAMP)
 	@$(PY) -m bench
@@ -53,7 +53,7 @@ bench-rooms: $(STAMP)
 
 # Issue 15's fault scenarios against private PostgreSQL and Redis (docs/reliability.md).
 chaos: $(STAMP)
-	@$(PY) -m chaos
+	@$(PY) -m chaos demo
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test-db*.sqlite3 .pytest_cache .mypy_cache .ruff_cache

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "voting",
     "moderation",
     "frontend",
+    "demo",
 ]
 
 MIDDLEWARE = [

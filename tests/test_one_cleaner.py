@@ -23,7 +23,7 @@ from moderation.rooms import services as room_services
 from voting.services import common as voting_common
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "config", "forum", "frontend", "moderation", "realtime", "voting")
+APPS = ("accounts", "config", "demo", "forum", "frontend", "moderation", "realtime", "voting")
 # Not text from people: a CSV upload with NUL bytes is a binary file, said unreadable;
 # idempotency keys are hashed with NUL as the separator of their parts.
 ALLOWED = {("accounts/ledger/transfer.py", "\x00"), ("realtime/idempotency.py", "\x00")}
