@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts import access, roles, selectors
+from accounts.access import acting_user
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
 from core.errors import DomainError, NotFound
@@ -30,13 +29,9 @@ SECTIONS = (
 )
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 @login_required
 def committee_home(request: HttpRequest) -> HttpResponse:
-    places = access.neighborhoods_with(_user(request), Perm.LEDGER_VIEW)
+    places = access.neighborhoods_with(acting_user(request), Perm.LEDGER_VIEW)
     if len(places) == 1:
         return redirect("committee", neighborhood_id=places[0].pk)
     return render(request, "accounts/committee_home.html", {"places": places})
@@ -52,7 +47,7 @@ def _place_or_404(user: User, perm: Perm, neighborhood_id: int) -> Neighborhood:
 
 @login_required
 def committee(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     place = _place_or_404(user, Perm.LEDGER_VIEW, neighborhood_id)
     perms = access.perms_at(user, neighborhood_id)
     links = []
@@ -76,7 +71,7 @@ def committee(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
 
 @login_required
 def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     place = _place_or_404(user, Perm.ROLES_MANAGE, neighborhood_id)
     if request.method == "POST":
         try:
@@ -105,7 +100,7 @@ def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
 @require_POST
 def role_revoke(request: HttpRequest, neighborhood_id: int, grant_id: int) -> HttpResponse:
     try:
-        roles.role_revoke(actor=_user(request), grant_id=grant_id)
+        roles.role_revoke(actor=acting_user(request), grant_id=grant_id)
         messages.success(request, _("Role removed."))
     except NotFound as exc:
         raise Http404 from exc

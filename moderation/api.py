@@ -12,7 +12,7 @@ the database holds (a 64-bit overflow is an error in SQLite, not a missing row).
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import access
-from accounts.models import User
+from accounts.access import acting_user as _user
 from accounts.permissions import Perm
 from config.input_guard import JSONParser
 from core.converters import MAX_ID, id_field
@@ -39,10 +39,6 @@ from realtime.idempotency import idempotent
 
 # Fields of a command's data that name a person or a speech: bounded like ids in URLs.
 ID_KEYS = ("to", "speech")
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
 
 
 def _object(raw: object, *, code: str = "invalid_argument") -> dict[str, Any]:

@@ -4,7 +4,6 @@ Thin: read through moderation.minutes (the builder) and write through `minutes_p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import access
+from accounts.access import acting_user as _user
 from accounts.models import User
 from accounts.permissions import Perm
 from core.converters import MAX_ID
@@ -31,10 +31,6 @@ from moderation.minutes import (
 )
 from moderation.models import Room, RoomStatus
 from moderation.rooms import selectors
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _room(user: User, room_id: int) -> Room:

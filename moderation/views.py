@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import access, permissions
+from accounts.access import acting_user as _user
 from accounts.models import Neighborhood, RoleGrant, User
 from accounts.permissions import Perm
 from core.errors import DomainError, NotFound
@@ -80,10 +81,6 @@ NEEDS: dict[str, str] = {
     "pause": "running",
     "resume": "paused",
 }
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _place_for_member(user: User, neighborhood_id: int) -> Neighborhood:

@@ -9,7 +9,7 @@ with the stable codes of voting (`invalid_choice`, `ballot_closed`, `proxy_inval
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import access
-from accounts.models import User
+from accounts.access import acting_user as _user
 from accounts.permissions import Perm
 from config.input_guard import FormParser, JSONParser, MultiPartParser
 from core.converters import id_field
@@ -34,10 +34,6 @@ from voting.serializers import ChoiceField, ElectorField
 TEXT_MAX = 20_000  # far above any limit of the services: they answer too_long, not DRF
 UNITS_MAX = 10_000
 OPTIONS_MAX = 100  # far above the services' limit (invalid_options), a bound on the body
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import access
+from accounts.access import acting_user as _user
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
 from core import text
@@ -42,10 +43,6 @@ from voting.slots import Slot
 RECEIPT_COOKIE = "linli_receipt_%s"
 RECEIPT_SALT = "voting.receipt"
 RECEIPT_SECONDS = 300
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 # Words: rules, progress, checks ---------------------------------------------------------
