@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 import realtime
 from accounts import access, history, identity
-from accounts.ledger.filters import age_on
+from accounts.ledger.filters import ADULT_AGE, age_on
 from accounts.models import (
     AttemptOutcome,
     Building,
@@ -56,7 +56,6 @@ from core.errors import DomainError, Forbidden, Invalid, NotFound, RateLimited
 
 _T = TypeVar("_T")
 
-ADULT_AGE = 18
 REASON_MAX = 200
 NAME_MAX = 32
 
