@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("accounts.ledger.api_urls")),
     path("", include("accounts.ledger.io_api_urls")),
     path("", include("accounts.outreach.api_urls")),
+    path("", include("accounts.notifications.api_urls")),
 ]

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("accounts.ledger.urls")),
     path("", include("accounts.ledger.io_urls")),
     path("", include("accounts.outreach.urls")),
+    path("", include("accounts.notifications.urls")),
 ]

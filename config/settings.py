@@ -95,7 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.nav",
-                "accounts.outreach.context.notifications",
+                "accounts.notifications.context.notifications",
             ],
         },
     },

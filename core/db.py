@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 from django.db import connection
+from django.db.models import Model
 
 
 def prepared_row(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
@@ -41,3 +42,9 @@ def refresh_statistics() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def quoted_table(model: type[Model]) -> str:
+    """A model's table, quoted for the current database: for set-based SQL (INSERT ...
+    SELECT) that the ORM cannot write."""
+    return connection.ops.quote_name(model._meta.db_table)

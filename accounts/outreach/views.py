@@ -1,4 +1,4 @@
-"""Outreach pages (staff, under /committee/<nid>/outreach/) and the resident's inbox."""
+"""Outreach pages (staff, under /committee/<nid>/outreach/)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from accounts import access
 from accounts.access import acting_user
 from accounts.ledger import filters as ledger_filters
 from accounts.models import Neighborhood, ResidentTag, Segment, Tenure
-from accounts.notifications import user_stream
 from accounts.outreach import selectors, services
 from accounts.outreach.events import outreach_stream
 from accounts.permissions import Perm
@@ -222,33 +221,3 @@ def outreach_door_visits(
         "accounts/outreach/door_visits.html",
         {"place": place, "outreach": found, "visits": selectors.door_visits(found)},
     )
-
-
-# The resident's side -------------------------------------------------------------------
-
-
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    user = acting_user(request)
-    stream = user_stream(user.pk)
-    seq = stream_head(stream)  # before the rows: no gap to the live feed
-    inbox = selectors.notifications_for(user)
-    # What the page shows is read; notices still wait for 收到.
-    services.notifications_read_all(user=user)
-    return render(
-        request,
-        "accounts/notifications/list.html",
-        {"inbox": inbox, "stream": stream, "seq": seq},
-    )
-
-
-@login_required
-@require_POST
-def notification_ack(request: HttpRequest, notification_id: int) -> HttpResponse:
-    try:
-        services.notification_acknowledge(
-            user=acting_user(request), notification_id=notification_id
-        )
-    except NotFound as exc:
-        raise Http404 from exc
-    return redirect(reverse("notifications") + f"#n{notification_id}")

@@ -48,7 +48,8 @@ from accounts.models import (
     VerificationMethod,
     VerificationRequest,
 )
-from accounts.notifications import notify, user_stream
+from accounts.notifications.events import user_stream
+from accounts.notifications.services import notify
 from accounts.permissions import Perm
 from accounts.verification import codes, events, limits
 from core.cleaning import cleaned

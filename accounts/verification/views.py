@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import access
 from accounts.access import acting_user
-from accounts.notifications import user_stream
+from accounts.notifications.events import user_stream
 from accounts.permissions import Perm
 from accounts.verification import selectors, services
 from core.converters import MAX_ID
