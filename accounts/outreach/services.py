@@ -28,24 +28,11 @@ from accounts.models.outreach import BODY_MAX, TITLE_MAX
 from accounts.notifications.services import notify_outreach_members
 from accounts.outreach import selectors
 from accounts.permissions import Perm
-from core.cleaning import cleaned
+from core.cleaning import required_text
 from core.db import quoted_table
 from core.errors import Invalid, NotFound
 
 SEGMENT_NAME_MAX = Segment._meta.get_field("name").max_length or 64
-
-
-def _clean_text(
-    raw: object, *, limit: int, required_code: str, required: str, multiline: bool = False
-) -> str:
-    text = cleaned(raw, multiline=multiline)  # control characters: Invalid
-    if not text:
-        raise Invalid(required, code=required_code)
-    if len(text) > limit:
-        raise Invalid(
-            _("Please keep it to %(limit)s characters."), code="too_long", params={"limit": limit}
-        )
-    return text
 
 
 # Segments ------------------------------------------------------------------------------
@@ -56,10 +43,10 @@ def segment_create(
 ) -> Segment:
     """Save ledger filters under a name, e.g. "90岁以上老人"."""
     access.require(actor, Perm.OUTREACH_SEND, neighborhood_id)
-    clean = _clean_text(
+    clean = required_text(
         name,
         limit=SEGMENT_NAME_MAX,
-        required_code="name_required",
+        code="name_required",
         required=str(_("Please give the segment a name.")),
     )
     try:
@@ -139,16 +126,16 @@ def outreach_send(
             raise NotFound(_("This segment does not exist."), code="not_found")
         spec = selectors.parse_filters(segment.filters)
     assert spec is not None
-    clean_title = _clean_text(
+    clean_title = required_text(
         title,
         limit=TITLE_MAX,
-        required_code="title_required",
+        code="title_required",
         required=str(_("Please give the notice a title.")),
     )
-    clean_body = _clean_text(
+    clean_body = required_text(
         body,
         limit=BODY_MAX,
-        required_code="body_required",
+        code="body_required",
         required=str(_("Please write the text of the notice.")),
         multiline=True,
     )
