@@ -471,27 +471,22 @@ class HouseholdDetail:
         return TENURE_LABELS.get(self.tenure, self.tenure)
 
 
-def neighborhood_of_resident(resident_id: int) -> int:
-    """The neighborhood a resident's household is in: what access is checked against."""
-    nid = (
-        Resident.objects.filter(pk=resident_id)
-        .values_list("household__building__neighborhood_id", flat=True)
-        .first()
-    )
+def _neighborhood_id(rows: QuerySet[Any], path: str) -> int:
+    nid = rows.values_list(path, flat=True).first()
     if nid is None:
         raise NotFound(_("Not found."))
     return int(nid)
+
+
+def neighborhood_of_resident(resident_id: int) -> int:
+    """The neighborhood a resident's household is in: what access is checked against."""
+    return _neighborhood_id(
+        Resident.objects.filter(pk=resident_id), "household__building__neighborhood_id"
+    )
 
 
 def neighborhood_of_household(household_id: int) -> int:
-    nid = (
-        Household.objects.filter(pk=household_id)
-        .values_list("building__neighborhood_id", flat=True)
-        .first()
-    )
-    if nid is None:
-        raise NotFound(_("Not found."))
-    return int(nid)
+    return _neighborhood_id(Household.objects.filter(pk=household_id), "building__neighborhood_id")
 
 
 def household_detail(*, user: User, household_id: int, today: dt.date) -> HouseholdDetail:
