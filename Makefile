@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Rules with no Django import: typed strictly.
-PURE := core/limits.py core/uploads.py core/text.py core/jsondepth.py config/clientip.py realtime/origins.py voting/secrecy.py realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py accounts/ledger/rules.py accounts/outreach/events.py accounts/ledger/sheets.py voting/tally.py moderation/procedure/*.py
+PURE := core/limits.py core/uploads.py core/text.py core/jsondepth.py config/clientip.py realtime/origins.py voting/secrecy.py realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py accounts/ledger/rules.py accounts/outreach/events.py accounts/notifications/events.py accounts/ledger/sheets.py voting/tally.py moderation/procedure/*.py
 
 .PHONY: run test install lint bench bench-ledger bench-voting bench-rooms chaos clean
 
@@ -34,7 +34,7 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy --strict $(PURE)
-	@$(VENV)/bin/mypy accounts forum realtime frontend config voting moderation core chaos
+	@$(VENV)/bin/mypy accounts forum realtime frontend config voting moderation core chaos demo
 
 bench: $(STAMP)
 	@$(PY) -m bench
@@ -53,7 +53,7 @@ bench-rooms: $(STAMP)
 
 # Issue 15's fault scenarios against private PostgreSQL and Redis (docs/reliability.md).
 chaos: $(STAMP)
-	@$(PY) -m chaos
+	@$(PY) -m chaos demo
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test-db*.sqlite3 .pytest_cache .mypy_cache .ruff_cache

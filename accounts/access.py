@@ -7,6 +7,8 @@ members of another.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +18,18 @@ from accounts.models.people import Role
 from accounts.permissions import Perm
 from core.errors import Forbidden, NotFound
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from rest_framework.request import Request
+
 STAFF_ROLES = (Role.STAFF, Role.SECRETARY)
+
+
+def acting_user(request: HttpRequest | Request) -> User:
+    """The user behind a page or API request, typed as ours. Adapters call it behind
+    login_required or IsAuthenticated; before login it is Django's AnonymousUser, whose
+    is_authenticated is False, so the checks below refuse it as they refuse a stranger."""
+    return cast(User, request.user)
 
 
 def _role_grants(user: User, roles: tuple[str, ...] | None = None) -> Q:

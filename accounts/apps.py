@@ -12,5 +12,5 @@ class AccountsConfig(AppConfig):
             streams,  # registers user.<id> and place.<id>
         )
         from accounts.ledger import query  # noqa: F401  registers the has_item lookup
-        from accounts.outreach import actions as outreach_actions  # noqa: F401
+        from accounts.notifications import actions as notification_actions  # noqa: F401
         from accounts.outreach import streams as outreach_streams  # noqa: F401

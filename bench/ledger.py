@@ -106,7 +106,7 @@ def build(households: int) -> dict[str, Any]:
     seeded = time.perf_counter() - began
     big = _outreach_neighborhood()
     verified = _verify_share()
-    from accounts.demo import refresh_statistics
+    from core.db import refresh_statistics
 
     refresh_statistics()
     return {"seed_seconds": seeded, "outreach_neighborhood": big, "verified_households": verified}
@@ -117,8 +117,8 @@ def _outreach_neighborhood() -> int:
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts import demo
     from accounts.models import Building, Household, Neighborhood, Subdistrict, Tenure
+    from demo import seed as demo
 
     rng = random.Random(5000)
     today = timezone.localdate()
@@ -146,7 +146,7 @@ def _outreach_neighborhood() -> int:
                         tenure=Tenure.OWNER,
                     )
                 )
-        owners = random.Random(5001)  # the flats' registered owners (accounts.demo)
+        owners = random.Random(5001)  # the flats' registered owners (demo.seed)
         for start in range(0, len(rows), demo.BATCH):
             demo._save_households(rows[start : start + demo.BATCH], rng, owners, today)
     return place.pk

@@ -126,8 +126,9 @@ def _neighborhood(households: int) -> dict[str, Any]:
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
-    from accounts import demo
     from accounts.models import Building, Household, Residency, Resident, Tenure, User
+    from core.db import refresh_statistics
+    from demo import seed as demo
     from tests import factories
 
     rng, owner_rng = random.Random(278), random.Random(279)
@@ -182,7 +183,7 @@ def _neighborhood(households: int) -> dict[str, Any]:
             [Token(user=u, key=Token.generate_key()) for u in users], batch_size=demo.BATCH
         )
         secretary = factories.staff(place, "bench-secretary", role="secretary")
-    demo.refresh_statistics()
+    refresh_statistics()
     return {
         "place": place.pk,
         "secretary": secretary.pk,

@@ -24,7 +24,8 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from config import refusal
+from config import error_pages
+from core.languages import language_of
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -50,12 +51,14 @@ def limit_for(target: str) -> int:
 def refusal_for(target: str, *, cookie: str, accept_language: str) -> tuple[str, bytes]:
     """(content type, body) of the 413 answer, in the request's language."""
     path = unquote(target.split("?", 1)[0])
-    language = refusal.language_of(cookie, accept_language)
+    language = language_of(cookie, accept_language)
     with translation.override(language):
         message = _("The request is too large: at most %(size)s MiB may be sent here.") % {
             "size": _size_in_mib(limit_for(target))
         }
-    return refusal.render(path=path, code="too_large", message=message, language=language)
+    return error_pages.answer(
+        path=path, status=STATUS, code="too_large", message=message, language=language
+    )
 
 
 def _size_in_mib(size: int) -> str:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "voting",
     "moderation",
     "frontend",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -93,8 +94,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.nav",
-                "accounts.outreach.context.notifications",
+                "accounts.places.context.nav",
+                "accounts.notifications.context.notifications",
             ],
         },
     },

@@ -2,7 +2,7 @@
 
 A request that waited the pool's whole timeout for a connection (config/dbpool.py) did
 nothing wrong and nothing broke: it gets 503 with a Retry-After, in the shape of every
-refusal (config/refusal.py). Django hands an exception raised anywhere in the middleware
+error (config/error_pages.py). Django hands an exception raised anywhere in the middleware
 or the view to this handler from inside its `except` block, which is where the cause is
 read; everything else is the 500 of config/error_pages.py.
 """
@@ -12,11 +12,10 @@ from __future__ import annotations
 import sys
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from psycopg_pool import PoolTimeout
 
-from config import error_pages, refusal
+from config import error_pages
 
 RETRY_AFTER_SECONDS = 5
 
@@ -35,12 +34,8 @@ def pool_exhausted(exc: BaseException | None) -> bool:
 def server_error(request: HttpRequest) -> HttpResponse:
     if not pool_exhausted(sys.exc_info()[1]):
         return error_pages.server_error(request)
-    content_type, body = refusal.render(
-        path=request.path,
-        code="unavailable",
-        message=_("The site is busy; please try again in a moment."),
-        language=get_language(),
+    response = error_pages.error_response(
+        request, 503, "unavailable", _("The site is busy; please try again in a moment.")
     )
-    response = HttpResponse(body, status=503, content_type=content_type)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -37,3 +37,20 @@ def cleaned(raw: object, *, multiline: bool = False) -> str:
         return text.clean(raw, multiline=multiline)
     except text.TextRefused as exc:
         raise refused(exc.code) from None
+
+
+def required_text(
+    raw: object, *, limit: int, code: str, required: object, multiline: bool = False
+) -> str:
+    """Typed text a service stores, cleaned, present and at most `limit` characters.
+
+    Raises Invalid: `control_character` / `invalid_text` (cleaned), `code` with the
+    message `required` when empty, `too_long`."""
+    clean = cleaned(raw, multiline=multiline)
+    if not clean:
+        raise Invalid(required, code=code)  # type: ignore[arg-type]
+    if len(clean) > limit:
+        raise Invalid(
+            _("Please keep it to %(limit)s characters."), code="too_long", params={"limit": limit}
+        )
+    return clean

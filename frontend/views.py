@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import access
-from accounts.models import User
+from accounts.access import acting_user
 from accounts.permissions import Perm
 from core.errors import DomainError, NotFound
 from forum import selectors, services
@@ -19,20 +17,17 @@ from forum.text import excerpt
 from realtime.selectors import stream_head
 
 
-def _member(request: HttpRequest) -> User:
-    """The logged-in user (the views below are behind login_required)."""
-    return cast(User, request.user)
-
-
 def home(request: HttpRequest) -> HttpResponse:
     places = (
-        selectors.boards_for_member(user=_member(request)) if request.user.is_authenticated else []
+        selectors.boards_for_member(user=acting_user(request))
+        if request.user.is_authenticated
+        else []
     )
     # Residents land on their board; the committee lands on the home page with its places.
     serves = (
         bool(places)
         and request.user.is_authenticated
-        and bool(access.neighborhoods_with(_member(request), Perm.LEDGER_VIEW))
+        and bool(access.neighborhoods_with(acting_user(request), Perm.LEDGER_VIEW))
     )
     if len(places) == 1 and places[0][1] and request.GET.get("all") is None and not serves:
         return redirect("board", board_id=places[0][1][0].pk)
@@ -42,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def board(request: HttpRequest, board_id: int) -> HttpResponse:
     try:
-        found = selectors.board_for_reader(user=_member(request), board_id=board_id)
+        found = selectors.board_for_reader(user=acting_user(request), board_id=board_id)
     except NotFound as exc:
         raise Http404 from exc
     # The seq is read before the topics: the live feed resumes from it with no gap.
@@ -53,7 +48,7 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
         (topic, excerpt(topic.title, openers[topic.pk].body) if topic.pk in openers else "")
         for topic in topics
     ]
-    siblings = [b for n, bs in selectors.boards_for_member(user=_member(request)) for b in bs]
+    siblings = [b for n, bs in selectors.boards_for_member(user=acting_user(request)) for b in bs]
     return render(
         request,
         "frontend/board.html",
@@ -65,9 +60,9 @@ def board(request: HttpRequest, board_id: int) -> HttpResponse:
 @require_POST
 def topic_new(request: HttpRequest, board_id: int) -> HttpResponse:
     try:
-        found = selectors.board_for_reader(user=_member(request), board_id=board_id)
+        found = selectors.board_for_reader(user=acting_user(request), board_id=board_id)
         services.topic_create(
-            user=_member(request),
+            user=acting_user(request),
             board=found,
             title=request.POST.get("title", ""),
             body=request.POST.get("body", ""),
@@ -82,7 +77,7 @@ def topic_new(request: HttpRequest, board_id: int) -> HttpResponse:
 @login_required
 def topic(request: HttpRequest, topic_id: int) -> HttpResponse:
     try:
-        found = selectors.topic_for_reader(user=_member(request), topic_id=topic_id)
+        found = selectors.topic_for_reader(user=acting_user(request), topic_id=topic_id)
     except NotFound as exc:
         raise Http404 from exc
     seq = stream_head(found.stream)
@@ -99,8 +94,10 @@ def topic(request: HttpRequest, topic_id: int) -> HttpResponse:
 @require_POST
 def post_new(request: HttpRequest, topic_id: int) -> HttpResponse:
     try:
-        found = selectors.topic_for_reader(user=_member(request), topic_id=topic_id)
-        services.post_create(user=_member(request), topic=found, body=request.POST.get("body", ""))
+        found = selectors.topic_for_reader(user=acting_user(request), topic_id=topic_id)
+        services.post_create(
+            user=acting_user(request), topic=found, body=request.POST.get("body", "")
+        )
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:

@@ -12,7 +12,7 @@ the database holds (a 64-bit overflow is an error in SQLite, not a missing row).
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import access
-from accounts.models import User
+from accounts.access import acting_user
 from accounts.permissions import Perm
 from config.input_guard import JSONParser
 from core.converters import MAX_ID, id_field
@@ -38,10 +38,6 @@ from realtime.idempotency import idempotent
 
 # Fields of a command's data that name a person or a speech: bounded like ids in URLs.
 ID_KEYS = ("to", "speech")
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
 
 
 def _object(raw: object, *, code: str = "invalid_argument") -> dict[str, Any]:
@@ -112,7 +108,7 @@ class RoomListApi(APIView):
 
     @extend_schema(responses=RoomSummaryOutput(many=True))
     def get(self, request: Request, neighborhood_id: int) -> Response:
-        rooms = selectors.rooms_for(_user(request), neighborhood_id)
+        rooms = selectors.rooms_for(acting_user(request), neighborhood_id)
         return Response([_summary(room) for room in rooms])
 
     @idempotent
@@ -122,7 +118,7 @@ class RoomListApi(APIView):
         description="Open a room with the caller in the chair. Answers the room's snapshot.",
     )
     def post(self, request: Request, neighborhood_id: int) -> Response:
-        user = _user(request)
+        user = acting_user(request)
         access.require(user, Perm.ROOM_MANAGE, neighborhood_id)  # before validation
         body = _object(request.data)
         limits = body.get("limits")
@@ -150,9 +146,9 @@ class RoomDetailApi(APIView):
         "stream room.<id> and `server_now` for the speech clock.",
     )
     def get(self, request: Request, room_id: int) -> Response:
-        room = selectors.room_for_viewer(_user(request), room_id)
+        room = selectors.room_for_viewer(acting_user(request), room_id)
         room = services.room_expire_if_due(room)
-        return Response(selectors.snapshot(_user(request), room))
+        return Response(selectors.snapshot(acting_user(request), room))
 
 
 class CommandOutput(serializers.Serializer):
@@ -187,7 +183,7 @@ class RoomCommandApi(APIView):
         "with the engine's code (not_your_turn, floor_taken, not_chair, ...).",
     )
     def post(self, request: Request, room_id: int, action: str) -> Response:
-        user = _user(request)
+        user = acting_user(request)
         selectors.room_for_viewer(user, room_id)  # before validation
         if action not in services.COMMANDS:
             raise NotFound(_("Unknown action."), code="not_found")
@@ -218,17 +214,17 @@ class RoomReactApi(APIView):
         description="A reaction without text, shown to everyone on room.<id> for a moment.",
     )
     def post(self, request: Request, room_id: int) -> Response:
-        selectors.room_for_viewer(_user(request), room_id)  # before validation
+        selectors.room_for_viewer(acting_user(request), room_id)  # before validation
         body = _object(request.data)
-        services.room_react(user=_user(request), room_id=room_id, emoji=body.get("emoji"))
+        services.room_react(user=acting_user(request), room_id=room_id, emoji=body.get("emoji"))
         return Response(status=204)
 
 
 class RoomCloseApi(APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, room_id: int) -> Response:
-        room = services.room_close(actor=_user(request), room_id=room_id)
-        return Response(selectors.snapshot(_user(request), room))
+        room = services.room_close(actor=acting_user(request), room_id=room_id)
+        return Response(selectors.snapshot(acting_user(request), room))
 
 
 # Minutes --------------------------------------------------------------------------------
@@ -242,7 +238,7 @@ class RoomMinutesApi(APIView):
         "order, notes (chair, pauses) and votes. Names as neighbors see them.",
     )
     def get(self, request: Request, room_id: int) -> Response:
-        room = selectors.room_for_viewer(_user(request), room_id)
+        room = selectors.room_for_viewer(acting_user(request), room_id)
         return Response(minutes_data(build_minutes(room)))
 
 
@@ -270,7 +266,7 @@ class RoomMinutesPostApi(APIView):
         description="Post the minutes of a closed room to a board, once (minutes_posted).",
     )
     def post(self, request: Request, room_id: int) -> Response:
-        user = _user(request)
+        user = acting_user(request)
         selectors.room_for_viewer(user, room_id)  # before validation
         body = _object(request.data)
         topic = minutes_post(actor=user, room_id=room_id, board_id=body.get("board"))

@@ -4,7 +4,6 @@ Thin: read through moderation.minutes (the builder) and write through `minutes_p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import access
+from accounts.access import acting_user
 from accounts.models import User
 from accounts.permissions import Perm
 from core.converters import MAX_ID
@@ -31,10 +31,6 @@ from moderation.minutes import (
 )
 from moderation.models import Room, RoomStatus
 from moderation.rooms import selectors
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _room(user: User, room_id: int) -> Room:
@@ -93,7 +89,7 @@ def blocks(minutes: Minutes) -> list[Block]:
 @login_required
 def minutes_page(request: HttpRequest, room_id: int) -> HttpResponse:
     """The printable minutes, for members of the room's place."""
-    user = _user(request)
+    user = acting_user(request)
     room = _room(user, room_id)
     minutes = build_minutes(room)
     manager = access.may(user, Perm.ROOM_MANAGE, room.neighborhood_id)
@@ -132,7 +128,7 @@ def _board_id(raw: str | None) -> int | None:
 @login_required
 @require_POST
 def minutes_post_view(request: HttpRequest, room_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     room = _room(user, room_id)
     try:
         topic = minutes_post(

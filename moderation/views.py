@@ -10,7 +10,7 @@ there only, for the page and for the state URL room.js reads after an event.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import access, permissions
+from accounts.access import acting_user
 from accounts.models import Neighborhood, RoleGrant, User
 from accounts.permissions import Perm
 from core.errors import DomainError, NotFound
@@ -33,10 +34,6 @@ from moderation.rooms import selectors, services
 from voting import selectors as ballot_selectors
 from voting import services as voting
 from voting.models import Ballot
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _place_for_member(user: User, neighborhood_id: int) -> Neighborhood:
@@ -84,7 +81,7 @@ def _room_ballot(room: Room) -> int | None:
 @login_required
 def my_rooms(request: HttpRequest) -> HttpResponse:
     """The header's link: the rooms of one's neighborhood (or a choice of several)."""
-    places = access.member_neighborhoods(_user(request))
+    places = access.member_neighborhoods(acting_user(request))
     if len(places) == 1:
         return redirect("room_list", neighborhood_id=places[0].pk)
     return render(request, "moderation/places.html", {"places": places})
@@ -92,7 +89,7 @@ def my_rooms(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def room_list(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     place = _place_for_member(user, neighborhood_id)
     try:
         rooms = selectors.rooms_for(user, neighborhood_id)
@@ -122,7 +119,7 @@ def room_list(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
 
 @login_required
 def room_new(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     place = _place_for_member(user, neighborhood_id)
     if not access.may(user, Perm.ROOM_MANAGE, neighborhood_id):
         raise PermissionDenied(_("Only the committee and moderators open rooms."))
@@ -191,7 +188,7 @@ def _context(
 
 @login_required
 def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     room = _room(user, room_id)
     return render(request, "moderation/room.html", _context(user, room))
 
@@ -199,7 +196,7 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
 @login_required
 def room_console(request: HttpRequest, room_id: int) -> HttpResponse:
     """The chair's console lives on the room page; this address leads the chair to it."""
-    user = _user(request)
+    user = acting_user(request)
     room = _room(user, room_id)
     if not access.may(user, Perm.ROOM_MANAGE, room.neighborhood_id):
         raise PermissionDenied(_("Only the chair uses the console."))
@@ -209,7 +206,7 @@ def room_console(request: HttpRequest, room_id: int) -> HttpResponse:
 @login_required
 def room_state(request: HttpRequest, room_id: int) -> JsonResponse:
     """The snapshot as JSON, for the chair's console (the rules' order of the queue)."""
-    user = _user(request)
+    user = acting_user(request)
     room = _room(user, room_id)
     room = services.room_expire_if_due(room)
     snap = selectors.snapshot(user, room)
@@ -223,7 +220,7 @@ def room_state(request: HttpRequest, room_id: int) -> JsonResponse:
 def room_vote(request: HttpRequest, room_id: int) -> HttpResponse:
     """GET: the vote box of the motion being voted on (room.js inserts it when the vote is
     called). POST: a vote without JavaScript, the same service as `do ballot.cast`."""
-    user = _user(request)
+    user = acting_user(request)
     room = _room(user, room_id)
     ballot_id = _room_ballot(room)
     if request.method == "POST":
@@ -288,7 +285,7 @@ def command_data(action: str, post: Mapping[str, str]) -> dict[str, Any]:
 @require_POST
 def room_do(request: HttpRequest, room_id: int, action: str) -> HttpResponse:
     """Every command without JavaScript: the same service as `do room.<action>`."""
-    user = _user(request)
+    user = acting_user(request)
     room = _room(user, room_id)
     data = command_data(action, request.POST)
     try:

@@ -25,7 +25,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
-from config import refusal
+from core.languages import supported_language
 from realtime import origins
 from realtime.direct import EXTENSION
 from realtime.offloop import off_loop
@@ -40,7 +40,7 @@ def _headers(scope: dict[str, Any]) -> dict[bytes, bytes]:
 
 def _language(cookies: dict[str, str], accept: bytes | None) -> str:
     chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME)
-    return refusal.supported_language(chosen, accept.decode("latin1") if accept else "")
+    return supported_language(chosen, accept.decode("latin1") if accept else "")
 
 
 def _token_key(subprotocols: list[str]) -> str | None:

@@ -220,7 +220,7 @@ def test_a_nul_in_the_roles_page_name_is_a_clean_error() -> None:
 
 @pytest.mark.django_db
 def test_the_role_service_refuses_a_nul_in_the_name_itself() -> None:
-    from accounts import roles
+    from accounts.roles import services as roles
 
     place = factories.neighborhood()
     secretary = factories.staff(place, role="secretary")

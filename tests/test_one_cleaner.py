@@ -16,14 +16,14 @@ from django.utils import translation
 
 from accounts.ledger import services as ledger_services
 from accounts.ledger import sheets
-from accounts.outreach import services as outreach_services
 from accounts.verification import services as verification_services
+from core.cleaning import required_text
 from core.errors import DomainError, Invalid
 from moderation.rooms import services as room_services
 from voting.services import common as voting_common
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "config", "forum", "frontend", "moderation", "realtime", "voting")
+APPS = ("accounts", "config", "demo", "forum", "frontend", "moderation", "realtime", "voting")
 # Not text from people: a CSV upload with NUL bytes is a binary file, said unreadable;
 # idempotency keys are hashed with NUL as the separator of their parts.
 ALLOWED = {("accounts/ledger/transfer.py", "\x00"), ("realtime/idempotency.py", "\x00")}
@@ -31,8 +31,8 @@ HOME_MADE = ("\x00", "\x7f", "\u202e")
 
 CLEANERS: dict[str, Callable[[str], object]] = {
     "voting": lambda raw: voting_common.clean_text(raw, limit=50, code="c", required="r"),
-    "outreach": lambda raw: outreach_services._clean_text(
-        raw, limit=50, required_code="c", required="r"
+    "outreach (core required_text)": lambda raw: required_text(
+        raw, limit=50, code="c", required="r"
     ),
     "rooms": lambda raw: room_services._text(raw, limit=50, code="c", required="r"),
     "ledger name": ledger_services._real_name,

@@ -20,7 +20,7 @@ import pytest
 from django.utils.translation.template import templatize
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "config", "forum", "frontend", "moderation", "realtime", "voting")
+APPS = ("accounts", "config", "demo", "forum", "frontend", "moderation", "realtime", "voting")
 CATALOGUE = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
 SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop"}
 PLURAL = {"ngettext", "ngettext_lazy"}

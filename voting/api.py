@@ -9,7 +9,7 @@ with the stable codes of voting (`invalid_choice`, `ballot_closed`, `proxy_inval
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import access
-from accounts.models import User
+from accounts.access import acting_user
 from accounts.permissions import Perm
 from config.input_guard import FormParser, JSONParser, MultiPartParser
 from core.converters import id_field
@@ -34,10 +34,6 @@ from voting.serializers import ChoiceField, ElectorField
 TEXT_MAX = 20_000  # far above any limit of the services: they answer too_long, not DRF
 UNITS_MAX = 10_000
 OPTIONS_MAX = 100  # far above the services' limit (invalid_options), a bound on the body
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -122,7 +118,7 @@ def _summary(ballot: Ballot) -> dict[str, Any]:
 class BallotListApi(APIView):
     @extend_schema(responses=BallotSummaryOutput(many=True))
     def get(self, request: Request, neighborhood_id: int) -> Response:
-        ballots = selectors.ballots_for(_user(request), neighborhood_id)
+        ballots = selectors.ballots_for(acting_user(request), neighborhood_id)
         return Response([_summary(ballot) for ballot in ballots])
 
     @idempotent
@@ -132,14 +128,16 @@ class BallotListApi(APIView):
         description="A draft, or an open ballot with open_now. Answers the ballot's snapshot.",
     )
     def post(self, request: Request, neighborhood_id: int) -> Response:
-        access.require(_user(request), Perm.BALLOT_MANAGE, neighborhood_id)  # before validation
+        access.require(
+            acting_user(request), Perm.BALLOT_MANAGE, neighborhood_id
+        )  # before validation
         given = _valid(BallotCreateInput, request)
         keywords = {_CREATE_KEYWORDS.get(name, name): value for name, value in given.items()}
         keywords.setdefault("title", "")  # optional here; the service answers title_required
         ballot = services.ballot_create(
-            actor=_user(request), neighborhood_id=neighborhood_id, **keywords
+            actor=acting_user(request), neighborhood_id=neighborhood_id, **keywords
         )
-        return Response(selectors.snapshot(_user(request), ballot), status=201)
+        return Response(selectors.snapshot(acting_user(request), ballot), status=201)
 
 
 class BallotDetailApi(APIView):
@@ -148,22 +146,22 @@ class BallotDetailApi(APIView):
         description="The ballot's snapshot, with `seq` of stream ballot.<id>.",
     )
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
-        return Response(selectors.snapshot(_user(request), ballot))
+        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
+        return Response(selectors.snapshot(acting_user(request), ballot))
 
 
 class BallotOpenApi(APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, ballot_id: int) -> Response:
-        ballot = services.ballot_open(actor=_user(request), ballot_id=ballot_id)
-        return Response(selectors.snapshot(_user(request), ballot))
+        ballot = services.ballot_open(actor=acting_user(request), ballot_id=ballot_id)
+        return Response(selectors.snapshot(acting_user(request), ballot))
 
 
 class BallotCloseApi(APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, ballot_id: int) -> Response:
-        ballot = services.ballot_close(actor=_user(request), ballot_id=ballot_id)
-        return Response(selectors.snapshot(_user(request), ballot))
+        ballot = services.ballot_close(actor=acting_user(request), ballot_id=ballot_id)
+        return Response(selectors.snapshot(acting_user(request), ballot))
 
 
 # Votes ---------------------------------------------------------------------------------
@@ -187,10 +185,10 @@ class CastApi(APIView):
     @idempotent
     @extend_schema(request=CastInput, responses={200: CastOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
-        selectors.ballot_for_viewer(_user(request), ballot_id)  # before validation
+        selectors.ballot_for_viewer(acting_user(request), ballot_id)  # before validation
         given = _valid(CastInput, request)
         result = services.ballot_cast(
-            user=_user(request),
+            user=acting_user(request),
             ballot_id=ballot_id,
             choice=given["choice"],
             elector_id=given.get("elector"),
@@ -211,7 +209,7 @@ class ReceiptsApi(APIView):
         description="A secret ballot's receipts, published at close, sorted.",
     )
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
+        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
         return Response(selectors.receipts(ballot))
 
 
@@ -242,10 +240,10 @@ class ProxyListApi(APIView):
     @idempotent
     @extend_schema(request=ProxyGrantInput, responses={201: ProxyOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
-        selectors.ballot_for_viewer(_user(request), ballot_id)  # before validation
+        selectors.ballot_for_viewer(acting_user(request), ballot_id)  # before validation
         given = _valid(ProxyGrantInput, request)
         proxy = services.proxy_grant(
-            user=_user(request),
+            user=acting_user(request),
             ballot_id=ballot_id,
             delegate_id=given["delegate"],
             reason=given.get("reason", ""),
@@ -257,7 +255,7 @@ class ProxyListApi(APIView):
 class ProxyApi(APIView):
     @extend_schema(responses={204: None}, description="The delegator revokes the proxy.")
     def delete(self, request: Request, proxy_id: int) -> Response:
-        services.proxy_revoke(user=_user(request), proxy_id=proxy_id)
+        services.proxy_revoke(user=acting_user(request), proxy_id=proxy_id)
         return Response(status=204)
 
 
@@ -301,11 +299,11 @@ class PaperListApi(APIView):
         description="书面征询: counted once another staff member confirms it.",
     )
     def post(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
-        access.require(_user(request), Perm.BALLOT_MANAGE, ballot.neighborhood_id)
+        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
+        access.require(acting_user(request), Perm.BALLOT_MANAGE, ballot.neighborhood_id)
         given = _valid(PaperEnterInput, request)
         paper = services.paper_enter(
-            actor=_user(request),
+            actor=acting_user(request),
             ballot_id=ballot_id,
             elector_id=given["elector"],
             choice=given["choice"],
@@ -317,7 +315,7 @@ class PaperListApi(APIView):
 class PaperConfirmApi(APIView):
     @extend_schema(request=None, responses={200: PaperBallotOutput})
     def post(self, request: Request, paper_id: int) -> Response:
-        paper = services.paper_confirm(actor=_user(request), paper_id=paper_id)
+        paper = services.paper_confirm(actor=acting_user(request), paper_id=paper_id)
         return Response(_paper(paper))
 
 
@@ -326,7 +324,7 @@ class PaperRejectApi(APIView):
     def post(self, request: Request, paper_id: int) -> Response:
         given = _valid(PaperRejectInput, request)
         paper = services.paper_reject(
-            actor=_user(request), paper_id=paper_id, reason=given.get("reason", "")
+            actor=acting_user(request), paper_id=paper_id, reason=given.get("reason", "")
         )
         return Response(_paper(paper))
 
@@ -359,16 +357,16 @@ def _objection(objection: Objection) -> dict[str, Any]:
 class ObjectionListApi(APIView):
     @extend_schema(responses=ObjectionOutput(many=True))
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
-        return Response([_objection(o) for o in selectors.objections(_user(request), ballot)])
+        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
+        return Response([_objection(o) for o in selectors.objections(acting_user(request), ballot)])
 
     @idempotent
     @extend_schema(request=ObjectionFileInput, responses={201: ObjectionOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
-        selectors.ballot_for_viewer(_user(request), ballot_id)  # before validation
+        selectors.ballot_for_viewer(acting_user(request), ballot_id)  # before validation
         given = _valid(ObjectionFileInput, request)
         objection = services.objection_file(
-            user=_user(request), ballot_id=ballot_id, text=given.get("text", "")
+            user=acting_user(request), ballot_id=ballot_id, text=given.get("text", "")
         )
         return Response(_objection(objection), status=201)
 
@@ -378,7 +376,7 @@ class ObjectionAnswerApi(APIView):
     def post(self, request: Request, objection_id: int) -> Response:
         given = _valid(ObjectionAnswerInput, request)
         objection = services.objection_answer(
-            actor=_user(request), objection_id=objection_id, answer=given.get("answer", "")
+            actor=acting_user(request), objection_id=objection_id, answer=given.get("answer", "")
         )
         return Response(_objection(objection))
 
@@ -392,7 +390,7 @@ class RecordApi(APIView):
         description="The certified record of a closed ballot (selectors.result_data).",
     )
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
+        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
         return Response(selectors.result_data(ballot))
 
 
@@ -405,7 +403,7 @@ class RecordCsvApi(APIView):
         description="The certified record as CSV (UTF-8 with a BOM, for Excel).",
     )
     def get(self, request: Request, ballot_id: int) -> HttpResponse:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
+        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
         data = selectors.result_data(ballot)
         response = HttpResponse(record.csv_bytes(data), content_type="text/csv; charset=utf-8")
         name = record.filename(data)

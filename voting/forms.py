@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.ledger.filters import ADULT_AGE
 from accounts.models import Building, Household, Neighborhood
 from voting import matters
 from voting.models import Method, Scope, Visibility, VoterUnit
@@ -114,7 +115,9 @@ class BallotForm(forms.Form):
         required=False,
         max_length=4000,
     )
-    min_age = forms.IntegerField(label=_("Minimum age"), min_value=0, max_value=120, initial=18)
+    min_age = forms.IntegerField(
+        label=_("Minimum age"), min_value=0, max_value=120, initial=ADULT_AGE
+    )
     preset = forms.ChoiceField(label=_("Rule"), choices=list(PRESET_LABELS.items()))
     approval = forms.ChoiceField(label=_("Passes with"), choices=SHARE_CHOICES, initial="gt_1_2")
     base = forms.ChoiceField(label=_("Counted"), choices=BASE_CHOICES, initial="cast")

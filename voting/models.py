@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.ledger.filters import ADULT_AGE
 from accounts.models import Building, Household, Neighborhood, Owner, Resident
 
 
@@ -62,7 +63,7 @@ class Ballot(models.Model):
         Building, on_delete=models.PROTECT, null=True, blank=True, related_name="ballots"
     )
     unit_ids = models.JSONField(default=list, blank=True)  # household ids, for Scope.UNITS
-    min_age = models.PositiveSmallIntegerField(_("minimum age"), default=18)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), default=ADULT_AGE)
     secret = models.BooleanField(_("secret ballot"), default=False)
     visibility = models.CharField(
         _("results shown"), max_length=16, choices=Visibility.choices, default=Visibility.LIVE

@@ -10,7 +10,7 @@ page and, after an event, as the fragment live/ballot.js fetches (ballot_live).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import access
+from accounts.access import acting_user
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
 from core import text
@@ -37,10 +38,6 @@ from voting.models import Ballot, PaperBallot, Status
 RECEIPT_COOKIE = "linli_receipt_%s"
 RECEIPT_SALT = "voting.receipt"
 RECEIPT_SECONDS = 300
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 # Pages -----------------------------------------------------------------------------------
@@ -73,7 +70,7 @@ def _require_manager(user: User, ballot: Ballot) -> None:
 @login_required
 def my_ballots(request: HttpRequest) -> HttpResponse:
     """The header's link: the ballots of one's neighborhood (or a choice of several)."""
-    places = access.member_neighborhoods(_user(request))
+    places = access.member_neighborhoods(acting_user(request))
     if len(places) == 1:
         return redirect("ballot_list", neighborhood_id=places[0].pk)
     return render(request, "voting/places.html", {"places": places})
@@ -81,7 +78,7 @@ def my_ballots(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ballot_list(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     place = _neighborhood_for_member(user, neighborhood_id)
     try:
         ballots = selectors.ballots_for(user, neighborhood_id)
@@ -100,7 +97,7 @@ def ballot_list(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
 
 @login_required
 def ballot_new(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     place = _neighborhood_for_member(user, neighborhood_id)
     if not access.may(user, Perm.BALLOT_MANAGE, neighborhood_id):
         raise Http404
@@ -145,7 +142,7 @@ def ballot_new(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
 
 @login_required
 def ballot_page(request: HttpRequest, ballot_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     return _render_ballot(request, user, ballot)
 
@@ -190,7 +187,7 @@ def _render_ballot(
 def ballot_live(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """The ballot's live panel (turnout, tally, result) as this reader may see it now: the
     fragment live/ballot.js fetches after a ballot.tally or ballot.closed event."""
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     context = presenters.live_panel(ballot, selectors.snapshot(user, ballot))
     return render(request, "voting/_live.html", context)
@@ -208,7 +205,7 @@ def _elector_field(raw: str | None) -> int | None:
 @require_POST
 def ballot_cast(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """The vote form without JavaScript (with it, the same service runs as `ballot.cast`)."""
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     try:
         choice = [key for key in request.POST.getlist("choice") if key]
@@ -266,7 +263,7 @@ def _back(ballot: Ballot, anchor: str = "") -> str:
 
 
 def _staff_action(request: HttpRequest, ballot_id: int, action: Any, done: str) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     _require_manager(user, ballot)
     return _act(request, lambda: action(actor=user, ballot_id=ballot.pk), done, _back(ballot))
@@ -288,7 +285,7 @@ def ballot_close(request: HttpRequest, ballot_id: int) -> HttpResponse:
 @require_POST
 def proxy_grant(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """委托: the delegate is named by their login name (the one they sign in with)."""
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     delegate = selectors.delegate_named(request.POST.get("delegate", ""))
     return _act(
@@ -308,7 +305,7 @@ def proxy_grant(request: HttpRequest, ballot_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def proxy_revoke(request: HttpRequest, ballot_id: int, proxy_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     return _act(
         request,
@@ -321,7 +318,7 @@ def proxy_revoke(request: HttpRequest, ballot_id: int, proxy_id: int) -> HttpRes
 @login_required
 @require_POST
 def objection_file(request: HttpRequest, ballot_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     return _act(
         request,
@@ -336,7 +333,7 @@ def objection_file(request: HttpRequest, ballot_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def objection_answer(request: HttpRequest, ballot_id: int, objection_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     _require_manager(user, ballot)
     if not selectors.objection_of(ballot, objection_id):
@@ -354,7 +351,7 @@ def objection_answer(request: HttpRequest, ballot_id: int, objection_id: int) ->
 @login_required
 def ballot_record(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """The certified record, to print and post on the notice board (公示)."""
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     try:
         record = selectors.result_data(ballot)
@@ -375,7 +372,7 @@ def _page_number(raw: str | None) -> int:
 def paper_page(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """Staff: find an elector by address, enter their paper form with its photo; check the
     forms a colleague entered."""
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     _require_manager(user, ballot)
     status = 200
@@ -429,7 +426,7 @@ def paper_page(request: HttpRequest, ballot_id: int) -> HttpResponse:
 def _paper_action(
     request: HttpRequest, ballot_id: int, paper_id: int, reject: bool
 ) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     _require_manager(user, ballot)
     if not selectors.paper_of(ballot, paper_id):
@@ -466,7 +463,7 @@ def paper_reject(request: HttpRequest, ballot_id: int, paper_id: int) -> HttpRes
 @login_required
 def paper_photo(request: HttpRequest, ballot_id: int, paper_id: int) -> FileResponse:
     """The photo of a signed form: it names a voter, so staff of the place only."""
-    user = _user(request)
+    user = acting_user(request)
     ballot = _ballot(user, ballot_id)
     _require_manager(user, ballot)
     paper = PaperBallot.objects.filter(pk=paper_id, ballot=ballot).first()

@@ -7,7 +7,7 @@ and not cached.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, cast
+from typing import Any
 
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -20,17 +20,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import acting_user
 from accounts.ledger import owners, selectors, services
 from accounts.ledger.filters import to_params
-from accounts.models import ResidentTag, Tenure, User
+from accounts.models import ResidentTag, Tenure
 from core.converters import id_field
 from core.errors import Invalid
 from realtime.idempotency import idempotent
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
 
 FILTER_PARAMETERS = [
     OpenApiParameter("building", int, many=True, description="building id; repeat for several"),
@@ -157,7 +153,7 @@ class LedgerSummaryApi(APIView):
     def get(self, request: Request, neighborhood_id: int) -> Response:
         spec = selectors.filter_from(selectors.params_of(request.query_params))
         summary = selectors.ledger_summary(
-            user=_user(request),
+            user=acting_user(request),
             neighborhood_id=neighborhood_id,
             spec=spec,
             today=timezone.localdate(),
@@ -177,7 +173,7 @@ class ResidentListApi(APIView):
     def get(self, request: Request, neighborhood_id: int) -> Response:
         spec = selectors.filter_from(selectors.params_of(request.query_params))
         page = selectors.resident_page(
-            user=_user(request),
+            user=acting_user(request),
             neighborhood_id=neighborhood_id,
             spec=spec,
             today=timezone.localdate(),
@@ -209,7 +205,7 @@ class ResidentDetailApi(APIView):
     @extend_schema(responses=ResidentDetailOutput)
     def get(self, request: Request, resident_id: int) -> Response:
         detail = selectors.resident_detail(
-            user=_user(request), resident_id=resident_id, today=timezone.localdate()
+            user=acting_user(request), resident_id=resident_id, today=timezone.localdate()
         )
         return Response(_detail(detail))
 
@@ -219,9 +215,11 @@ class ResidentDetailApi(APIView):
         # values keeps those codes (invalid_phone, invalid_plate …) for API clients too.
         data = request.data if isinstance(request.data, dict) else {}
         changes = {key: data[key] for key in data}
-        services.resident_update(actor=_user(request), resident_id=resident_id, changes=changes)
+        services.resident_update(
+            actor=acting_user(request), resident_id=resident_id, changes=changes
+        )
         detail = selectors.resident_detail(
-            user=_user(request), resident_id=resident_id, today=timezone.localdate()
+            user=acting_user(request), resident_id=resident_id, today=timezone.localdate()
         )
         return Response(_detail(detail))
 
@@ -242,7 +240,7 @@ class ResidentRevealApi(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         field, reason = data.get("field"), data.get("reason")
         value = services.resident_reveal(
-            actor=_user(request),
+            actor=acting_user(request),
             resident_id=resident_id,
             field=field if isinstance(field, str) else "",
             reason=reason if isinstance(reason, str) else "",
@@ -255,7 +253,7 @@ class ResidentRevealApi(APIView):
 class ResidentHistoryApi(APIView):
     @extend_schema(responses=ChangeOutput(many=True))
     def get(self, request: Request, resident_id: int) -> Response:
-        changes = selectors.resident_history(user=_user(request), resident_id=resident_id)
+        changes = selectors.resident_history(user=acting_user(request), resident_id=resident_id)
         return Response(ChangeOutput(changes, many=True).data)
 
 
@@ -268,7 +266,7 @@ class HouseholdDetailApi(APIView):
     @extend_schema(responses=HouseholdDetailOutput)
     def get(self, request: Request, household_id: int) -> Response:
         detail = selectors.household_detail(
-            user=_user(request), household_id=household_id, today=timezone.localdate()
+            user=acting_user(request), household_id=household_id, today=timezone.localdate()
         )
         return Response(HouseholdDetailOutput(detail).data)
 
@@ -277,13 +275,13 @@ class HouseholdDetailApi(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         area, tenure = data.get("floor_area"), data.get("tenure")
         services.household_update(
-            actor=_user(request),
+            actor=acting_user(request),
             household_id=household_id,
             floor_area=None if area is None else str(area),
             tenure=None if tenure is None else str(tenure),
         )
         detail = selectors.household_detail(
-            user=_user(request), household_id=household_id, today=timezone.localdate()
+            user=acting_user(request), household_id=household_id, today=timezone.localdate()
         )
         return Response(HouseholdDetailOutput(detail).data)
 
@@ -316,7 +314,7 @@ class HouseholdResidentAddApi(APIView):
             return value if isinstance(value, list | str) else []
 
         person = services.resident_add(
-            actor=_user(request),
+            actor=acting_user(request),
             household_id=household_id,
             real_name=text("real_name"),
             id_number=text("id_number"),
@@ -327,7 +325,7 @@ class HouseholdResidentAddApi(APIView):
             guardian_consent=data.get("guardian_consent", False) in (True, "true", "1", "on"),
         )
         detail = selectors.resident_detail(
-            user=_user(request), resident_id=person.pk, today=timezone.localdate()
+            user=acting_user(request), resident_id=person.pk, today=timezone.localdate()
         )
         return Response(_detail(detail), status=201)
 
@@ -362,7 +360,7 @@ class OwnerPutInput(serializers.Serializer):
 
 
 def _owner_answer(request: Request, household_id: int) -> Response:
-    owner = selectors.household_owner(user=_user(request), household_id=household_id)
+    owner = selectors.household_owner(user=acting_user(request), household_id=household_id)
     return Response(HouseholdOwnerOutput({"household": household_id, "owner": owner}).data)
 
 
@@ -387,7 +385,7 @@ class HouseholdOwnerApi(APIView):
 
         resident, phone = data.get("resident"), data.get("phone")
         owners.ownership_set(
-            actor=_user(request),
+            actor=acting_user(request),
             household_id=household_id,
             # Anything but an id or its digits is no resident: "-" gets invalid_resident.
             resident_id=resident if isinstance(resident, int | str | None) else "-",
@@ -400,12 +398,12 @@ class HouseholdOwnerApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, household_id: int) -> Response:
-        owners.ownership_clear(actor=_user(request), household_id=household_id)
+        owners.ownership_clear(actor=acting_user(request), household_id=household_id)
         return Response(status=204)
 
 
 class AreaAggregatesApi(APIView):
     @extend_schema(responses=AreaOutput)
     def get(self, request: Request, subdistrict_id: int) -> Response:
-        area = selectors.area_aggregates(user=_user(request), subdistrict_id=subdistrict_id)
+        area = selectors.area_aggregates(user=acting_user(request), subdistrict_id=subdistrict_id)
         return Response(AreaOutput(area).data)

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 AGE_LIMIT = 130
 CHILD_AGE = 14  # under this age a guardian's consent is needed for non-essential fields
+ADULT_AGE = 18  # of age (民法典 art. 17): may vote, act as a proxy, change a household
 MAX_BUILDINGS = 200
 MAX_ID = 2**63 - 1  # a primary key (bigint)
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import access, history, idcard, identity
-from accounts.ledger.services import _household_place, _phone, _real_name
+from accounts import access, history, identity
+from accounts.ledger.selectors import neighborhood_of_household
+from accounts.ledger.services import _id_number, _phone, _real_name
 from accounts.models import (
     Household,
     LedgerAction,
@@ -96,11 +97,7 @@ def _person(
             masked=person.id_number_masked,
         )
     name = _real_name(real_name)
-    number = identity.normalize_id_number(id_number) if isinstance(id_number, str) else ""
-    if not idcard.is_valid(number):
-        raise Invalid(
-            _("This ID number is not valid: check its 18 characters."), code="malformed_id"
-        )
+    number = _id_number(id_number)
     return _Person(
         real_name=name,
         id_hash=identity.hash_id_number(number),
@@ -200,7 +197,7 @@ def ownership_set(
     becomes the owner's; an empty one keeps the phone they have. Nothing changed, nothing
     recorded.
     """
-    nid = _household_place(household_id)
+    nid = neighborhood_of_household(household_id)
     access.require(actor, Perm.LEDGER_EDIT, nid)
     who = _person(
         household_id=household_id,
@@ -256,7 +253,7 @@ def ownership_set(
 def ownership_clear(*, actor: User, household_id: int) -> None:
     """The unit has no registered owner any more (sold to someone not yet known, or
     entered by mistake). A unit with no owner is simply not in owners' electorates."""
-    nid = _household_place(household_id)
+    nid = neighborhood_of_household(household_id)
     access.require(actor, Perm.LEDGER_EDIT, nid)
     now = timezone.now()
     with transaction.atomic():

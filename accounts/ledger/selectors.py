@@ -471,15 +471,22 @@ class HouseholdDetail:
         return TENURE_LABELS.get(self.tenure, self.tenure)
 
 
-def _neighborhood_of_resident(resident_id: int) -> int:
-    nid = (
-        Resident.objects.filter(pk=resident_id)
-        .values_list("household__building__neighborhood_id", flat=True)
-        .first()
-    )
+def _neighborhood_id(rows: QuerySet[Any], path: str) -> int:
+    nid = rows.values_list(path, flat=True).first()
     if nid is None:
         raise NotFound(_("Not found."))
     return int(nid)
+
+
+def neighborhood_of_resident(resident_id: int) -> int:
+    """The neighborhood a resident's household is in: what access is checked against."""
+    return _neighborhood_id(
+        Resident.objects.filter(pk=resident_id), "household__building__neighborhood_id"
+    )
+
+
+def neighborhood_of_household(household_id: int) -> int:
+    return _neighborhood_id(Household.objects.filter(pk=household_id), "building__neighborhood_id")
 
 
 def household_detail(*, user: User, household_id: int, today: dt.date) -> HouseholdDetail:
@@ -530,13 +537,7 @@ class OwnerView:
 
 def household_owner(*, user: User, household_id: int) -> OwnerView | None:
     """The unit's registered owner, or None when none is recorded: 4 queries."""
-    nid = (
-        Household.objects.filter(pk=household_id)
-        .values_list("building__neighborhood_id", flat=True)
-        .first()
-    )
-    if nid is None:
-        raise NotFound(_("Not found."))
+    nid = neighborhood_of_household(household_id)
     access.require(user, Perm.LEDGER_VIEW, nid)
     found = (
         Ownership.objects.filter(household_id=household_id)
@@ -579,7 +580,7 @@ class ResidentDetail:
 
 def resident_detail(*, user: User, resident_id: int, today: dt.date) -> ResidentDetail:
     """One resident, masked: 4 queries."""
-    nid = _neighborhood_of_resident(resident_id)
+    nid = neighborhood_of_resident(resident_id)
     access.require(user, Perm.LEDGER_VIEW, nid)
     person = _with_rows(Resident.objects.filter(pk=resident_id)).get()
     return ResidentDetail(
@@ -592,7 +593,7 @@ def resident_detail(*, user: User, resident_id: int, today: dt.date) -> Resident
 
 def resident_history(*, user: User, resident_id: int) -> list[Change]:
     """The resident's ledger changes, newest first (at most 200): 4 queries."""
-    nid = _neighborhood_of_resident(resident_id)
+    nid = neighborhood_of_resident(resident_id)
     access.require(user, Perm.LEDGER_VIEW, nid)
     return _changes(LedgerEntity.RESIDENT, resident_id)
 

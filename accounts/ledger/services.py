@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts import access, history, idcard, identity
 from accounts.ledger import filters, rules
+from accounts.ledger.selectors import neighborhood_of_household, neighborhood_of_resident
 from accounts.models import (
     AccessKind,
     DataAccess,
@@ -34,7 +35,7 @@ from accounts.models import (
 )
 from accounts.permissions import Perm
 from core.cleaning import cleaned
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 
 EDITABLE = ("real_name", "birth_date", "phone", "vehicles", "tags", "guardian_consent", "left")
 # The birth date is the part of the ID number its mask hides: revealed like the number.
@@ -89,6 +90,16 @@ def _phone(value: object) -> str:
             code="invalid_phone",
         )
     return phone
+
+
+def _id_number(value: object) -> str:
+    """A valid ID number (GB 11643), normalised, or Invalid(malformed_id)."""
+    number = identity.normalize_id_number(value) if isinstance(value, str) else ""
+    if not idcard.is_valid(number):
+        raise Invalid(
+            _("This ID number is not valid: check its 18 characters."), code="malformed_id"
+        )
+    return number
 
 
 def _vehicles(value: object) -> list[str]:
@@ -194,28 +205,6 @@ def _consent_rule(*, birth: dt.date, today: dt.date, state: dict[str, Any]) -> N
 # History values --------------------------------------------------------------------------
 
 
-def _resident_place(resident_id: int) -> int:
-    nid = (
-        Resident.objects.filter(pk=resident_id)
-        .values_list("household__building__neighborhood_id", flat=True)
-        .first()
-    )
-    if nid is None:
-        raise NotFound(_("Not found."))
-    return int(nid)
-
-
-def _household_place(household_id: int) -> int:
-    nid = (
-        Household.objects.filter(pk=household_id)
-        .values_list("building__neighborhood_id", flat=True)
-        .first()
-    )
-    if nid is None:
-        raise NotFound(_("Not found."))
-    return int(nid)
-
-
 def _is_duplicate(*, neighborhood_id: int, id_hash: str, besides: int | None = None) -> bool:
     found = Resident.objects.filter(
         id_number_hash=id_hash,
@@ -245,7 +234,7 @@ def resident_update(
     A child under 14 keeps a phone, vehicles or tags only with guardian_consent; clearing a
     child's consent clears those fields too. Nothing changed, nothing recorded.
     """
-    nid = _resident_place(resident_id)
+    nid = neighborhood_of_resident(resident_id)
     access.require(actor, Perm.LEDGER_EDIT, nid)
     today = today or timezone.localdate()
     unknown = sorted(set(changes) - set(EDITABLE))
@@ -361,15 +350,11 @@ def resident_add(
 ) -> Resident:
     """Add a person to a household. The ID number must be valid (GB 11643); the birth date
     comes from it when not given and must agree with it when given."""
-    nid = _household_place(household_id)
+    nid = neighborhood_of_household(household_id)
     access.require(actor, Perm.LEDGER_EDIT, nid)
     today = today or timezone.localdate()
     name = _real_name(real_name)
-    number = identity.normalize_id_number(id_number) if isinstance(id_number, str) else ""
-    if not idcard.is_valid(number):
-        raise Invalid(
-            _("This ID number is not valid: check its 18 characters."), code="malformed_id"
-        )
+    number = _id_number(id_number)
     from_id = rules.birth_date_of(number)
     assert from_id is not None  # a valid number carries a valid date
     if birth_date is None or (isinstance(birth_date, str) and not birth_date.strip()):
@@ -441,7 +426,7 @@ def household_update(
     tenure: str | None = None,
 ) -> Household:
     """Change a household's floor area and/or tenure (None leaves a field as it is)."""
-    nid = _household_place(household_id)
+    nid = neighborhood_of_household(household_id)
     access.require(actor, Perm.LEDGER_EDIT, nid)
     wanted: dict[str, Any] = {}
     if floor_area is not None:
@@ -477,7 +462,7 @@ def household_update(
 def resident_reveal(*, actor: User, resident_id: int, field: str, reason: str) -> str:
     """The full ID number, phone or birth date of one resident, for a stated reason. The
     audit row is written in the same transaction; the value is never logged or stored again."""
-    nid = _resident_place(resident_id)
+    nid = neighborhood_of_resident(resident_id)
     access.require(actor, Perm.LEDGER_REVEAL, nid)
     if field not in REVEALABLE:
         raise Invalid(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -13,17 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import acting_user
 from accounts.ledger import selectors, transfer
 from accounts.ledger.api import FILTER_PARAMETERS
 from accounts.ledger.transfer_views import attachment
-from accounts.models import User
 from accounts.permissions import Perm
 from config.input_guard import FormParser, MultiPartParser
 from core.errors import Invalid
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
 
 
 def _yes(value: object) -> bool:
@@ -83,14 +79,14 @@ class LedgerImportApi(APIView):
         if upload is None:
             # Permission first, so outsiders learn nothing from the missing file.
             selectors.ledger_place(
-                user=_user(request),
+                user=acting_user(request),
                 neighborhood_id=neighborhood_id,
                 perm=Perm.LEDGER_IMPORT,
             )
             raise Invalid(_no_file(), code="file_required")
         try:
             report = transfer.ledger_import(
-                actor=_user(request),
+                actor=acting_user(request),
                 neighborhood_id=neighborhood_id,
                 filename=upload.name or "",
                 content=upload.read(transfer.MAX_BYTES + 1),
@@ -128,11 +124,11 @@ class LedgerExportApi(APIView):
     def get(self, request: Request, neighborhood_id: int) -> HttpResponse:
         params = request.query_params
         selectors.ledger_place(
-            user=_user(request), neighborhood_id=neighborhood_id, perm=Perm.LEDGER_EXPORT
+            user=acting_user(request), neighborhood_id=neighborhood_id, perm=Perm.LEDGER_EXPORT
         )
         spec = selectors.filter_from(selectors.params_of(params))
         filename, content_type, content = transfer.ledger_export(
-            actor=_user(request),
+            actor=acting_user(request),
             neighborhood_id=neighborhood_id,
             spec=spec,
             fmt=params.get("format", ""),

@@ -3,7 +3,7 @@ is one service call of accounts.ledger.transfer; its errors become the page's.""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
@@ -11,9 +11,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access
+from accounts.access import acting_user
 from accounts.ledger import selectors, transfer
 from accounts.ledger.views import guarded
-from accounts.models import Neighborhood, User
+from accounts.models import Neighborhood
 from accounts.permissions import Perm
 from core.errors import DomainError
 
@@ -21,12 +22,10 @@ IMPORT_PAGE = "accounts/ledger_transfer/import.html"
 EXPORT_PAGE = "accounts/ledger_transfer/export.html"
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _place(request: HttpRequest, neighborhood_id: int, perm: Perm) -> Neighborhood:
-    return selectors.ledger_place(user=_user(request), neighborhood_id=neighborhood_id, perm=perm)
+    return selectors.ledger_place(
+        user=acting_user(request), neighborhood_id=neighborhood_id, perm=perm
+    )
 
 
 def attachment(filename: str, content_type: str, content: bytes) -> HttpResponse:
@@ -64,7 +63,7 @@ def ledger_import(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     filename, content = sent
     try:
         report = transfer.ledger_import(
-            actor=_user(request),
+            actor=acting_user(request),
             neighborhood_id=neighborhood_id,
             filename=filename,
             content=content,
@@ -76,7 +75,7 @@ def ledger_import(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     context["report"] = report
     if report.ok:
         context["token"] = transfer.import_stage(
-            actor=_user(request),
+            actor=acting_user(request),
             neighborhood_id=neighborhood_id,
             filename=filename,
             content=content,
@@ -97,12 +96,12 @@ def ledger_import_confirm(request: HttpRequest, neighborhood_id: int) -> HttpRes
     context: dict[str, Any] = {"place": place, "limit_rows": transfer.MAX_ROWS}
     try:
         filename, content = transfer.import_take(
-            actor=_user(request),
+            actor=acting_user(request),
             neighborhood_id=neighborhood_id,
             token=request.POST.get("token", ""),
         )
         report = transfer.ledger_import(
-            actor=_user(request),
+            actor=acting_user(request),
             neighborhood_id=neighborhood_id,
             filename=filename,
             content=content,
@@ -122,7 +121,7 @@ def ledger_import_confirm(request: HttpRequest, neighborhood_id: int) -> HttpRes
 def ledger_import_template(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     try:
         filename, content_type, content = transfer.template_file(
-            actor=_user(request),
+            actor=acting_user(request),
             neighborhood_id=neighborhood_id,
             fmt=request.GET.get("format", "xlsx"),
         )
@@ -138,7 +137,7 @@ def ledger_import_template(request: HttpRequest, neighborhood_id: int) -> HttpRe
 def ledger_export(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     """GET with ?format=csv|xlsx (and the ledger's filters): the masked file. GET without a
     format: the export page. POST (secretaries): the full file, for the reason given."""
-    user = _user(request)
+    user = acting_user(request)
     place = _place(request, neighborhood_id, Perm.LEDGER_EXPORT)
     context: dict[str, Any] = {
         "place": place,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,9 +19,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import access
+from accounts.access import acting_user
 from accounts.ledger import owners, selectors, services
 from accounts.ledger.filters import LedgerFilter
-from accounts.models import ResidentTag, Tenure, User
+from accounts.models import ResidentTag, Tenure
 from core.errors import DomainError, Forbidden, NotFound
 
 View = Callable[..., HttpResponse]
@@ -34,10 +35,6 @@ QUICK_QUESTIONS = (
     ("verified=no", gettext_lazy("Residents not yet verified")),
     ("child=yes", gettext_lazy("Children under 14")),
 )
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def guarded(view: View) -> View:
@@ -65,7 +62,7 @@ def _tag_choices() -> list[tuple[str, Any]]:
 
 @guarded
 def ledger(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     place = selectors.ledger_place(user=user, neighborhood_id=neighborhood_id)
     today = timezone.localdate()
     context: dict[str, Any] = {
@@ -106,7 +103,7 @@ def ledger(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
 def _resident_context(
     request: HttpRequest, neighborhood_id: int, resident_id: int
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     detail = selectors.resident_detail(
         user=user, resident_id=resident_id, today=timezone.localdate()
     )
@@ -162,7 +159,9 @@ def resident_edit(request: HttpRequest, neighborhood_id: int, resident_id: int) 
     context = _resident_context(request, neighborhood_id, resident_id)
     try:
         services.resident_update(
-            actor=_user(request), resident_id=resident_id, changes=_resident_changes(request.POST)
+            actor=acting_user(request),
+            resident_id=resident_id,
+            changes=_resident_changes(request.POST),
         )
     except (NotFound, Forbidden):
         raise
@@ -190,7 +189,7 @@ def resident_reveal(request: HttpRequest, neighborhood_id: int, resident_id: int
     status = 200
     try:
         value = services.resident_reveal(
-            actor=_user(request),
+            actor=acting_user(request),
             resident_id=resident_id,
             field=field,
             reason=request.POST.get("reason", ""),
@@ -213,7 +212,7 @@ def resident_reveal(request: HttpRequest, neighborhood_id: int, resident_id: int
 def _household_context(
     request: HttpRequest, neighborhood_id: int, household_id: int
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     detail = selectors.household_detail(
         user=user, household_id=household_id, today=timezone.localdate()
     )
@@ -245,7 +244,7 @@ def household_edit(request: HttpRequest, neighborhood_id: int, household_id: int
     context = _household_context(request, neighborhood_id, household_id)
     try:
         services.household_update(
-            actor=_user(request),
+            actor=acting_user(request),
             household_id=household_id,
             floor_area=request.POST.get("floor_area", ""),
             tenure=request.POST.get("tenure", ""),
@@ -268,7 +267,7 @@ def resident_add(request: HttpRequest, neighborhood_id: int, household_id: int) 
     post = request.POST
     try:
         person = services.resident_add(
-            actor=_user(request),
+            actor=acting_user(request),
             household_id=household_id,
             real_name=post.get("real_name", ""),
             id_number=post.get("id_number", ""),
@@ -308,7 +307,7 @@ def owner_set(request: HttpRequest, neighborhood_id: int, household_id: int) -> 
     post = request.POST
     try:
         owners.ownership_set(
-            actor=_user(request),
+            actor=acting_user(request),
             household_id=household_id,
             resident_id=post.get("resident") or None,
             real_name=post.get("real_name") or None,
@@ -334,7 +333,7 @@ def owner_set(request: HttpRequest, neighborhood_id: int, household_id: int) -> 
 def owner_clear(request: HttpRequest, neighborhood_id: int, household_id: int) -> HttpResponse:
     # The household must belong to the neighborhood of the URL, as for every page here.
     _household_context(request, neighborhood_id, household_id)
-    owners.ownership_clear(actor=_user(request), household_id=household_id)
+    owners.ownership_clear(actor=acting_user(request), household_id=household_id)
     messages.success(request, _("The unit has no registered owner now."))
     return redirect("ledger_household", neighborhood_id=neighborhood_id, household_id=household_id)
 
@@ -344,5 +343,5 @@ def owner_clear(request: HttpRequest, neighborhood_id: int, household_id: int) -
 
 @guarded
 def area(request: HttpRequest, subdistrict_id: int) -> HttpResponse:
-    found = selectors.area_aggregates(user=_user(request), subdistrict_id=subdistrict_id)
+    found = selectors.area_aggregates(user=acting_user(request), subdistrict_id=subdistrict_id)
     return render(request, "accounts/ledger/area.html", {"area": found, "total": found.total})

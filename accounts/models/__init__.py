@@ -1,11 +1,6 @@
 from accounts.models.ledger import AccessKind, DataAccess, LedgerAction, LedgerChange, LedgerEntity
-from accounts.models.outreach import (
-    Notification,
-    NotificationKind,
-    Outreach,
-    OutreachHousehold,
-    Segment,
-)
+from accounts.models.notifications import Notification, NotificationKind
+from accounts.models.outreach import Outreach, OutreachHousehold, Segment
 from accounts.models.owners import Owner, Ownership
 from accounts.models.people import Residency, Resident, ResidentTag, Role, RoleGrant, User
 from accounts.models.places import Building, District, Household, Neighborhood, Subdistrict, Tenure

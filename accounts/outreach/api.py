@@ -14,9 +14,8 @@ from rest_framework.views import APIView
 
 from accounts import access
 from accounts.ledger import filters as ledger_filters
-from accounts.models import Notification, Outreach, Segment
+from accounts.models import Outreach, Segment
 from accounts.models.outreach import BODY_MAX, TITLE_MAX
-from accounts.notifications import notification_payload, user_stream
 from accounts.outreach import selectors, services
 from accounts.outreach.events import outreach_stream
 from accounts.permissions import Perm
@@ -203,45 +202,3 @@ class DoorVisitsApi(APIView):
                 for visit in visits
             ]
         )
-
-
-def _notification(notification: Notification) -> dict[str, Any]:
-    return {
-        **notification_payload(notification),
-        "read": notification.read_at is not None,
-    }
-
-
-class NotificationsApi(APIView):
-    @extend_schema(responses={200: None})
-    def get(self, request: Request) -> Response:
-        stream = user_stream(request.user.pk)
-        seq = stream_head(stream)
-        inbox = selectors.notifications_for(request.user)
-        return Response(
-            {
-                "stream": stream,
-                "seq": seq,
-                "unread": inbox.unread,
-                "unacknowledged": inbox.unacknowledged,
-                "notifications": [_notification(n) for n in inbox.notifications],
-            }
-        )
-
-
-class NotificationAckApi(APIView):
-    @extend_schema(request=None, responses={200: None})
-    def post(self, request: Request, notification_id: int) -> Response:
-        notification = services.notification_acknowledge(
-            user=request.user, notification_id=notification_id
-        )
-        return Response(_notification(notification))
-
-
-class NotificationReadApi(APIView):
-    @extend_schema(request=None, responses={200: None})
-    def post(self, request: Request, notification_id: int) -> Response:
-        notification = services.notification_read(
-            user=request.user, notification_id=notification_id
-        )
-        return Response(_notification(notification))

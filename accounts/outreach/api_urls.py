@@ -25,15 +25,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
         api.DoorVisitsApi.as_view(),
         name="api-outreach-door-visits",
     ),
-    path("notifications/", api.NotificationsApi.as_view(), name="api-notifications"),
-    path(
-        "notifications/<id:notification_id>/ack/",
-        api.NotificationAckApi.as_view(),
-        name="api-notification-ack",
-    ),
-    path(
-        "notifications/<id:notification_id>/read/",
-        api.NotificationReadApi.as_view(),
-        name="api-notification-read",
-    ),
 ]

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 import realtime
 from accounts.models import Notification, Outreach
-from accounts.notifications import notification_payload, user_stream
+from accounts.notifications.services import publish_created
 from accounts.outreach import events
 
 log = logging.getLogger(__name__)
@@ -107,19 +107,7 @@ def _batch(outreach: Outreach) -> int:
         )
         if not rows:
             return 0
-        realtime.publish_many(
-            [
-                (
-                    user_stream(row.user_id),
-                    events.NOTIFICATION_CREATED,
-                    dict(notification_payload(row)),
-                )
-                for row in rows
-            ]
-        )
-        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
-            published_at=timezone.now()
-        )
+        publish_created(rows)
         left = Notification.objects.filter(outreach=outreach, published_at__isnull=True).count()
         progress: events.ProgressPayload = {
             "published": outreach.member_count - left,

@@ -1,9 +1,7 @@
 """Payloads the outreach slice publishes.
 
-On `user.<id>` (the member):
-- `notification.created`: accounts.notifications.NotificationPayload
-  {id, kind, title, body, url, created_at, outreach, acknowledged}.
-- `notification.acknowledged`: {id, outreach} — the member said 收到 (another tab updates).
+The member's `notification.created` and `notification.acknowledged` on `user.<id>`:
+accounts/notifications/events.py.
 
 On `outreach.<id>` (staff of its neighborhood):
 - `outreach.progress`: {published, total} — live notifications sent so far.
@@ -15,8 +13,6 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-NOTIFICATION_CREATED = "notification.created"
-NOTIFICATION_ACKNOWLEDGED = "notification.acknowledged"
 PROGRESS = "outreach.progress"
 DELIVERED = "outreach.delivered"
 COUNTS = "outreach.counts"
@@ -42,11 +38,6 @@ class DeliveredPayload(TypedDict):
     published: int
     total: int
     delivered_at: str
-
-
-class AcknowledgedPayload(TypedDict):
-    id: int
-    outreach: int | None
 
 
 def outreach_stream(outreach_id: int) -> str:

@@ -1,5 +1,5 @@
-"""Reads of outreach: the staff's views (counts, the door-visit list, segments) and the
-resident's inbox. Each costs a fixed number of queries."""
+"""Reads of outreach: the staff's views (counts, the door-visit list, segments). Each costs
+a fixed number of queries. The member's inbox: accounts/notifications/selectors.py."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from accounts.ledger import query
 from accounts.ledger import selectors as ledger_selectors
 from accounts.models import (
     Notification,
-    NotificationKind,
     Outreach,
     OutreachHousehold,
     Residency,
@@ -30,8 +29,6 @@ from accounts.models import (
 from accounts.outreach.events import OutreachCounts
 from accounts.permissions import Perm
 from core.errors import Invalid, NotFound
-
-INBOX_SIZE = 50
 
 
 def parse_filters(params: ledger_filters.Params) -> ledger_filters.LedgerFilter:
@@ -204,43 +201,3 @@ def door_visits(outreach: Outreach) -> list[DoorVisit]:
             phone = identity.mask_phone(person.phone) if person.phone else ""
             visit.residents.append(VisitResident(name=person.real_name, phone=phone))
     return list(visits.values())
-
-
-def _attention() -> Q:
-    """What the header counts: notices not yet acknowledged, other notifications unread."""
-    return Q(kind=NotificationKind.OUTREACH, acknowledged_at__isnull=True) | (
-        ~Q(kind=NotificationKind.OUTREACH) & Q(read_at__isnull=True)
-    )
-
-
-def attention_count(user: User) -> int:
-    """The header badge. Only notifications whose live event is out are counted: the badge
-    adds one for each `notification.created` after the page's seq, so counting a notice the
-    delivery has not published yet would count it twice once its event arrives."""
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(_attention(), user=user, published_at__isnull=False).count()
-
-
-@dataclass(frozen=True)
-class Inbox:
-    notifications: list[Notification]
-    unread: int
-    unacknowledged: int  # outreach notices not yet acknowledged
-    attention: int  # the header badge
-
-
-def notifications_for(user: User, *, limit: int = INBOX_SIZE) -> Inbox:
-    """The user's own notifications, newest first, with counts: two queries."""
-    if not user.is_authenticated:
-        return Inbox([], 0, 0, 0)
-    mine = Notification.objects.filter(user=user)
-    counts = mine.aggregate(
-        unread=Count("pk", filter=Q(read_at__isnull=True)),
-        unacknowledged=Count(
-            "pk", filter=Q(kind=NotificationKind.OUTREACH, acknowledged_at__isnull=True)
-        ),
-        attention=Count("pk", filter=_attention() & Q(published_at__isnull=False)),
-    )
-    items = list(mine.order_by("-created_at", "-pk")[:limit])
-    return Inbox(items, counts["unread"], counts["unacknowledged"], counts["attention"])

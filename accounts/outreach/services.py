@@ -1,5 +1,5 @@
-"""Writes of outreach (政策找人): segments, sending a notice to every verified member of the
-matching households, and the member's read / acknowledge (收到).
+"""Writes of outreach (政策找人): segments, and sending a notice to every verified member of
+the matching households (the member's read / 收到: accounts/notifications/services.py).
 
 outreach_send writes everything in one transaction with set-based SQL (INSERT ... SELECT),
 so a send to thousands of households costs a handful of statements; the members' live
@@ -14,13 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-import realtime
 from accounts import access
 from accounts.ledger import filters as ledger_filters
 from accounts.ledger import query
 from accounts.models import (
-    Notification,
-    NotificationKind,
     Outreach,
     OutreachHousehold,
     Residency,
@@ -28,26 +25,14 @@ from accounts.models import (
     User,
 )
 from accounts.models.outreach import BODY_MAX, TITLE_MAX
-from accounts.notifications import notification_payload, user_stream
-from accounts.outreach import events, selectors
+from accounts.notifications.services import notify_outreach_members
+from accounts.outreach import selectors
 from accounts.permissions import Perm
-from core.cleaning import cleaned
+from core.cleaning import required_text
+from core.db import quoted_table
 from core.errors import Invalid, NotFound
 
 SEGMENT_NAME_MAX = Segment._meta.get_field("name").max_length or 64
-
-
-def _clean_text(
-    raw: object, *, limit: int, required_code: str, required: str, multiline: bool = False
-) -> str:
-    text = cleaned(raw, multiline=multiline)  # control characters: Invalid
-    if not text:
-        raise Invalid(required, code=required_code)
-    if len(text) > limit:
-        raise Invalid(
-            _("Please keep it to %(limit)s characters."), code="too_long", params={"limit": limit}
-        )
-    return text
 
 
 # Segments ------------------------------------------------------------------------------
@@ -58,10 +43,10 @@ def segment_create(
 ) -> Segment:
     """Save ledger filters under a name, e.g. "90岁以上老人"."""
     access.require(actor, Perm.OUTREACH_SEND, neighborhood_id)
-    clean = _clean_text(
+    clean = required_text(
         name,
         limit=SEGMENT_NAME_MAX,
-        required_code="name_required",
+        code="name_required",
         required=str(_("Please give the segment a name.")),
     )
     try:
@@ -88,10 +73,6 @@ def segment_delete(*, actor: User, segment_id: int) -> None:
 # Sending -------------------------------------------------------------------------------
 
 
-def _table(model: type) -> str:
-    return connection.ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
-
-
 def _insert_households(outreach: Outreach, spec: ledger_filters.LedgerFilter) -> int:
     """One INSERT ... SELECT: every matching household, with its verified members counted
     (a join and GROUP BY, not a subquery per household)."""
@@ -105,38 +86,14 @@ def _insert_households(outreach: Outreach, spec: ledger_filters.LedgerFilter) ->
     sql, params = picked.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_table(OutreachHousehold)} (outreach_id, household_id, member_count) "  # noqa: S608
+            f"INSERT INTO {quoted_table(OutreachHousehold)} "  # noqa: S608 (fixed table names)
+            "(outreach_id, household_id, member_count) "
             f"SELECT %s, picked.picked_id, COUNT(u.id) FROM ({sql}) picked "
-            f"LEFT JOIN {_table(Residency)} r "
+            f"LEFT JOIN {quoted_table(Residency)} r "
             "ON r.household_id = picked.picked_id AND r.ended_at IS NULL "
-            f"LEFT JOIN {_table(User)} u ON u.id = r.user_id AND u.is_active = %s "
+            f"LEFT JOIN {quoted_table(User)} u ON u.id = r.user_id AND u.is_active = %s "
             "GROUP BY picked.picked_id",
             [outreach.pk, *params, True],
-        )
-        return int(cursor.rowcount)
-
-
-def _insert_notifications(outreach: Outreach, url: str) -> int:
-    """One INSERT ... SELECT: a notification for every verified member of those households."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_table(Notification)} "  # noqa: S608 (fixed table names)
-            "(user_id, kind, title, body, url, outreach_id, household_id, created_at) "
-            "SELECT r.user_id, %s, %s, %s, %s, oh.outreach_id, r.household_id, %s "
-            f"FROM {_table(OutreachHousehold)} oh "
-            f"JOIN {_table(Residency)} r ON r.household_id = oh.household_id "
-            f"JOIN {_table(User)} u ON u.id = r.user_id "
-            "WHERE oh.outreach_id = %s AND oh.member_count > 0 "
-            "AND r.ended_at IS NULL AND u.is_active = %s",
-            [
-                NotificationKind.OUTREACH.value,
-                outreach.title,
-                outreach.body,
-                url,
-                outreach.created_at,
-                outreach.pk,
-                True,
-            ],
         )
         return int(cursor.rowcount)
 
@@ -169,16 +126,16 @@ def outreach_send(
             raise NotFound(_("This segment does not exist."), code="not_found")
         spec = selectors.parse_filters(segment.filters)
     assert spec is not None
-    clean_title = _clean_text(
+    clean_title = required_text(
         title,
         limit=TITLE_MAX,
-        required_code="title_required",
+        code="title_required",
         required=str(_("Please give the notice a title.")),
     )
-    clean_body = _clean_text(
+    clean_body = required_text(
         body,
         limit=BODY_MAX,
-        required_code="body_required",
+        code="body_required",
         required=str(_("Please write the text of the notice.")),
         multiline=True,
     )
@@ -198,7 +155,7 @@ def outreach_send(
                 _("No household matches this selection; nothing was sent."),
                 code="no_households",
             )
-        members = _insert_notifications(outreach, reverse("notifications"))
+        members = notify_outreach_members(outreach, reverse("notifications"))
         Outreach.objects.filter(pk=outreach.pk).update(
             household_count=households, member_count=members
         )
@@ -207,106 +164,3 @@ def outreach_send(
 
         transaction.on_commit(lambda: delivery.schedule(outreach.pk), robust=True)
     return outreach
-
-
-# The member's side ---------------------------------------------------------------------
-
-
-def _own_locked(user: User, notification_id: object) -> Notification:
-    try:
-        key = int(str(notification_id))
-    except ValueError:
-        key = 0
-    found = None
-    if user.is_authenticated and key > 0:
-        found = Notification.objects.select_for_update().filter(pk=key, user=user).first()
-    if found is None:
-        raise NotFound(_("This notification does not exist."), code="not_found")
-    return found
-
-
-def _lock_outreach(notification_id: object, user: User) -> int | None:
-    """Lock the notification's outreach first (one order for every writer of its counts),
-    so each outreach.counts event is computed after the previous one committed."""
-    try:
-        key = int(str(notification_id))
-    except ValueError:
-        return None
-    outreach_id = (
-        Notification.objects.filter(pk=key, user_id=user.pk)
-        .values_list("outreach_id", flat=True)
-        .first()
-    )
-    if outreach_id is not None:
-        Outreach.objects.select_for_update().filter(pk=outreach_id).values_list("pk").first()
-    return outreach_id
-
-
-def _publish_counts(outreach_id: int) -> None:
-    outreach = Outreach.objects.get(pk=outreach_id)
-    counts = selectors.outreach_counts(outreach)
-    realtime.publish(events.outreach_stream(outreach_id), events.COUNTS, dict(counts))
-
-
-def notification_acknowledge(*, user: User, notification_id: int) -> Notification:
-    """The member says 收到. Only the owner may; idempotent (the first time counts)."""
-    with transaction.atomic():
-        outreach_id = _lock_outreach(notification_id, user) if user.is_authenticated else None
-        notification = _own_locked(user, notification_id)
-        if notification.acknowledged_at is not None:
-            return notification
-        now = timezone.now()
-        if notification.published_at is None:
-            # Seen on the inbox page before the delivery reached it: its live event goes
-            # out first (the delivery skips it from now on), so every open page's badge
-            # adds it and then takes it away, and never counts it twice.
-            created = notification_payload(notification)
-            realtime.publish(user_stream(user.pk), events.NOTIFICATION_CREATED, dict(created))
-            notification.published_at = now
-        notification.acknowledged_at = now
-        notification.read_at = notification.read_at or now
-        notification.save(update_fields=["acknowledged_at", "read_at", "published_at"])
-        payload: events.AcknowledgedPayload = {
-            "id": notification.pk,
-            "outreach": notification.outreach_id,
-        }
-        realtime.publish(user_stream(user.pk), events.NOTIFICATION_ACKNOWLEDGED, dict(payload))
-        if outreach_id is not None:
-            _publish_counts(outreach_id)
-    return notification
-
-
-def notification_read(*, user: User, notification_id: int) -> Notification:
-    """The member opened the notification; idempotent."""
-    with transaction.atomic():
-        outreach_id = _lock_outreach(notification_id, user) if user.is_authenticated else None
-        notification = _own_locked(user, notification_id)
-        if notification.read_at is not None:
-            return notification
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-        if outreach_id is not None:
-            _publish_counts(outreach_id)
-    return notification
-
-
-def notifications_read_all(*, user: User) -> int:
-    """Everything the member has been shown is read (the inbox page); returns how many."""
-    if not user.is_authenticated:
-        return 0
-    with transaction.atomic():
-        unread = Notification.objects.filter(user=user, read_at__isnull=True)
-        outreach_ids = sorted(
-            {o for o in unread.values_list("outreach_id", flat=True) if o is not None}
-        )
-        if outreach_ids:
-            list(
-                Outreach.objects.select_for_update()
-                .filter(pk__in=outreach_ids)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-        changed = unread.update(read_at=timezone.now())
-        for outreach_id in outreach_ids:
-            _publish_counts(outreach_id)
-    return changed

@@ -29,10 +29,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.outreach_door_visits,
         name="outreach_door_visits",
     ),
-    path("notifications/", views.notifications, name="notifications"),
-    path(
-        "notifications/<id:notification_id>/ack/",
-        views.notification_ack,
-        name="notification_ack",
-    ),
 ]

@@ -1,8 +1,8 @@
-"""Outreach pages (staff, under /committee/<nid>/outreach/) and the resident's inbox."""
+"""Outreach pages (staff, under /committee/<nid>/outreach/)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import access
+from accounts.access import acting_user
 from accounts.ledger import filters as ledger_filters
-from accounts.models import Neighborhood, ResidentTag, Segment, Tenure, User
-from accounts.notifications import user_stream
+from accounts.models import Neighborhood, ResidentTag, Segment, Tenure
 from accounts.outreach import selectors, services
 from accounts.outreach.events import outreach_stream
 from accounts.permissions import Perm
@@ -25,14 +25,10 @@ from core.errors import DomainError, Forbidden, NotFound
 from realtime.selectors import stream_head
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _place(request: HttpRequest, neighborhood_id: int) -> Neighborhood:
     """The neighborhood, if the user may send outreach there (a 404 otherwise)."""
     try:
-        access.require(_user(request), Perm.OUTREACH_SEND, neighborhood_id)
+        access.require(acting_user(request), Perm.OUTREACH_SEND, neighborhood_id)
     except NotFound as exc:
         raise Http404 from exc
     except Forbidden as exc:
@@ -47,7 +43,7 @@ def _forbidden_as_404(exc: DomainError) -> Http404:
 @login_required
 def outreach_list(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     place = _place(request, neighborhood_id)
-    user = _user(request)
+    user = acting_user(request)
     return render(
         request,
         "accounts/outreach/list.html",
@@ -84,7 +80,7 @@ def _new_page(
     title: str = "",
     body: str = "",
 ) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     spec = ledger_filters.LedgerFilter()
     segment: Segment | None = None
     preview: selectors.Preview | None = None
@@ -134,7 +130,7 @@ def outreach_new(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     try:
         spec, segment = _selection(request, place)
         outreach = services.outreach_send(
-            actor=_user(request),
+            actor=acting_user(request),
             neighborhood_id=place.pk,
             spec=None if segment is not None else spec,
             segment_id=segment.pk if segment is not None else None,
@@ -154,7 +150,7 @@ def segment_create(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     try:
         spec = selectors.parse_filters(request.POST)
         segment = services.segment_create(
-            actor=_user(request),
+            actor=acting_user(request),
             neighborhood_id=place.pk,
             name=request.POST.get("segment_name", ""),  # "name" is a ledger filter
             spec=spec,
@@ -180,7 +176,7 @@ def segment_delete(request: HttpRequest, neighborhood_id: int, segment_id: int) 
     place = _place(request, neighborhood_id)
     if not Segment.objects.filter(pk=segment_id, neighborhood=place).exists():
         raise Http404
-    services.segment_delete(actor=_user(request), segment_id=segment_id)
+    services.segment_delete(actor=acting_user(request), segment_id=segment_id)
     messages.success(request, _("Segment deleted."))
     return redirect("outreach_list", neighborhood_id=place.pk)
 
@@ -188,7 +184,7 @@ def segment_delete(request: HttpRequest, neighborhood_id: int, segment_id: int) 
 def _outreach(request: HttpRequest, neighborhood_id: int, outreach_id: int) -> Any:
     place = _place(request, neighborhood_id)
     try:
-        found = selectors.outreach_for_staff(actor=_user(request), outreach_id=outreach_id)
+        found = selectors.outreach_for_staff(actor=acting_user(request), outreach_id=outreach_id)
     except DomainError as exc:
         raise _forbidden_as_404(exc) from exc
     if found.neighborhood_id != place.pk:
@@ -225,31 +221,3 @@ def outreach_door_visits(
         "accounts/outreach/door_visits.html",
         {"place": place, "outreach": found, "visits": selectors.door_visits(found)},
     )
-
-
-# The resident's side -------------------------------------------------------------------
-
-
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    stream = user_stream(user.pk)
-    seq = stream_head(stream)  # before the rows: no gap to the live feed
-    inbox = selectors.notifications_for(user)
-    # What the page shows is read; notices still wait for 收到.
-    services.notifications_read_all(user=user)
-    return render(
-        request,
-        "accounts/notifications/list.html",
-        {"inbox": inbox, "stream": stream, "seq": seq},
-    )
-
-
-@login_required
-@require_POST
-def notification_ack(request: HttpRequest, notification_id: int) -> HttpResponse:
-    try:
-        services.notification_acknowledge(user=_user(request), notification_id=notification_id)
-    except NotFound as exc:
-        raise Http404 from exc
-    return redirect(reverse("notifications") + f"#n{notification_id}")

@@ -13,12 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import acting_user
 from accounts.models import (
     HouseholdCode,
     IdentityConflict,
     RequestStatus,
     Residency,
-    User,
     VerificationRequest,
 )
 from accounts.permissions import Perm
@@ -26,11 +26,6 @@ from accounts.verification import selectors, services
 from core.converters import id_field
 from core.errors import Invalid
 from realtime.idempotency import idempotent
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
 
 # Outputs.
 
@@ -124,7 +119,7 @@ class CodeRedeemApi(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(self.InputSerializer(data=request.data))
         residency = services.household_code_redeem(
-            user=_user(request), code=data["code"], real_name=data["real_name"]
+            user=acting_user(request), code=data["code"], real_name=data["real_name"]
         )
         return Response(ResidencyOutput(residency).data, status=201)
 
@@ -146,7 +141,7 @@ class RequestCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(self.InputSerializer(data=request.data))
         filed = services.verification_request_create(
-            user=_user(request),
+            user=acting_user(request),
             neighborhood_id=data["neighborhood"],
             building_id=data["building"],
             unit=data["unit"],
@@ -160,7 +155,9 @@ class RequestCreateApi(APIView):
 class MyRequestsApi(APIView):
     @extend_schema(responses=OwnRequestOutput(many=True))
     def get(self, request: Request) -> Response:
-        return Response(OwnRequestOutput(selectors.my_requests(_user(request)), many=True).data)
+        return Response(
+            OwnRequestOutput(selectors.my_requests(acting_user(request)), many=True).data
+        )
 
 
 # Staff.
@@ -178,7 +175,7 @@ class RequestQueueApi(ListAPIView):
 
     def get_queryset(self) -> QuerySet[VerificationRequest]:
         neighborhood_id = self.kwargs["neighborhood_id"]
-        selectors.place_for(_user(self.request), Perm.VERIFICATION_REVIEW, neighborhood_id)
+        selectors.place_for(acting_user(self.request), Perm.VERIFICATION_REVIEW, neighborhood_id)
         status = self.request.query_params.get("status") or None
         if status is not None and status not in RequestStatus.values:
             raise Invalid("status: " + ", ".join(RequestStatus.values), code="invalid_filter")
@@ -196,7 +193,7 @@ class RequestApproveApi(APIView):
     def post(self, request: Request, request_id: int) -> Response:
         data = _valid(self.InputSerializer(data=request.data))
         residency = services.verification_request_approve(
-            actor=_user(request), request_id=request_id, resident_id=data["resident"]
+            actor=acting_user(request), request_id=request_id, resident_id=data["resident"]
         )
         return Response(ResidencyOutput(residency).data)
 
@@ -212,7 +209,7 @@ class RequestRejectApi(APIView):
     def post(self, request: Request, request_id: int) -> Response:
         data = _valid(self.InputSerializer(data=request.data))
         decided = services.verification_request_reject(
-            actor=_user(request), request_id=request_id, reason=data["reason"]
+            actor=acting_user(request), request_id=request_id, reason=data["reason"]
         )
         return Response(OwnRequestOutput(decided).data)
 
@@ -228,7 +225,7 @@ class CodesIssueApi(APIView):
     @idempotent
     @extend_schema(request=InputSerializer, responses={201: IssuedCodeOutput(many=True)})
     def post(self, request: Request, neighborhood_id: int) -> Response:
-        actor = _user(request)
+        actor = acting_user(request)
         selectors.place_for(actor, Perm.CODES_ISSUE, neighborhood_id)
         data = _valid(self.InputSerializer(data=request.data))
         if ("household" in data) == ("building" in data):
@@ -248,7 +245,7 @@ class CodeRevokeApi(APIView):
     @extend_schema(request=None, responses=CodeOutput)
     def post(self, request: Request, code_id: int) -> Response:
         revoked: HouseholdCode = services.household_code_revoke(
-            actor=_user(request), code_id=code_id
+            actor=acting_user(request), code_id=code_id
         )
         return Response(CodeOutput(revoked).data)
 
@@ -266,7 +263,7 @@ class ResidencyEndApi(APIView):
     def post(self, request: Request, residency_id: int) -> Response:
         data = _valid(self.InputSerializer(data=request.data))
         ended: Residency = services.residency_end(
-            actor=_user(request), residency_id=residency_id, reason=data["reason"]
+            actor=acting_user(request), residency_id=residency_id, reason=data["reason"]
         )
         return Response(ResidencyOutput(ended).data)
 
@@ -282,7 +279,7 @@ class RepresentativeApi(APIView):
     def post(self, request: Request, household_id: int) -> Response:
         data = _valid(self.InputSerializer(data=request.data))
         chosen = services.representative_change(
-            actor=_user(request), household_id=household_id, user_id=data["user"]
+            actor=acting_user(request), household_id=household_id, user_id=data["user"]
         )
         return Response(ResidencyOutput(chosen).data)
 
@@ -295,7 +292,7 @@ class ConflictListApi(ListAPIView):
 
     def get_queryset(self) -> QuerySet[IdentityConflict]:
         neighborhood_id = self.kwargs["neighborhood_id"]
-        selectors.place_for(_user(self.request), Perm.VERIFICATION_REVIEW, neighborhood_id)
+        selectors.place_for(acting_user(self.request), Perm.VERIFICATION_REVIEW, neighborhood_id)
         resolved = self.request.query_params.get("resolved")
         flag = None if resolved is None else resolved in ("1", "true", "yes")
         return selectors.conflicts_of(neighborhood_id, resolved=flag)
@@ -312,6 +309,6 @@ class ConflictResolveApi(APIView):
     def post(self, request: Request, conflict_id: int) -> Response:
         data = _valid(self.InputSerializer(data=request.data))
         resolved: IdentityConflict = services.identity_conflict_resolve(
-            actor=_user(request), conflict_id=conflict_id, note=data["note"]
+            actor=acting_user(request), conflict_id=conflict_id, note=data["note"]
         )
         return Response(ConflictOutput(resolved).data)

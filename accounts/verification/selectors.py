@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
-from accounts.ledger.filters import age_on
+from accounts.ledger.filters import ADULT_AGE, age_on
 from accounts.models import (
     Building,
     Household,
@@ -28,7 +28,6 @@ from accounts.models import (
     VerificationRequest,
 )
 from accounts.permissions import Perm
-from accounts.verification.services import ADULT_AGE
 from core.errors import NotFound
 
 

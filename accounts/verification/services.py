@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 import realtime
 from accounts import access, history, identity
-from accounts.ledger.filters import age_on
+from accounts.ledger.filters import ADULT_AGE, age_on
 from accounts.models import (
     AttemptOutcome,
     Building,
@@ -48,7 +48,8 @@ from accounts.models import (
     VerificationMethod,
     VerificationRequest,
 )
-from accounts.notifications import notify, user_stream
+from accounts.notifications.events import user_stream
+from accounts.notifications.services import notify
 from accounts.permissions import Perm
 from accounts.verification import codes, events, limits
 from core.cleaning import cleaned
@@ -56,7 +57,6 @@ from core.errors import DomainError, Forbidden, Invalid, NotFound, RateLimited
 
 _T = TypeVar("_T")
 
-ADULT_AGE = 18
 REASON_MAX = 200
 NAME_MAX = 32
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 import segno
@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import access
-from accounts.models import User
-from accounts.notifications import user_stream
+from accounts.access import acting_user
+from accounts.notifications.events import user_stream
 from accounts.permissions import Perm
 from accounts.verification import selectors, services
 from core.converters import MAX_ID
@@ -28,10 +28,6 @@ from core.errors import DomainError, Forbidden, NotFound
 from realtime.selectors import stream_head
 
 View = Callable[..., HttpResponse]
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _int(raw: str | None) -> int | None:
@@ -48,7 +44,7 @@ def staff_page(perm: Perm) -> Callable[[View], View]:
         @login_required
         def inner(request: HttpRequest, neighborhood_id: int, **kwargs: Any) -> HttpResponse:
             try:
-                place = selectors.place_for(_user(request), perm, neighborhood_id)
+                place = selectors.place_for(acting_user(request), perm, neighborhood_id)
                 return view(request, place, **kwargs)
             except NotFound as exc:
                 raise Http404 from exc
@@ -76,7 +72,7 @@ def _after_action(request: HttpRequest, action: Callable[[], object], success: s
 
 
 def _verify_context(request: HttpRequest) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     stream = user_stream(user.pk)
     seq = stream_head(stream)  # read before the requests, so the live feed has no gap
     return {
@@ -96,7 +92,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         name = request.POST.get("real_name", "")
         try:
             residency = services.household_code_redeem(
-                user=_user(request), code=code, real_name=name
+                user=acting_user(request), code=code, real_name=name
             )
         except DomainError as exc:
             context = {**_verify_context(request), "code": code, "name": name, "error": exc}
@@ -123,12 +119,12 @@ def verify_request(request: HttpRequest) -> HttpResponse:
         "neighborhood_id": neighborhood_id,
         "buildings": buildings,
         "form": source,
-        "residency": selectors.active_residency(_user(request)),
+        "residency": selectors.active_residency(acting_user(request)),
     }
     if request.method == "POST":
         try:
             services.verification_request_create(
-                user=_user(request),
+                user=acting_user(request),
                 neighborhood_id=neighborhood_id or 0,
                 building_id=_int(source.get("building")),
                 unit=source.get("unit", ""),
@@ -148,7 +144,7 @@ def verify_request(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def household(request: HttpRequest) -> HttpResponse:
-    residency = selectors.active_residency(_user(request))
+    residency = selectors.active_residency(acting_user(request))
     if residency is None:
         return redirect("verify")
     return render(
@@ -157,7 +153,7 @@ def household(request: HttpRequest) -> HttpResponse:
         {
             "residency": residency,
             "members": selectors.members(residency.household_id),
-            "may_change": services.is_adult_member(_user(request), residency.household_id),
+            "may_change": services.is_adult_member(acting_user(request), residency.household_id),
         },
     )
 
@@ -165,13 +161,13 @@ def household(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def household_representative(request: HttpRequest) -> HttpResponse:
-    residency = selectors.active_residency(_user(request))
+    residency = selectors.active_residency(acting_user(request))
     if residency is None:
         return redirect("verify")
     _after_action(
         request,
         lambda: services.representative_change(
-            actor=_user(request),
+            actor=acting_user(request),
             household_id=residency.household_id,
             user_id=_int(request.POST.get("user")) or 0,
         ),
@@ -182,14 +178,14 @@ def household_representative(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def household_leave(request: HttpRequest) -> HttpResponse:
-    residency = selectors.active_residency(_user(request))
+    residency = selectors.active_residency(acting_user(request))
     if residency is None:
         return redirect("verify")
     if request.method == "POST":
         _after_action(
             request,
             lambda: services.residency_end(
-                actor=_user(request),
+                actor=acting_user(request),
                 residency_id=residency.pk,
                 reason=request.POST.get("reason", ""),
             ),
@@ -240,11 +236,13 @@ def codes_issue(request: HttpRequest, place: Any) -> HttpResponse:
         if household_id is not None:
             building_id = selectors.household_in(place.pk, household_id).building_id
             issued = [
-                services.household_code_issue(actor=_user(request), household_id=household_id)
+                services.household_code_issue(actor=acting_user(request), household_id=household_id)
             ]
         elif building_id is not None:
             selectors.building_in(place.pk, building_id)
-            issued = services.building_codes_issue(actor=_user(request), building_id=building_id)
+            issued = services.building_codes_issue(
+                actor=acting_user(request), building_id=building_id
+            )
         else:
             raise NotFound(_("Not found."))
     except NotFound as exc:
@@ -278,7 +276,7 @@ def codes_issue(request: HttpRequest, place: Any) -> HttpResponse:
 def code_revoke(request: HttpRequest, place: Any, code_id: int) -> HttpResponse:
     _after_action(
         request,
-        lambda: services.household_code_revoke(actor=_user(request), code_id=code_id),
+        lambda: services.household_code_revoke(actor=acting_user(request), code_id=code_id),
         _("The code was revoked."),
     )
     return redirect(_codes_url(place.pk, _int(request.POST.get("building"))))
@@ -303,7 +301,7 @@ def verification_approve(request: HttpRequest, place: Any, request_id: int) -> H
     _after_action(
         request,
         lambda: services.verification_request_approve(
-            actor=_user(request),
+            actor=acting_user(request),
             request_id=request_id,
             resident_id=_int(request.POST.get("resident")),
         ),
@@ -318,7 +316,7 @@ def verification_reject(request: HttpRequest, place: Any, request_id: int) -> Ht
     _after_action(
         request,
         lambda: services.verification_request_reject(
-            actor=_user(request), request_id=request_id, reason=request.POST.get("reason", "")
+            actor=acting_user(request), request_id=request_id, reason=request.POST.get("reason", "")
         ),
         _("Rejected; the resident has been told why."),
     )
@@ -331,7 +329,7 @@ def conflict_resolve(request: HttpRequest, place: Any, conflict_id: int) -> Http
     _after_action(
         request,
         lambda: services.identity_conflict_resolve(
-            actor=_user(request), conflict_id=conflict_id, note=request.POST.get("note", "")
+            actor=acting_user(request), conflict_id=conflict_id, note=request.POST.get("note", "")
         ),
         _("The conflict is marked resolved."),
     )
@@ -344,7 +342,7 @@ def household_members(request: HttpRequest, place: Any, household_id: int) -> Ht
         found = selectors.household_in(place.pk, household_id)
     except NotFound as exc:
         raise Http404 from exc
-    perms = access.perms_at(_user(request), place.pk)
+    perms = access.perms_at(acting_user(request), place.pk)
     return render(
         request,
         "accounts/verification/members.html",
@@ -370,7 +368,7 @@ def household_members_representative(
     _after_action(
         request,
         lambda: services.representative_change(
-            actor=_user(request),
+            actor=acting_user(request),
             household_id=household_id,
             user_id=_int(request.POST.get("user")) or 0,
         ),
@@ -391,7 +389,9 @@ def residency_end_staff(
     _after_action(
         request,
         lambda: services.residency_end(
-            actor=_user(request), residency_id=residency_id, reason=request.POST.get("reason", "")
+            actor=acting_user(request),
+            residency_id=residency_id,
+            reason=request.POST.get("reason", ""),
         ),
         _("The residency has ended."),
     )

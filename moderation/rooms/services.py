@@ -29,7 +29,7 @@ import realtime
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from core.cleaning import cleaned
+from core.cleaning import required_text
 from core.converters import MAX_ID
 from core.errors import Forbidden, Invalid, NotFound
 from moderation.models import Attendance, Room, RoomBallot, RoomEvent, RoomStatus, Speech
@@ -56,14 +56,7 @@ NAMED_FIELDS = ("user", "to", "seconder", "chair", "previous", "mover")
 
 
 def _text(raw: object, *, limit: int, code: str, required: object, multiline: bool = True) -> str:
-    text = cleaned(raw, multiline=multiline)  # control characters: Invalid
-    if not text:
-        raise Invalid(required, code=code)  # type: ignore[arg-type]
-    if len(text) > limit:
-        raise Invalid(
-            _("Please keep it to %(limit)s characters."), code="too_long", params={"limit": limit}
-        )
-    return text
+    return required_text(raw, limit=limit, code=code, required=required, multiline=multiline)
 
 
 def _user_id(value: object) -> int:

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import Notification, Outreach
+from accounts.notifications import services as notification_services
 from accounts.outreach import delivery, services
 from realtime.models import Event
 from tests import factories
@@ -64,7 +65,7 @@ def test_two_tabs_acknowledging_at_once_count_once(postgres: None, monkeypatch) 
     def tab() -> None:
         try:
             start.wait()
-            services.notification_acknowledge(user=member, notification_id=note.pk)
+            notification_services.notification_acknowledge(user=member, notification_id=note.pk)
         except BaseException as exc:  # noqa: BLE001 (reported below)
             failures.append(exc)
         finally:

@@ -8,6 +8,8 @@ from rest_framework.test import APIClient
 
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import Notification, Outreach, Segment
+from accounts.notifications import selectors as notification_selectors
+from accounts.notifications import services as notification_services
 from accounts.outreach import services
 from tests import factories
 from tests.accounts.outreach_helpers import OLD, member
@@ -177,7 +179,7 @@ def _user_events(account) -> list[str]:
 
 def test_the_badge_counts_a_notice_once_its_live_event_is_out(place, staff):
     # Given a notice sent but not yet delivered live (the worker runs after commit)
-    from accounts.outreach import delivery, selectors
+    from accounts.outreach import delivery
 
     both, _ = _houses(place)
     account = both.residencies.get().user
@@ -185,13 +187,13 @@ def test_the_badge_counts_a_notice_once_its_live_event_is_out(place, staff):
         actor=staff, neighborhood_id=place.pk, spec=LedgerFilter(age_min=90), title="t", body="b"
     )
     # When a page renders before the delivery reaches this member
-    before = selectors.attention_count(account)
+    before = notification_selectors.attention_count(account)
     delivery.deliver(outreach.pk)
     # Then the badge had not counted it: the `notification.created` that follows (after
     # the page's seq) adds it once, instead of a second time
     assert before == 0
-    assert selectors.attention_count(account) == 1
-    assert selectors.notifications_for(account).attention == 1
+    assert notification_selectors.attention_count(account) == 1
+    assert notification_selectors.notifications_for(account).attention == 1
     assert _user_events(account) == ["notification.created"]
 
 
@@ -206,7 +208,7 @@ def test_acknowledging_a_notice_not_yet_delivered_publishes_it_first_and_once(pl
     )
     note = Notification.objects.get(user=account)
     # When they say 收到, and the delivery then runs
-    services.notification_acknowledge(user=account, notification_id=note.pk)
+    notification_services.notification_acknowledge(user=account, notification_id=note.pk)
     delivery.deliver(outreach.pk)
     # Then every page's badge gets +1 then -1 (not -1 alone), and nothing is published twice
     assert _user_events(account) == ["notification.created", "notification.acknowledged"]

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import Notification, Outreach, OutreachHousehold, Segment
+from accounts.notifications import selectors as notification_selectors
+from accounts.notifications import services as notification_services
 from accounts.outreach import delivery, selectors, services
 from core.errors import Forbidden, Invalid, NotFound
 from realtime.models import Event
@@ -223,14 +225,14 @@ def test_acknowledge_is_owner_only_idempotent_and_updates_the_counts(place, staf
     mine = Notification.objects.get(outreach=outreach, user=a)
     # Another member may not acknowledge it, and it looks like it does not exist
     with pytest.raises(NotFound) as caught:
-        services.notification_acknowledge(user=b, notification_id=mine.pk)
+        notification_services.notification_acknowledge(user=b, notification_id=mine.pk)
     assert caught.value.code == "not_found"
     with pytest.raises(NotFound):
-        services.notification_acknowledge(user=a, notification_id=mine.pk + 1000)
+        notification_services.notification_acknowledge(user=a, notification_id=mine.pk + 1000)
     # The owner acknowledges: acknowledged and read, once
-    first = services.notification_acknowledge(user=a, notification_id=mine.pk)
+    first = notification_services.notification_acknowledge(user=a, notification_id=mine.pk)
     assert first.acknowledged_at is not None and first.read_at == first.acknowledged_at
-    again = services.notification_acknowledge(user=a, notification_id=mine.pk)
+    again = notification_services.notification_acknowledge(user=a, notification_id=mine.pk)
     assert again.acknowledged_at == first.acknowledged_at
     counts_events = list(Event.objects.filter(stream=outreach.stream, type="outreach.counts"))
     assert len(counts_events) == 1  # the repeat published nothing
@@ -253,7 +255,7 @@ def test_read_counts_households_and_is_idempotent(place, staff):
     outreach = send(staff, place)
     for user in (a, b, a):
         note = Notification.objects.get(outreach=outreach, user=user)
-        services.notification_read(user=user, notification_id=note.pk)
+        notification_services.notification_read(user=user, notification_id=note.pk)
     counts = selectors.outreach_counts(outreach)
     assert counts["read"] == 1 and counts["acknowledged"] == 0  # one household
     assert Event.objects.filter(stream=outreach.stream, type="outreach.counts").count() == 2
@@ -294,22 +296,20 @@ def test_inbox_counts_unread_and_unacknowledged(place, staff):
     house, (a,) = house_with(place, births=(OLD,), accounts=1)
     first = send(staff, place, title="一")
     second = send(staff, place, title="二")
-    inbox = selectors.notifications_for(a)
+    inbox = notification_selectors.notifications_for(a)
     assert [n.title for n in inbox.notifications] == ["二", "一"]
     assert (inbox.unread, inbox.unacknowledged, inbox.attention) == (2, 2, 0)  # not live yet
     delivery.deliver(first.pk)
     delivery.deliver(second.pk)
-    inbox = selectors.notifications_for(a)
+    inbox = notification_selectors.notifications_for(a)
     assert (inbox.unread, inbox.unacknowledged, inbox.attention) == (2, 2, 2)
-    services.notification_acknowledge(
+    notification_services.notification_acknowledge(
         user=a, notification_id=Notification.objects.get(outreach=first, user=a).pk
     )
-    assert services.notifications_read_all(user=a) == 1
-    inbox = selectors.notifications_for(a)
+    assert notification_services.notifications_read_all(user=a) == 1
+    inbox = notification_selectors.notifications_for(a)
     assert (inbox.unread, inbox.unacknowledged, inbox.attention) == (0, 1, 1)
-    assert selectors.attention_count(a) == 1
+    assert notification_selectors.attention_count(a) == 1
     # Another user's inbox is their own
-    assert (
-        selectors.notifications_for(member(house, factories.person(house, "新人"))).notifications
-        == []
-    )
+    stranger = member(house, factories.person(house, "新人"))
+    assert notification_selectors.notifications_for(stranger).notifications == []

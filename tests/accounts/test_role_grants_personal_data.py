@@ -14,9 +14,10 @@ from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts import access, idcard, permissions, roles
+from accounts import access, idcard, permissions
 from accounts.models import District, LedgerChange, Notification, RoleGrant, Subdistrict
 from accounts.permissions import Perm
+from accounts.roles import services as roles
 from core.errors import DomainError
 from tests import factories
 from tests.accounts.conftest import Cast

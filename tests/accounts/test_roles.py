@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from accounts import access, roles
+from accounts import access
 from accounts.models import LedgerChange, RoleGrant
 from accounts.permissions import Perm
+from accounts.roles import services as roles
 from core.errors import Forbidden, Invalid, NotFound
 from tests import factories
 from tests.accounts.conftest import ROLES, Cast

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 import realtime
 from accounts import access
+from accounts.ledger.filters import ADULT_AGE
 from accounts.models import Building, Household, User
 from accounts.permissions import Perm
 from core.errors import Invalid, NotFound
@@ -150,7 +151,7 @@ def ballot_create(
     scope: object = Scope.NEIGHBORHOOD,
     building_id: object = None,
     unit_ids: Iterable[object] = (),
-    min_age: object = 18,
+    min_age: object = ADULT_AGE,
     secret: object = False,
     visibility: object = None,
     preset: object = "more_yes",

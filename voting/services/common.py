@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from core.cleaning import cleaned
+from core.cleaning import required_text
 from core.errors import Invalid
 from voting import tally
 from voting.models import Ballot, SecretVote, Status, Vote
@@ -21,14 +21,7 @@ from voting.models import Ballot, SecretVote, Status, Vote
 def clean_text(
     raw: object, *, limit: int, code: str, required: str | Promise, multiline: bool = True
 ) -> str:
-    text = cleaned(raw, multiline=multiline)  # control characters: Invalid
-    if not text:
-        raise Invalid(required, code=code)
-    if len(text) > limit:
-        raise Invalid(
-            _("Please keep it to %(limit)s characters."), code="too_long", params={"limit": limit}
-        )
-    return text
+    return required_text(raw, limit=limit, code=code, required=required, multiline=multiline)
 
 
 def closed_error(ballot: Ballot) -> Invalid:

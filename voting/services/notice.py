@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 import realtime
 from accounts import access
 from accounts.models import NotificationKind, User
-from accounts.notifications import notify
+from accounts.notifications.services import notify
 from accounts.permissions import Perm
 from core.errors import Invalid, NotFound
 from voting import events

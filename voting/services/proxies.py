@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
-from accounts.ledger.filters import years_before
+from accounts.ledger.filters import ADULT_AGE, years_before
 from accounts.models import Residency, User
 from core.errors import Forbidden, Invalid, NotFound
 from voting import slots
@@ -25,7 +25,6 @@ from voting.models import Ballot, Participation, Proxy
 from voting.services.common import clean_text, lock_open
 
 REASON_MAX = 200
-ADULT_AGE = 18
 
 
 def _invalid(message: object) -> Invalid:

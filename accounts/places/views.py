@@ -1,21 +1,19 @@
-"""The committee's front door: the places a user serves, each place's dashboard, roles."""
+"""The committee's front door: the places a user serves and each place's dashboard."""
 
 from __future__ import annotations
 
-from typing import cast
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
-from accounts import access, roles, selectors
+from accounts import access
+from accounts.access import acting_user
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
-from core.errors import DomainError, NotFound
+from accounts.places import selectors
+from core.errors import DomainError
 
 # The dashboard's sections: (URL name, label, permission needed to see the link).
 SECTIONS = (
@@ -30,19 +28,16 @@ SECTIONS = (
 )
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 @login_required
 def committee_home(request: HttpRequest) -> HttpResponse:
-    places = access.neighborhoods_with(_user(request), Perm.LEDGER_VIEW)
+    places = access.neighborhoods_with(acting_user(request), Perm.LEDGER_VIEW)
     if len(places) == 1:
         return redirect("committee", neighborhood_id=places[0].pk)
     return render(request, "accounts/committee_home.html", {"places": places})
 
 
-def _place_or_404(user: User, perm: Perm, neighborhood_id: int) -> Neighborhood:
+def place_or_404(user: User, perm: Perm, neighborhood_id: int) -> Neighborhood:
+    """The neighborhood, if the user holds `perm` there; a 404 otherwise (no telling)."""
     try:
         access.require(user, perm, neighborhood_id)
     except DomainError as exc:
@@ -52,8 +47,8 @@ def _place_or_404(user: User, perm: Perm, neighborhood_id: int) -> Neighborhood:
 
 @login_required
 def committee(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    user = _user(request)
-    place = _place_or_404(user, Perm.LEDGER_VIEW, neighborhood_id)
+    user = acting_user(request)
+    place = place_or_404(user, Perm.LEDGER_VIEW, neighborhood_id)
     perms = access.perms_at(user, neighborhood_id)
     links = []
     for name, label, perm in SECTIONS:
@@ -72,43 +67,3 @@ def committee(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
             "numbers": selectors.dashboard(user=user, neighborhood_id=neighborhood_id),
         },
     )
-
-
-@login_required
-def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
-    user = _user(request)
-    place = _place_or_404(user, Perm.ROLES_MANAGE, neighborhood_id)
-    if request.method == "POST":
-        try:
-            roles.role_grant(
-                actor=user,
-                neighborhood_id=neighborhood_id,
-                username=request.POST.get("username", ""),
-                role=request.POST.get("role", ""),
-            )
-            messages.success(request, _("Role granted."))
-        except DomainError as exc:
-            messages.error(request, exc.render())
-        return redirect("roles", neighborhood_id=neighborhood_id)
-    return render(
-        request,
-        "accounts/roles.html",
-        {
-            "place": place,
-            "grants": roles.grants_at(actor=user, neighborhood_id=neighborhood_id),
-            "choices": [(r.value, r.label) for r in roles.NEIGHBORHOOD_ROLES],
-        },
-    )
-
-
-@login_required
-@require_POST
-def role_revoke(request: HttpRequest, neighborhood_id: int, grant_id: int) -> HttpResponse:
-    try:
-        roles.role_revoke(actor=_user(request), grant_id=grant_id)
-        messages.success(request, _("Role removed."))
-    except NotFound as exc:
-        raise Http404 from exc
-    except DomainError as exc:
-        messages.error(request, exc.render())
-    return redirect("roles", neighborhood_id=neighborhood_id)

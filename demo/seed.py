@@ -38,6 +38,10 @@ from accounts.models.people import Role
 from accounts.models.places import Tenure
 from accounts.verification import codes
 from accounts.verification.services import code_hash
+from core.db import refresh_statistics
+from forum.models import Board
+from forum.services import topic_create
+from voting import services
 
 DEMO_PASSWORD = "linli-demo-2026"
 REGION_PUDONG = "310115"
@@ -156,17 +160,6 @@ def _people(rng: random.Random, today: dt.date) -> Iterator[tuple[dt.date, list[
 
 
 _serials: Counter[dt.date] = Counter()
-
-
-def refresh_statistics() -> None:
-    """After a bulk load PostgreSQL has no statistics until autovacuum comes round, and
-    plans the ledger's counts as if the tables were empty (seconds instead of
-    milliseconds). ANALYZE now, as a live database would have."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def seed(households: int, progress: Callable[[int], None] | None = None) -> dict[str, int]:
@@ -352,9 +345,6 @@ def _demo_households(home: Neighborhood) -> list[Household]:
 
 
 def _seed_users_and_boards(home: Neighborhood, subdistrict: Subdistrict) -> None:
-    from forum.models import Board
-    from forum.services import topic_create
-
     now = timezone.now()
     houses = _demo_households(home)
     users = {}
@@ -423,8 +413,6 @@ def _seed_ballots(home: Neighborhood) -> None:
     """One open ballot (the elevator of one building, the owners deciding under art. 278)
     and one closed (the community garden, residents by simple majority) on public notice
     with an answered objection. Through the services, as staff and residents would."""
-    from voting import services
-
     staff = User.objects.get(username="staff")
     voters = {name: User.objects.get(username=name) for name in ("resident", "neighbor", "rep")}
     now = timezone.now()

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from accounts import demo
+from demo import seed as demo
 
 
 class Command(BaseCommand):

@@ -31,7 +31,7 @@ from accounts.models import (
     RoleGrant,
     User,
 )
-from accounts.notifications import notify
+from accounts.notifications.services import notify
 from accounts.permissions import PERSONAL_DATA_ROLES, Perm
 from core.cleaning import cleaned
 from core.errors import Forbidden, Invalid, NotFound

@@ -1,11 +1,11 @@
-"""WebSocket `do` actions of outreach: the same services as the pages and the API."""
+"""WebSocket `do` action on one's own user.<id>: 收到, the same service as the page and the API."""
 
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.outreach import services
+from accounts.notifications import services
 from core.errors import Invalid, NotFound
 from realtime.registry import register_action
 

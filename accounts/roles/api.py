@@ -1,4 +1,4 @@
-"""REST API of committee roles: thin views over accounts/roles.py."""
+"""REST API of committee roles: thin views over accounts/roles/services.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import roles
+from accounts.roles import services as roles
 from realtime.idempotency import idempotent
 
 

@@ -56,9 +56,9 @@ def test_seed_demo_runs_once() -> None:
 
 
 def test_the_newcomer_verifies_with_the_printed_demo_code() -> None:
-    from accounts import demo
     from accounts.ledger.filters import is_child
     from accounts.verification.services import household_code_redeem
+    from demo import seed as demo
 
     out = StringIO()
     call_command("seed_demo", "--households", "60", stdout=out, verbosity=0)
@@ -83,8 +83,8 @@ def test_seed_demo_records_owners_apart_from_residents() -> None:
     landlord who owns three rented flats."""
     from django.db.models import Count
 
-    from accounts import demo
     from accounts.models import Owner, Ownership, Tenure
+    from demo import seed as demo
 
     call_command("seed_demo", "--households", "120", verbosity=0, stdout=StringIO())
     assert Ownership.objects.count() == Household.objects.count() == 120
@@ -117,8 +117,8 @@ def test_seed_demo_records_owners_apart_from_residents() -> None:
 
 
 def test_seed_demo_has_an_open_elevator_ballot_and_a_closed_garden_ballot_on_notice() -> None:
-    from accounts import demo
     from accounts.models import Ownership
+    from demo import seed as demo
     from voting import selectors
     from voting.models import Ballot
 

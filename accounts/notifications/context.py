@@ -7,8 +7,8 @@ from typing import Any, cast
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.notifications import user_stream
-from accounts.outreach import selectors
+from accounts.notifications import selectors
+from accounts.notifications.events import user_stream
 from realtime.selectors import stream_head
 
 

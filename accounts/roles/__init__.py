@@ -1,0 +1,1 @@
+"""Committee roles granted at a place: the services (with their history), the API, the page."""

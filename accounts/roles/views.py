@@ -1,0 +1,56 @@
+"""The committee roles page of a neighborhood: grant and revoke (accounts/roles/services.py)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import acting_user
+from accounts.permissions import Perm
+from accounts.places.views import place_or_404
+from accounts.roles import services as roles
+from core.errors import DomainError, NotFound
+
+
+@login_required
+def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
+    user = acting_user(request)
+    place = place_or_404(user, Perm.ROLES_MANAGE, neighborhood_id)
+    if request.method == "POST":
+        try:
+            roles.role_grant(
+                actor=user,
+                neighborhood_id=neighborhood_id,
+                username=request.POST.get("username", ""),
+                role=request.POST.get("role", ""),
+            )
+            messages.success(request, _("Role granted."))
+        except DomainError as exc:
+            messages.error(request, exc.render())
+        return redirect("roles", neighborhood_id=neighborhood_id)
+    return render(
+        request,
+        "accounts/roles.html",
+        {
+            "place": place,
+            "grants": roles.grants_at(actor=user, neighborhood_id=neighborhood_id),
+            "choices": [(r.value, r.label) for r in roles.NEIGHBORHOOD_ROLES],
+        },
+    )
+
+
+@login_required
+@require_POST
+def role_revoke(request: HttpRequest, neighborhood_id: int, grant_id: int) -> HttpResponse:
+    try:
+        roles.role_revoke(actor=acting_user(request), grant_id=grant_id)
+        messages.success(request, _("Role removed."))
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.render())
+    return redirect("roles", neighborhood_id=neighborhood_id)
