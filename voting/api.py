@@ -148,7 +148,9 @@ class BallotDetailApi(APIView):
         description="The ballot's snapshot, with `seq` of stream ballot.<id>.",
     )
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
+        ballot = services.ballot_close_if_due(
+            selectors.ballot_for_viewer(_user(request), ballot_id)
+        )
         return Response(selectors.snapshot(_user(request), ballot))
 
 
@@ -187,7 +189,8 @@ class CastApi(APIView):
     @idempotent
     @extend_schema(request=CastInput, responses={200: CastOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
-        selectors.ballot_for_viewer(_user(request), ballot_id)  # before validation
+        # Before validation: a ballot one may not see is a 404 whatever the body.
+        services.ballot_close_if_due(selectors.ballot_for_viewer(_user(request), ballot_id))
         given = _valid(CastInput, request)
         result = services.ballot_cast(
             user=_user(request),
@@ -211,7 +214,9 @@ class ReceiptsApi(APIView):
         description="A secret ballot's receipts, published at close, sorted.",
     )
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
+        ballot = services.ballot_close_if_due(
+            selectors.ballot_for_viewer(_user(request), ballot_id)
+        )
         return Response(selectors.receipts(ballot))
 
 
@@ -242,7 +247,8 @@ class ProxyListApi(APIView):
     @idempotent
     @extend_schema(request=ProxyGrantInput, responses={201: ProxyOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
-        selectors.ballot_for_viewer(_user(request), ballot_id)  # before validation
+        # Before validation: a ballot one may not see is a 404 whatever the body.
+        services.ballot_close_if_due(selectors.ballot_for_viewer(_user(request), ballot_id))
         given = _valid(ProxyGrantInput, request)
         proxy = services.proxy_grant(
             user=_user(request),
@@ -301,7 +307,9 @@ class PaperListApi(APIView):
         description="书面征询: counted once another staff member confirms it.",
     )
     def post(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
+        ballot = services.ballot_close_if_due(
+            selectors.ballot_for_viewer(_user(request), ballot_id)
+        )
         access.require(_user(request), Perm.BALLOT_MANAGE, ballot.neighborhood_id)
         given = _valid(PaperEnterInput, request)
         paper = services.paper_enter(
@@ -359,13 +367,16 @@ def _objection(objection: Objection) -> dict[str, Any]:
 class ObjectionListApi(APIView):
     @extend_schema(responses=ObjectionOutput(many=True))
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
+        ballot = services.ballot_close_if_due(
+            selectors.ballot_for_viewer(_user(request), ballot_id)
+        )
         return Response([_objection(o) for o in selectors.objections(_user(request), ballot)])
 
     @idempotent
     @extend_schema(request=ObjectionFileInput, responses={201: ObjectionOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
-        selectors.ballot_for_viewer(_user(request), ballot_id)  # before validation
+        # Before validation: a ballot one may not see is a 404 whatever the body.
+        services.ballot_close_if_due(selectors.ballot_for_viewer(_user(request), ballot_id))
         given = _valid(ObjectionFileInput, request)
         objection = services.objection_file(
             user=_user(request), ballot_id=ballot_id, text=given.get("text", "")
@@ -392,7 +403,9 @@ class RecordApi(APIView):
         description="The certified record of a closed ballot (selectors.result_data).",
     )
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
+        ballot = services.ballot_close_if_due(
+            selectors.ballot_for_viewer(_user(request), ballot_id)
+        )
         return Response(selectors.result_data(ballot))
 
 
@@ -405,7 +418,9 @@ class RecordCsvApi(APIView):
         description="The certified record as CSV (UTF-8 with a BOM, for Excel).",
     )
     def get(self, request: Request, ballot_id: int) -> HttpResponse:
-        ballot = selectors.ballot_for_viewer(_user(request), ballot_id)
+        ballot = services.ballot_close_if_due(
+            selectors.ballot_for_viewer(_user(request), ballot_id)
+        )
         data = selectors.result_data(ballot)
         response = HttpResponse(record.csv_bytes(data), content_type="text/csv; charset=utf-8")
         name = record.filename(data)

@@ -30,7 +30,7 @@ from django.utils import timezone
 import realtime
 from voting import events, secrecy, tally
 from voting.models import Ballot, SecretVote, Status, TallyGate, Visibility, Vote
-from voting.services.common import counted_tally, tally_of
+from voting.selectors import counted_tally, tally_of
 
 log = logging.getLogger(__name__)
 

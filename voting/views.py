@@ -338,7 +338,7 @@ def _neighborhood_for_member(user: User, neighborhood_id: int) -> Neighborhood:
 
 def _ballot(user: User, ballot_id: int) -> Ballot:
     try:
-        return selectors.ballot_for_viewer(user, ballot_id)
+        return services.ballot_close_if_due(selectors.ballot_for_viewer(user, ballot_id))
     except NotFound as exc:
         raise Http404 from exc
 

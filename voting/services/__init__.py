@@ -1,13 +1,20 @@
 """The writes of voting: one transaction each, permission checked, events after commit.
 
-ballots: create, open (the frozen electorate), close (the certified result), close_due.
+ballots: create, open (the frozen electorate), close (the certified result), close_due,
+    ballot_close_if_due (what adapters call before they show a ballot).
 casting: ballot_cast, online, for oneself or as a proxy.
 proxies: 委托, granted and revoked.
 paper: 书面征询, entered by one staff member and confirmed by another.
 notice: 公示 objections and their answers.
 """
 
-from voting.services.ballots import ballot_close, ballot_create, ballot_open, close_due
+from voting.services.ballots import (
+    ballot_close,
+    ballot_close_if_due,
+    ballot_create,
+    ballot_open,
+    close_due,
+)
 from voting.services.casting import CastResult, ballot_cast
 from voting.services.notice import objection_answer, objection_file
 from voting.services.paper import paper_confirm, paper_enter, paper_reject
@@ -17,6 +24,7 @@ __all__ = [
     "CastResult",
     "ballot_cast",
     "ballot_close",
+    "ballot_close_if_due",
     "ballot_create",
     "ballot_open",
     "close_due",
