@@ -3,7 +3,6 @@ the choice checked."""
 
 from __future__ import annotations
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +12,7 @@ from core.errors import Invalid
 from voting import tally
 from voting.models import Ballot, Status
 from voting.selectors import option_keys
+from voting.store import vote_store
 
 
 def clean_text(
@@ -39,19 +39,10 @@ def lock_open(ballot_id: int) -> Ballot:
 
     FOR SHARE lets votes run side by side while the close (FOR UPDATE) waits for those in
     flight and every later vote waits for the close, then sees the ballot closed: a vote
-    racing the close is counted or refused, never half-written. (SQLite serialises
-    writers anyway.)
+    racing the close is counted or refused, never half-written (voting/store.py; SQLite
+    serialises writers anyway).
     """
-    if connection.vendor == "postgresql":
-        # One statement: the row, locked (a vote's first of four or five).
-        found = list(
-            Ballot.objects.raw("SELECT * FROM voting_ballot WHERE id = %s FOR SHARE", [ballot_id])
-        )
-        if not found:
-            raise Ballot.DoesNotExist
-        ballot = found[0]
-    else:
-        ballot = Ballot.objects.get(pk=ballot_id)
+    ballot = vote_store().lock_open_row(ballot_id)
     if ballot.status != Status.OPEN or ballot.closes_at <= timezone.now():
         raise (
             closed_error(ballot)
