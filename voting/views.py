@@ -29,11 +29,11 @@ from accounts import access
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
 from core import text
-from core.converters import MAX_ID
-from core.errors import DomainError, Invalid, NotFound
+from core.errors import DomainError, NotFound
 from voting import selectors, services, tally
 from voting.forms import BallotForm
 from voting.models import Ballot, Method, PaperBallot, Scope, Status, Visibility, VoterUnit
+from voting.serializers import elector_id
 from voting.slots import Slot
 
 # A POSTed secret vote's receipt waits for the next page in a signed cookie of the voter's
@@ -581,14 +581,6 @@ def _votes_view(rows: list[dict[str, Any]], labels: Mapping[str, str]) -> list[d
     ]
 
 
-def _elector_field(raw: str | None) -> int | None:
-    if raw is None or raw == "":
-        return None
-    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
-        return int(raw)
-    raise Invalid(_("Which elector? Send their id."), code="invalid_elector")
-
-
 @login_required
 @require_POST
 def ballot_cast(request: HttpRequest, ballot_id: int) -> HttpResponse:
@@ -601,7 +593,7 @@ def ballot_cast(request: HttpRequest, ballot_id: int) -> HttpResponse:
             user=user,
             ballot_id=ballot.pk,
             choice=choice,
-            elector_id=_elector_field(request.POST.get("elector")),
+            elector_id=elector_id(request.POST.get("elector")),
         )
     except NotFound as exc:
         raise Http404 from exc
@@ -683,7 +675,7 @@ def proxy_grant(request: HttpRequest, ballot_id: int) -> HttpResponse:
             ballot_id=ballot.pk,
             delegate_id=delegate if delegate is not None else 0,
             reason=request.POST.get("reason", ""),
-            elector_id=_elector_field(request.POST.get("elector")),
+            elector_id=elector_id(request.POST.get("elector")),
         ),
         _("Your vote is given to your proxy. You may revoke it until they vote."),
         _back(ballot, "proxy"),
@@ -796,7 +788,7 @@ def paper_page(request: HttpRequest, ballot_id: int) -> HttpResponse:
             services.paper_enter(
                 actor=user,
                 ballot_id=ballot.pk,
-                elector_id=_elector_field(request.POST.get("elector")),
+                elector_id=elector_id(request.POST.get("elector")),
                 choice=[key for key in request.POST.getlist("choice") if key],
                 photo=photo,
             )
