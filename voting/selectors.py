@@ -18,6 +18,7 @@ from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
 from core import text
+from core.cache import BoundedCache
 from core.errors import NotFound
 from realtime.selectors import stream_head
 from voting import secrecy, tally
@@ -93,21 +94,16 @@ def tally_visible(user: User, ballot: Ballot) -> bool:
     return False
 
 
-_OPTION_KEYS: dict[tuple[int, object], list[str]] = {}
-_OPTION_KEYS_MAX = 4096
+_OPTION_KEYS: BoundedCache[tuple[int, object], list[str]] = BoundedCache(4096)
 
 
 def option_keys(ballot: Ballot) -> list[str]:
     """The ballot's option keys in order. Options never change once a ballot exists, so
     they are kept per process (keyed with the creation time, which a reused id lacks)."""
-    key = (ballot.pk, ballot.created_at)
-    keys = _OPTION_KEYS.get(key)
-    if keys is None:
-        keys = list(ballot.options.order_by("position").values_list("key", flat=True))
-        if len(_OPTION_KEYS) >= _OPTION_KEYS_MAX:
-            _OPTION_KEYS.clear()
-        _OPTION_KEYS[key] = keys
-    return keys
+    return _OPTION_KEYS.get_or_make(
+        (ballot.pk, ballot.created_at),
+        lambda: list(ballot.options.order_by("position").values_list("key", flat=True)),
+    )
 
 
 CENT = Decimal("0.01")
