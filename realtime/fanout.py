@@ -24,9 +24,11 @@ import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+
+from realtime import offloop
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +43,6 @@ def group_for(stream: str) -> str:
 
 _publisher_loop: asyncio.AbstractEventLoop | None = None
 _publisher_lock = threading.Lock()
-
-
-def _server_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop of the server thread that called this worker thread, if any.
-
-    asgiref records it for sync_to_async workers (the same check async_to_sync makes);
-    tests/realtime/test_consumer.py fails if this stops finding it.
-    """
-    local = SyncToAsync.threadlocal
-    if getattr(local, "main_event_loop_pid", None) != os.getpid():
-        return None
-    loop = getattr(local, "main_event_loop", None)
-    # asgiref never clears the record; a finished loop (a command's) is no server.
-    return loop if loop is not None and loop.is_running() else None
 
 
 _warm_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
@@ -156,7 +144,7 @@ def run(work: Callable[[], Coroutine[Any, Any, None]]) -> bool:
     async def sending() -> None:
         await work()
 
-    server_loop = _server_loop()
+    server_loop = offloop.server_loop()
     if outage.since is not None:
         # Redis is known not to answer: waiting out the timeout again would hold this
         # writer (and every frame queued behind it on its socket) once per event.
@@ -206,7 +194,7 @@ def warm() -> None:
     """Open the Redis connection of the loop that will send this thread's events, once
     per loop and in the background: called when an event is written, so the connection
     is ready by its commit instead of being opened by the first after-commit send."""
-    loop = _server_loop() or _background_loop()
+    loop = offloop.server_loop() or _background_loop()
     if loop in _warm_loops:
         return
     _warm_loops.add(loop)

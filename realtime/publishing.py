@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,13 +41,15 @@ def _next_seq(stream: str) -> int:
     return int(seq)
 
 
-def _store(stream: str, type_: str, data: dict[str, Any], at: datetime) -> int:
-    """The event stored with the stream's next seq: on PostgreSQL the head's upsert feeds
-    the event's insert, one round trip; elsewhere one statement each."""
-    if connection.vendor != "postgresql":
-        seq = _next_seq(stream)
-        Event.objects.create(stream=stream, seq=seq, type=type_, data=data, at=at)
-        return seq
+def _store_portable(stream: str, type_: str, data: dict[str, Any], at: datetime) -> int:
+    """The event stored with the stream's next seq, one statement each (any database)."""
+    seq = _next_seq(stream)
+    Event.objects.create(stream=stream, seq=seq, type=type_, data=data, at=at)
+    return seq
+
+
+def _store_in_one(stream: str, type_: str, data: dict[str, Any], at: datetime) -> int:
+    """PostgreSQL: the head's upsert feeds the event's insert, one round trip."""
     head, event = StreamHead._meta.db_table, Event._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -57,6 +61,13 @@ def _store(stream: str, type_: str, data: dict[str, Any], at: datetime) -> int:
         )
         (seq,) = cursor.fetchone()
     return int(seq)
+
+
+@functools.cache
+def _store() -> Callable[[str, str, dict[str, Any], datetime], int]:
+    """How this process stores an event, chosen once by its database (one per process).
+    Pinned by tests/realtime/test_publish.py (both, the one statement on PostgreSQL)."""
+    return _store_in_one if connection.vendor == "postgresql" else _store_portable
 
 
 def publish(
@@ -77,7 +88,7 @@ def publish(
     # Round-trip now so a payload that cannot be sent fails at the line that built it.
     data = json.loads(json.dumps(data, ensure_ascii=False))
     at = at or timezone.now()
-    seq = _store(stream, type, data, at)
+    seq = _store()(stream, type, data, at)
     frame = frames.event(stream, seq, type, at.isoformat().replace("+00:00", "Z"), data)
     transaction.on_commit(lambda: fanout.send_event(stream, seq, frame), robust=True)
     if seq % TRIM_EVERY == 0:

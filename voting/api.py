@@ -45,6 +45,14 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
 # Ballots -------------------------------------------------------------------------------
 
 
+def _shown(request: Request, ballot_id: int) -> Ballot:
+    """The ballot this reader may see (else 404, before the body is validated), closed first
+    if its time is up: what every endpoint of a ballot reads."""
+    return services.ballot_close_if_due(
+        selectors.ballot_for_viewer(acting_user(request), ballot_id)
+    )
+
+
 class BallotCreateInput(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX)
     description = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX)
@@ -146,7 +154,7 @@ class BallotDetailApi(APIView):
         description="The ballot's snapshot, with `seq` of stream ballot.<id>.",
     )
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
+        ballot = _shown(request, ballot_id)
         return Response(selectors.snapshot(acting_user(request), ballot))
 
 
@@ -185,7 +193,7 @@ class CastApi(APIView):
     @idempotent
     @extend_schema(request=CastInput, responses={200: CastOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
-        selectors.ballot_for_viewer(acting_user(request), ballot_id)  # before validation
+        _shown(request, ballot_id)
         given = _valid(CastInput, request)
         result = services.ballot_cast(
             user=acting_user(request),
@@ -209,7 +217,7 @@ class ReceiptsApi(APIView):
         description="A secret ballot's receipts, published at close, sorted.",
     )
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
+        ballot = _shown(request, ballot_id)
         return Response(selectors.receipts(ballot))
 
 
@@ -240,7 +248,7 @@ class ProxyListApi(APIView):
     @idempotent
     @extend_schema(request=ProxyGrantInput, responses={201: ProxyOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
-        selectors.ballot_for_viewer(acting_user(request), ballot_id)  # before validation
+        _shown(request, ballot_id)
         given = _valid(ProxyGrantInput, request)
         proxy = services.proxy_grant(
             user=acting_user(request),
@@ -299,7 +307,7 @@ class PaperListApi(APIView):
         description="书面征询: counted once another staff member confirms it.",
     )
     def post(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
+        ballot = _shown(request, ballot_id)
         access.require(acting_user(request), Perm.BALLOT_MANAGE, ballot.neighborhood_id)
         given = _valid(PaperEnterInput, request)
         paper = services.paper_enter(
@@ -357,13 +365,13 @@ def _objection(objection: Objection) -> dict[str, Any]:
 class ObjectionListApi(APIView):
     @extend_schema(responses=ObjectionOutput(many=True))
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
+        ballot = _shown(request, ballot_id)
         return Response([_objection(o) for o in selectors.objections(acting_user(request), ballot)])
 
     @idempotent
     @extend_schema(request=ObjectionFileInput, responses={201: ObjectionOutput})
     def post(self, request: Request, ballot_id: int) -> Response:
-        selectors.ballot_for_viewer(acting_user(request), ballot_id)  # before validation
+        _shown(request, ballot_id)
         given = _valid(ObjectionFileInput, request)
         objection = services.objection_file(
             user=acting_user(request), ballot_id=ballot_id, text=given.get("text", "")
@@ -390,7 +398,7 @@ class RecordApi(APIView):
         description="The certified record of a closed ballot (selectors.result_data).",
     )
     def get(self, request: Request, ballot_id: int) -> Response:
-        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
+        ballot = _shown(request, ballot_id)
         return Response(selectors.result_data(ballot))
 
 
@@ -403,7 +411,7 @@ class RecordCsvApi(APIView):
         description="The certified record as CSV (UTF-8 with a BOM, for Excel).",
     )
     def get(self, request: Request, ballot_id: int) -> HttpResponse:
-        ballot = selectors.ballot_for_viewer(acting_user(request), ballot_id)
+        ballot = _shown(request, ballot_id)
         data = selectors.result_data(ballot)
         response = HttpResponse(record.csv_bytes(data), content_type="text/csv; charset=utf-8")
         name = record.filename(data)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from accounts.ledger.sheets import defuse
+from voting.forms import PRESET_LABELS  # the labels the staff chose the rule by
 from voting.models import Method, Scope, VoterUnit
 
 Row = list[str]
@@ -86,8 +87,6 @@ def rule_text(rule: Mapping[str, Any]) -> str:
 
 
 def _preset(key: object) -> str:
-    from voting.forms import PRESET_LABELS  # the labels the staff chose the rule by
-
     return str(PRESET_LABELS.get(str(key), key)) if key else ""
 
 

@@ -1,12 +1,16 @@
-"""The reads of voting: who may see a ballot, what its page and API show, the record."""
+"""The reads of voting: who may see a ballot, what its page and API show, the record, the
+count of the stored votes. A read writes nothing: a ballot past its time is closed by the
+service `ballot_close_if_due`, which the adapters call before they show it."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +18,7 @@ from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
 from core import text
+from core.cache import BoundedCache
 from core.errors import NotFound
 from realtime.selectors import stream_head
 from voting import secrecy, tally
@@ -29,24 +34,9 @@ from voting.models import (
     Visibility,
     Vote,
 )
-from voting.services.common import counted_tally
 from voting.slots import Slot, slots
 
 ELECTORS_PER_PAGE = 50
-
-
-def _close_if_due(ballot: Ballot) -> Ballot:
-    """A ballot read after its closing time is closed first, so nobody ever sees an open
-    ballot that is past its time (the scheduled `close_ballots` does it too)."""
-    if ballot.status == Status.OPEN and ballot.closes_at <= timezone.now():
-        from core.errors import Invalid
-        from voting.services import ballot_close
-
-        try:
-            return ballot_close(actor=None, ballot_id=ballot.pk)
-        except Invalid:
-            return Ballot.objects.get(pk=ballot.pk)
-    return ballot
 
 
 def may_see(user: User, ballot: Ballot) -> bool:
@@ -67,7 +57,7 @@ def ballot_for_viewer(user: User, ballot_id: int) -> Ballot:
     ballot = Ballot.objects.select_related("neighborhood", "building").filter(pk=ballot_id).first()
     if ballot is None or not may_see(user, ballot):
         raise NotFound(_("Not found."))
-    return _close_if_due(ballot)
+    return ballot
 
 
 def ballots_for(user: User, neighborhood_id: int) -> list[Ballot]:
@@ -102,6 +92,55 @@ def tally_visible(user: User, ballot: Ballot) -> bool:
     if ballot.visibility == Visibility.AFTER_VOTE:
         return any(slot.voted for slot in slots(user, ballot))
     return False
+
+
+_OPTION_KEYS: BoundedCache[tuple[int, object], list[str]] = BoundedCache(4096)
+
+
+def option_keys(ballot: Ballot) -> list[str]:
+    """The ballot's option keys in order. Options never change once a ballot exists, so
+    they are kept per process (keyed with the creation time, which a reused id lacks)."""
+    return _OPTION_KEYS.get_or_make(
+        (ballot.pk, ballot.created_at),
+        lambda: list(ballot.options.order_by("position").values_list("key", flat=True)),
+    )
+
+
+CENT = Decimal("0.01")
+
+
+def counted_tally(ballot: Ballot) -> tally.Tally:
+    """The tally of every stored vote (open, secret and confirmed paper ones)."""
+    model = SecretVote if ballot.secret else Vote
+    # Grouped by choice in the database: a few rows however many voted.
+    rows = (
+        model.objects.filter(ballot=ballot)
+        .values("choice")
+        .annotate(heads=Count("pk"), total=Sum("area"))
+        .order_by()
+        .values_list("choice", "heads", "total")
+    )
+    return tally_of(ballot, list(rows))
+
+
+def tally_of(ballot: Ballot, rows: list[tuple[Any, Any, Any]]) -> tally.Tally:
+    """The tally from stored votes grouped by choice: (choice, heads, summed area) rows,
+    the choice as stored (a list, or its JSON text from a raw query)."""
+    # SQLite sums decimals as floats: back to the field's two places, as stored.
+    casts = [
+        tally.Cast(
+            tuple(json.loads(choice) if isinstance(choice, str) else choice),
+            Decimal(str(total or 0)).quantize(CENT),
+            int(heads),
+        )
+        for choice, heads, total in rows
+    ]
+    return tally.tally(
+        ballot.method,  # type: ignore[arg-type]
+        option_keys(ballot),
+        casts,
+        tally.Count(ballot.electorate_heads, Decimal(ballot.electorate_area)),
+    )
 
 
 def current_tally(ballot: Ballot) -> tally.Tally:

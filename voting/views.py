@@ -26,11 +26,11 @@ from accounts.access import acting_user
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
 from core import text
-from core.converters import MAX_ID
-from core.errors import DomainError, Invalid, NotFound
+from core.errors import DomainError, NotFound
 from voting import presenters, selectors, services
 from voting.forms import BallotForm
 from voting.models import Ballot, PaperBallot, Status
+from voting.serializers import elector_id
 
 # A POSTed secret vote's receipt waits for the next page in a signed cookie of the voter's
 # own browser, not in the session: the session row names the user, and a receipt next to a
@@ -52,7 +52,7 @@ def _neighborhood_for_member(user: User, neighborhood_id: int) -> Neighborhood:
 
 def _ballot(user: User, ballot_id: int) -> Ballot:
     try:
-        return selectors.ballot_for_viewer(user, ballot_id)
+        return services.ballot_close_if_due(selectors.ballot_for_viewer(user, ballot_id))
     except NotFound as exc:
         raise Http404 from exc
 
@@ -193,14 +193,6 @@ def ballot_live(request: HttpRequest, ballot_id: int) -> HttpResponse:
     return render(request, "voting/_live.html", context)
 
 
-def _elector_field(raw: str | None) -> int | None:
-    if raw is None or raw == "":
-        return None
-    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
-        return int(raw)
-    raise Invalid(_("Which elector? Send their id."), code="invalid_elector")
-
-
 @login_required
 @require_POST
 def ballot_cast(request: HttpRequest, ballot_id: int) -> HttpResponse:
@@ -213,7 +205,7 @@ def ballot_cast(request: HttpRequest, ballot_id: int) -> HttpResponse:
             user=user,
             ballot_id=ballot.pk,
             choice=choice,
-            elector_id=_elector_field(request.POST.get("elector")),
+            elector_id=elector_id(request.POST.get("elector")),
         )
     except NotFound as exc:
         raise Http404 from exc
@@ -295,7 +287,7 @@ def proxy_grant(request: HttpRequest, ballot_id: int) -> HttpResponse:
             ballot_id=ballot.pk,
             delegate_id=delegate if delegate is not None else 0,
             reason=request.POST.get("reason", ""),
-            elector_id=_elector_field(request.POST.get("elector")),
+            elector_id=elector_id(request.POST.get("elector")),
         ),
         _("Your vote is given to your proxy. You may revoke it until they vote."),
         _back(ballot, "proxy"),
@@ -383,7 +375,7 @@ def paper_page(request: HttpRequest, ballot_id: int) -> HttpResponse:
             services.paper_enter(
                 actor=user,
                 ballot_id=ballot.pk,
-                elector_id=_elector_field(request.POST.get("elector")),
+                elector_id=elector_id(request.POST.get("elector")),
                 choice=[key for key in request.POST.getlist("choice") if key],
                 photo=photo,
             )

@@ -444,6 +444,7 @@ def room_close(*, actor: User, room_id: int) -> Room:
 # The server's clock and presence --------------------------------------------------------
 
 
+@timers.on_time_up
 def room_tick(room_id: int, now: float | None = None) -> Outcome | None:
     """Let a speech whose time is up end by itself; nothing happens if none is."""
     try:

@@ -1,30 +1,58 @@
 """The server's clock for speeches: when a speech's time is up, the room is ticked and the
 floor ends by itself (`speech.ended`, reason "time"), whatever the clients do.
 
-One background thread per process keeps the earliest `ends_at` of every room whose floor
-this process gave or extended. A tick is idempotent (the engine ends nothing that is not
-due), so a timer that fires after an extension, or in two processes, does no harm. A
-process that dies takes its timers with it: the next command on the room, or any read of
-the room's page, ends an expired speech too (the engine expires first), and
-`manage.py room_ticks [--loop N]` sweeps every room.
+One background thread per process (core/deadlines.py) keeps the earliest `ends_at` of
+every room whose floor this process gave or extended. A tick is idempotent (the engine
+ends nothing that is not due), so a timer that fires after an extension, or in two
+processes, does no harm. A process that dies takes its timers with it: the next command on
+the room, or any read of the room's page, ends an expired speech too (the engine expires
+first), and `manage.py room_ticks [--loop N]` sweeps every room.
+
+This module imports no service: the rooms service registers its tick (`@on_time_up`), so
+the service imports the timers and never the other way round.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 
-log = logging.getLogger(__name__)
+from core.deadlines import Deadlines
 
 SLACK = 0.02  # seconds after ends_at, so the engine sees the time as up
 IDLE_SECONDS = 5.0
 
-_cond = threading.Condition()
-_due: dict[int, float] = {}  # room id -> wall-clock time (time.time()) to tick
-_thread: threading.Thread | None = None
+Tick = TypeVar("Tick", bound=Callable[[int], object])
+
+_tick: Callable[[int], object] | None = None
+
+
+def on_time_up(tick: Tick) -> Tick:
+    """Register the function that ticks a room (moderation.rooms.services.room_tick)."""
+    global _tick
+    _tick = tick
+    return tick
+
+
+def _fire(room_id: int) -> None:
+    if _tick is None:  # only the rooms service schedules, and it registers on import
+        raise RuntimeError("no room tick registered")
+    _tick(room_id)
+
+
+# Wall-clock times (time.time()), as the engine's ends_at; a wait is capped so a clock
+# that jumps is noticed within IDLE_SECONDS.
+_timers: Deadlines[int] = Deadlines(
+    "linli-room-timers",
+    _fire,
+    failed="tick of room %s failed",
+    idle_seconds=IDLE_SECONDS,
+    clock=time.time,
+    max_wait=IDLE_SECONDS,
+)
 
 
 def schedule_on_commit(room_id: int, ends_at: float) -> None:
@@ -32,44 +60,14 @@ def schedule_on_commit(room_id: int, ends_at: float) -> None:
 
 
 def schedule(room_id: int, ends_at: float) -> None:
-    global _thread
-    with _cond:
-        _due[room_id] = ends_at + SLACK  # the latest floor's end replaces an earlier one
-        if _thread is None or not _thread.is_alive():
-            _thread = threading.Thread(target=_work, name="linli-room-timers", daemon=True)
-            _thread.start()
-        _cond.notify()
+    """Tick the room just after `ends_at`; the latest floor's end replaces an earlier one."""
+    _timers.at(room_id, ends_at + SLACK)
 
 
 def reset() -> None:
     """Forget every pending tick (tests: a test's rooms are gone with its database)."""
-    with _cond:
-        _due.clear()
-        _cond.notify()
+    _timers.reset()
 
 
 def pending() -> dict[int, float]:
-    with _cond:
-        return dict(_due)
-
-
-def _work() -> None:
-    from moderation.rooms.services import room_tick
-
-    while True:
-        with _cond:
-            if not _due:
-                if not _cond.wait(IDLE_SECONDS) and not _due:
-                    close_old_connections()
-                    connection.close()
-                continue
-            room_id, at = min(_due.items(), key=lambda item: item[1])
-            delay = at - time.time()
-            if delay > 0:
-                _cond.wait(min(delay, IDLE_SECONDS))
-                continue
-            del _due[room_id]
-        try:
-            room_tick(room_id)
-        except Exception:
-            log.exception("tick of room %s failed", room_id)
+    return _timers.pending()

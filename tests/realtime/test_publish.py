@@ -140,3 +140,24 @@ def test_redact_drops_keys_of_one_type_and_keeps_the_events_and_seqs() -> None:
         (3, {"participation": 2}),
     ]
     assert Event.objects.get(stream="ballot.8").data["tally"] == {"no": 1}
+
+
+def test_the_portable_event_store_stores_what_the_one_statement_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both ways of storing an event (realtime/publishing.py), whatever the database: the
+    portable one runs here on PostgreSQL too, after the chosen one."""
+    from realtime import publishing
+
+    as_of = timezone.now()
+    with transaction.atomic():
+        realtime.publish("board.2", "a", {"n": 1}, at=as_of)
+    monkeypatch.setattr(publishing, "_store", lambda: publishing._store_portable)
+    with transaction.atomic():
+        realtime.publish("board.2", "b", {"名": "二"}, at=as_of)
+    rows = Event.objects.filter(stream="board.2").order_by("seq")
+    assert [(e.seq, e.type, e.data, e.at) for e in rows] == [
+        (1, "a", {"n": 1}, as_of),
+        (2, "b", {"名": "二"}, as_of),
+    ]
+    assert StreamHead.objects.get(stream="board.2").seq == 2

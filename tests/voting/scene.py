@@ -96,7 +96,7 @@ def stored_as_before_secrecy(b: Ballot) -> None:
     (here each event carries the ballot's current count)."""
     from realtime.models import Event
     from voting import live
-    from voting.services.common import counted_tally
+    from voting.selectors import counted_tally
 
     b.refresh_from_db()
     Ballot.objects.filter(pk=b.pk).update(visibility="live")

@@ -1,4 +1,4 @@
-"""The one-statement vote (voting.services.casting._cast_in_one) on PostgreSQL.
+"""The one-statement vote (voting.store.PostgresVoteStore.cast_own) on PostgreSQL.
 
 Once a process has seen a ballot open, a voter's own first vote with a valid choice is one
 statement. Every other case falls back to the full path; these tests pin that the answers
@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from core.errors import DomainError, NotFound
 from tests import factories
 from tests.voting.scene import ballot, scene
-from voting import services
+from voting import services, store
 from voting.models import Participation, SecretVote, Vote, VoteRevision
 from voting.services import casting
 
@@ -75,7 +75,7 @@ def test_every_refusal_is_the_full_paths_answer_once_the_ballot_is_known() -> No
     s = scene(4)
     b = ballot(s, secret=False)
     services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")  # the process knows b
-    assert b.pk in casting._SHAPES
+    assert b.pk in store.SHAPES
     assert code_of(services.ballot_cast, user=s.reps[1], ballot_id=b.pk, choice="maybe") == (
         "invalid_choice"
     )
@@ -118,14 +118,22 @@ def test_a_remembered_shape_of_another_ballot_with_the_same_id_is_not_trusted() 
     s = scene(2)
     b = ballot(s)
     services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    known = store.SHAPES.get(b.pk)
+    assert known is not None
     stale = dataclasses.replace(
-        casting._SHAPES[b.pk], created_at=b.created_at - dt.timedelta(days=1), method="single"
+        known, created_at=b.created_at - dt.timedelta(days=1), method="single"
     )
-    casting._SHAPES[b.pk] = stale
+    store.SHAPES.put(b.pk, stale)
     result, queries = cast_counting(user=s.reps[1], ballot_id=b.pk, choice="no")
     assert queries > 1
     assert Vote.objects.get(elector_id=result.elector_id).choice == ["no"]
-    assert casting._SHAPES[b.pk].created_at == b.created_at
+    assert shape_of(b.pk).created_at == b.created_at
+
+
+def shape_of(ballot_id: int) -> store.Shape:
+    known = store.SHAPES.get(ballot_id)
+    assert known is not None
+    return known
 
 
 def prepared_votes() -> list[tuple[int, int]]:
@@ -148,7 +156,8 @@ def test_the_one_statement_is_prepared_so_postgresql_plans_it_once() -> None:
     for rep in s.reps[1:]:
         _, queries = cast_counting(user=rep, ballot_id=b.pk, choice="no")
         assert queries == 1
-    assert prepared_votes() == [(3, 5)]
+    # All nine votes ran it: the first learnt the ballot's shape first.
+    assert prepared_votes() == [(4, 5)]
     assert Vote.objects.filter(ballot=b, choice=["no"]).count() == 8
 
 
@@ -159,8 +168,9 @@ def test_without_prepared_statements_the_same_statement_votes(
     unset, which turns the request to prepare into a plain execution."""
     s = scene(3)
     b = ballot(s)
-    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
+    connection.ensure_connection()
     monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="yes")
     for rep in s.reps[1:]:
         _, queries = cast_counting(user=rep, ballot_id=b.pk, choice="abstain")
         assert queries == 1
@@ -168,28 +178,34 @@ def test_without_prepared_statements_the_same_statement_votes(
     assert Vote.objects.filter(ballot=b, choice=["abstain"]).count() == 2
 
 
-def test_watching_an_open_ballot_teaches_the_process_its_shape() -> None:
-    """The stream check (a voter opening the ballot's page) fills the shape, so even the
-    first vote the process sees is one statement."""
+def test_watching_a_ballot_writes_and_warms_nothing_the_first_vote_learns_its_shape() -> None:
+    """The stream check is a check only; a process's first vote on a ballot reads its shape
+    (two small reads, no lock) and is then the one statement, never the full path."""
     from voting.streams import may_watch_ballot
 
     s = scene(2)
     b = ballot(s)
-    casting._SHAPES.pop(b.pk, None)
-    assert may_watch_ballot(s.reps[0], b.pk) is True
-    assert casting._SHAPES[b.pk].created_at == b.created_at
-    _, queries = cast_counting(user=s.reps[0], ballot_id=b.pk, choice="yes")
-    assert queries == 1
+    store.SHAPES.pop(b.pk)
+    with CaptureQueriesContext(connection) as watched:
+        assert may_watch_ballot(s.reps[0], b.pk) is True
+    assert b.pk not in store.SHAPES
+    assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in watched.captured_queries)
+    with CaptureQueriesContext(connection) as queries:
+        services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice=["yes"])
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) <= 3
+    assert "WITH b AS (SELECT id FROM voting_ballot" in statements[-1]  # the one statement
+    assert shape_of(b.pk).created_at == b.created_at
+    _, again = cast_counting(user=s.reps[1], ballot_id=b.pk, choice="no")
+    assert again == 1
 
 
-def test_watching_a_ballot_one_may_not_see_teaches_nothing() -> None:
-    from voting.streams import may_watch_ballot
-
+def test_the_first_vote_on_a_closed_ballot_learns_nothing() -> None:
     s = scene(1)
     b = ballot(s)
-    casting._SHAPES.pop(b.pk, None)
-    stranger = factories.verified(
-        factories.household_in(factories.building(factories.neighborhood("别处")))
+    store.SHAPES.pop(b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    assert code_of(services.ballot_cast, user=s.reps[0], ballot_id=b.pk, choice="yes") == (
+        "ballot_closed"
     )
-    assert may_watch_ballot(stranger, b.pk) is False
-    assert b.pk not in casting._SHAPES
+    assert b.pk not in store.SHAPES

@@ -23,7 +23,7 @@ from tests import factories
 from tests.voting.scene import Scene, ballot, later, scene, stored_as_before_secrecy
 from voting import live, secrecy, services, tally
 from voting.models import Ballot
-from voting.services.common import counted_tally
+from voting.selectors import counted_tally
 
 pytestmark = pytest.mark.django_db
 

@@ -361,13 +361,27 @@ def test_objections_during_notice_and_answers() -> None:
     )
 
 
-def test_a_ballot_read_after_its_time_is_closed_first() -> None:
+def test_a_ballot_shown_after_its_time_is_closed_first_by_the_service_not_the_read() -> None:
     s = scene(1)
     b = ballot(s)
     Ballot.objects.filter(pk=b.pk).update(closes_at=timezone.now() - dt.timedelta(seconds=1))
-    seen = selectors.ballot_for_viewer(s.reps[0], b.pk)
+    read = selectors.ballot_for_viewer(s.reps[0], b.pk)
+    assert read.status == "open"  # a read writes nothing
+    assert Ballot.objects.get(pk=b.pk).status == "open"
+    seen = services.ballot_close_if_due(read)
     assert seen.status == "closed"
     assert seen.result is not None
+    assert services.ballot_close_if_due(seen) is seen  # nothing to do once closed
+
+
+def test_a_ballot_page_and_api_after_its_time_show_it_closed(client) -> None:
+    """The adapters call ballot_close_if_due before they read (voting/views.py, api.py)."""
+    s = scene(1)
+    b = ballot(s)
+    Ballot.objects.filter(pk=b.pk).update(closes_at=timezone.now() - dt.timedelta(seconds=1))
+    client.force_login(s.reps[0])
+    assert client.get(f"/api/v1/ballots/{b.pk}/").json()["status"] == "closed"
+    assert Ballot.objects.get(pk=b.pk).result is not None
 
 
 def test_drafts_are_hidden_from_residents() -> None:

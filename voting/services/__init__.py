@@ -1,7 +1,8 @@
 """The writes of voting: one transaction each, permission checked, events after commit.
 
-ballots: create, open (the frozen electorate), close (the certified result), close_due;
-  a deliberation room's vote, created and closed by the room's chair.
+ballots: create, open (the frozen electorate), close (the certified result), close_due,
+  ballot_close_if_due (what adapters call before they show a ballot); a deliberation room's
+  vote, created and closed by the room's chair.
 casting: ballot_cast, online, for oneself or as a proxy.
 proxies: 委托, granted and revoked.
 paper: 书面征询, entered by one staff member and confirmed by another.
@@ -11,6 +12,7 @@ notice: 公示 objections and their answers.
 from voting.services.ballots import (
     ballot_close,
     ballot_close_for_room,
+    ballot_close_if_due,
     ballot_create,
     ballot_create_for_room,
     ballot_open,
@@ -26,6 +28,7 @@ __all__ = [
     "ballot_cast",
     "ballot_close",
     "ballot_close_for_room",
+    "ballot_close_if_due",
     "ballot_create",
     "ballot_create_for_room",
     "ballot_open",

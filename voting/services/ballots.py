@@ -37,7 +37,8 @@ from voting.models import (
     Visibility,
     VoterUnit,
 )
-from voting.services.common import clean_text, closed_error, counted_tally
+from voting.selectors import counted_tally
+from voting.services.common import clean_text, closed_error
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
@@ -470,6 +471,18 @@ def certify(ballot: Ballot) -> dict[str, Any]:
         },
     }
     return secrecy.closed_result(result, rule) if ballot.secret else result
+
+
+def ballot_close_if_due(ballot: Ballot) -> Ballot:
+    """The ballot, closed first if its closing time has passed, so nobody ever sees an open
+    ballot that is past its time (the scheduled `close_ballots` closes them too). Adapters
+    call it on the ballot they are about to show; a read never closes anything."""
+    if ballot.status != Status.OPEN or ballot.closes_at > timezone.now():
+        return ballot
+    try:
+        return ballot_close(actor=None, ballot_id=ballot.pk)
+    except Invalid:  # closed by someone else in the meantime
+        return Ballot.objects.get(pk=ballot.pk)
 
 
 def close_due(now: dt.datetime | None = None) -> list[int]:
