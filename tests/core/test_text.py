@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import unicodedata
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -95,27 +93,3 @@ def test_scrub_always_gives_clean_text(raw: str) -> None:
     cleaned = text.scrub(raw)
     assert text.clean(cleaned) == cleaned
     cleaned.encode()  # storable and sendable as UTF-8
-
-
-CORE = Path(text.__file__).parent
-# The pure part of the floor (Makefile PURE): no Django at all.
-PURE_CORE = ("text.py", "jsondepth.py", "limits.py", "uploads.py")
-APPS = {"accounts", "voting", "moderation", "forum", "realtime", "frontend", "config", "demo"}
-
-
-def _imports(module: Path) -> set[str]:
-    tree = ast.parse(module.read_text(encoding="utf-8"))
-    nodes = list(ast.walk(tree))
-    imported = {a.name for n in nodes if isinstance(n, ast.Import) for a in n.names}
-    imported |= {n.module or "" for n in nodes if isinstance(n, ast.ImportFrom)}
-    return {name.split(".")[0] for name in imported}
-
-
-@pytest.mark.parametrize("name", PURE_CORE)
-def test_the_pure_core_modules_import_no_django(name: str) -> None:
-    assert not _imports(CORE / name) & {"django", "rest_framework", "channels", "psycopg"}
-
-
-@pytest.mark.parametrize("module", sorted(CORE.glob("*.py")), ids=lambda p: p.name)
-def test_the_core_floor_imports_no_app(module: Path) -> None:
-    assert not _imports(module) & APPS
