@@ -375,9 +375,14 @@ function start(snap) {
   // After a change, the server's word on the room is read again: which controls show (the
   // flags) and, for the chair's console, the queue in the rules' order. Events are applied
   // at once above; this follows within a moment, once for a burst of events.
+  // While a read is due or under way the room carries data-refreshing: what is on screen may
+  // still be a moment behind the server's word (tests wait for it to go).
   let refreshTimer = null;
+  let refreshes = 0;
   function refresh() {
     clearTimeout(refreshTimer);
+    const mine = ++refreshes;
+    root.dataset.refreshing = "";
     refreshTimer = setTimeout(async () => {
       try {
         const response = await fetch(snap.state_url, { credentials: "same-origin", headers: { Accept: "application/json" } });
@@ -394,6 +399,9 @@ function start(snap) {
         }
         drawAll();
       } catch { /* the next event asks again */ }
+      finally {
+        if (mine === refreshes) delete root.dataset.refreshing;
+      }
     }, 120);
   }
 
