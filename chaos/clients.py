@@ -1,6 +1,6 @@
-"""Live clients that follow frontend/static/linli/live.js's rules, on asyncio `websockets`.
+"""Live clients that follow frontend/static/linli/live/socket.js's rules, on asyncio `websockets`.
 
-What live.js does, and so what each client here does:
+What live/socket.js does, and so what each client here does:
 - connect to /ws/ with the subprotocol `linli.v1`, the session cookie and the page's Origin;
 - on open, `sub` every stream it follows with `since` = the last seq it applied;
 - apply an event only when its seq is exactly last + 1; ignore a repeat; on a gap, `sub`
@@ -292,7 +292,7 @@ class LiveClient:
             self.on_event(self, stream, frame)  # type: ignore[arg-type]
 
     async def _resync(self, stream: str) -> None:
-        """live.js reloads the page: its snapshot carries the seq to resume from."""
+        """live/socket.js reloads the page: its snapshot carries the seq to resume from."""
         feed = self.feeds[stream]
         feed.resyncs += 1
         found = await self.snapshot(stream)

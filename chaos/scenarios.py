@@ -96,7 +96,7 @@ async def _post_loop(
 ) -> None:
     """One poster: a reply every `interval` s while `stop` is clear. Each `do` runs on its
     own, so a held acknowledgement does not hold the next post; a post is only sent on an
-    open socket (live.js falls back to a plain form POST otherwise: not counted here)."""
+    open socket (live/socket.js falls back to a plain form POST otherwise: not counted here)."""
     number = 0
     due = time.monotonic() + random.random() * interval
     while not stop.is_set():
@@ -498,7 +498,7 @@ def saw(client: LiveClient, stream: str, kind: str, after: int) -> bool:
 @scenario("chair-server-kill")
 async def chair_server_kill(site: Site, plan: Plan) -> Row:
     """The chair follows the room from server a; residents from both. Server a is killed
-    with -9; the chair's page reconnects to b (live.js), a is started again; then the chair
+    with -9; the chair's page reconnects to b (live/socket.js), a is started again; then the chair
     closes the page. The room must pause (`room.paused`, chair away) within the process
     lease time (LINLI_PROCESS_LEASE_SECONDS) plus a margin, every resident must see it, and
     when the chair comes back the room resumes."""

@@ -298,7 +298,7 @@ def progress_view(ballot: Ballot, progress: Mapping[str, Any] | None) -> dict[st
 
 
 def matter_data() -> list[dict[str, str]]:
-    """What each matter template sets, for the form's pre-fill (live.js) and its notes."""
+    """What each matter template sets, for the form's pre-fill (live/page.js) and its notes."""
     return [
         {
             "key": m.key,

@@ -171,7 +171,7 @@ def _render_ballot(
         ballot,
         reads,
         manage=manage,
-        # Rendered (hidden) on an open ballot too: live.js shows it when the ballot closes.
+        # Rendered (hidden) on an open ballot too: live/ballot.js shows it when the ballot closes.
         may_object=(is_open or (closed and on_notice))
         and access.is_verified_resident(user, ballot.neighborhood_id),
         receipt=receipt,
