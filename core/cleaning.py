@@ -54,3 +54,25 @@ def required_text(
             _("Please keep it to %(limit)s characters."), code="too_long", params={"limit": limit}
         )
     return clean
+
+
+def title_and_description(
+    title: object, description: object, *, title_max: int, description_max: int
+) -> tuple[str, str]:
+    """What a ballot or a room is called (one line, required: `title_required`) and what it
+    is about (optional, several lines), cleaned and bounded (`too_long`)."""
+    clean_title = required_text(
+        title,
+        limit=title_max,
+        code="title_required",
+        required=_("Please give a title."),
+        multiline=False,
+    )
+    clean_description = (
+        required_text(
+            description, limit=description_max, code="too_long", required="", multiline=True
+        )
+        if isinstance(description, str) and description.strip()
+        else ""
+    )
+    return clean_title, clean_description

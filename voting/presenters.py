@@ -393,10 +393,14 @@ def live_panel(ballot: Ballot, snap: Mapping[str, Any]) -> dict[str, Any]:
         "participation_area": area_text(participation.get("area", "0")),
         "electorate_area": area_text(ballot.electorate_area),
         "tally_visible": shown is not None,
-        "tally_rows": option_rows(
-            options,
-            (shown or {}).get("options"),
-            int((shown or {}).get("participation", {}).get("heads", 0)),
+        # A count the reader may not see yet is not in the page at all, not even as zeros:
+        # the rows come with the fragment that shows them (live/ballot.js).
+        "tally_rows": (
+            option_rows(
+                options, shown.get("options"), int(shown.get("participation", {}).get("heads", 0))
+            )
+            if shown is not None
+            else []
         ),
         "show_area": option_area_shown(ballot),
         "result": result_view(ballot, labels) if closed else None,

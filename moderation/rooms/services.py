@@ -29,7 +29,7 @@ import realtime
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
-from core.cleaning import required_text
+from core.cleaning import required_text, title_and_description
 from core.converters import MAX_ID
 from core.errors import Forbidden, Invalid, NotFound
 from moderation.models import Attendance, Room, RoomBallot, RoomEvent, RoomStatus, Speech
@@ -78,17 +78,8 @@ def room_create(
 ) -> Room:
     """Open a room with the actor in the chair."""
     access.require(actor, Perm.ROOM_MANAGE, neighborhood_id)
-    clean_title = _text(
-        title,
-        limit=TITLE_MAX,
-        code="title_required",
-        required=_("Please give a title."),
-        multiline=False,
-    )
-    clean_description = (
-        _text(description, limit=DESCRIPTION_MAX, code="too_long", required="")
-        if isinstance(description, str) and description.strip()
-        else ""
+    clean_title, clean_description = title_and_description(
+        title, description, title_max=TITLE_MAX, description_max=DESCRIPTION_MAX
     )
     items = (
         [

@@ -4,10 +4,11 @@ certified and put on public notice)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +21,7 @@ from accounts import access
 from accounts.ledger.filters import ADULT_AGE
 from accounts.models import Building, Household, User
 from accounts.permissions import Perm
+from core.cleaning import title_and_description
 from core.errors import Invalid, NotFound
 from moderation.rooms import selectors as room_selectors
 from voting import electorate, events, secrecy, tally
@@ -39,6 +41,8 @@ from voting.models import (
 )
 from voting.selectors import counted_tally
 from voting.services.common import clean_text, closed_error
+
+P = ParamSpec("P")
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
@@ -137,63 +141,6 @@ def _place(
     return None, []
 
 
-def ballot_create(
-    *,
-    actor: User,
-    neighborhood_id: int,
-    title: object,
-    description: object = "",
-    matter: object = "custom",
-    method: object = Method.YES_NO,
-    options: Sequence[object] = (),
-    min_choices: object = 1,
-    max_choices: object = 1,
-    voter_unit: object = VoterUnit.HOUSEHOLD,
-    scope: object = Scope.NEIGHBORHOOD,
-    building_id: object = None,
-    unit_ids: Iterable[object] = (),
-    min_age: object = ADULT_AGE,
-    secret: object = False,
-    visibility: object = None,
-    preset: object = "more_yes",
-    rule: object = None,
-    proxy_limit: object = None,
-    notice_days: object = 7,
-    closes_at: object = None,
-    open_now: bool = False,
-) -> Ballot:
-    """A new ballot (a draft, or opened at once), by staff of the neighborhood
-    (Perm.BALLOT_MANAGE). A matter template other than "custom" decides the voter unit,
-    the scope kind, the method and the rule, with its legal basis. `visibility` None:
-    after close for a secret ballot (it shows no count while open, voting/secrecy.py),
-    else live."""
-    access.require(actor, Perm.BALLOT_MANAGE, neighborhood_id)
-    return _create(
-        actor=actor,
-        neighborhood_id=neighborhood_id,
-        title=title,
-        description=description,
-        matter=matter,
-        method=method,
-        options=options,
-        min_choices=min_choices,
-        max_choices=max_choices,
-        voter_unit=voter_unit,
-        scope=scope,
-        building_id=building_id,
-        unit_ids=unit_ids,
-        min_age=min_age,
-        secret=secret,
-        visibility=visibility,
-        preset=preset,
-        rule=rule,
-        proxy_limit=proxy_limit,
-        notice_days=notice_days,
-        closes_at=closes_at,
-        open_now=open_now,
-    )
-
-
 def ballot_create_for_room(
     *, actor: User, room_id: int, title: object, description: object, closes_at: object
 ) -> Ballot:
@@ -234,7 +181,7 @@ def _create(
     scope: object = Scope.NEIGHBORHOOD,
     building_id: object = None,
     unit_ids: Iterable[object] = (),
-    min_age: object = 18,
+    min_age: object = ADULT_AGE,
     secret: object = False,
     visibility: object = None,
     preset: object = "more_yes",
@@ -244,7 +191,8 @@ def _create(
     closes_at: object = None,
     open_now: bool = False,
 ) -> Ballot:
-    """The ballot's validation and rows; the caller has checked the actor's permission."""
+    """The ballot's validation and rows (see ballot_create); the caller has checked the
+    actor's permission."""
     from voting import matters
 
     if not isinstance(matter, str) or matter not in matters.MATTERS:
@@ -257,17 +205,8 @@ def _create(
             template.method,
             template.preset,
         )
-    clean_title = clean_text(
-        title,
-        limit=TITLE_MAX,
-        code="title_required",
-        required=_("Please give a title."),
-        multiline=False,
-    )
-    clean_description = (
-        clean_text(description, limit=DESCRIPTION_MAX, code="too_long", required="")
-        if isinstance(description, str) and description.strip()
-        else ""
+    clean_title, clean_description = title_and_description(
+        title, description, title_max=TITLE_MAX, description_max=DESCRIPTION_MAX
     )
     method = _choice(method, Method, "invalid_method")
     voter_unit = _choice(voter_unit, VoterUnit, "invalid_voter_unit")
@@ -327,6 +266,28 @@ def _create(
         if open_now:
             _open(ballot)
     return ballot
+
+
+def _by_staff(create: Callable[P, Ballot]) -> Callable[P, Ballot]:
+    """`create` for staff of the ballot's neighborhood: Perm.BALLOT_MANAGE, checked first."""
+
+    @functools.wraps(create)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> Ballot:
+        actor, neighborhood_id = kwargs["actor"], kwargs["neighborhood_id"]
+        access.require(cast(User, actor), Perm.BALLOT_MANAGE, cast(int, neighborhood_id))
+        return create(*args, **kwargs)
+
+    checked.__name__ = checked.__qualname__ = "ballot_create"
+    checked.__doc__ = BALLOT_CREATE_DOC
+    return checked
+
+
+BALLOT_CREATE_DOC = """A new ballot (a draft, or opened at once), by staff of the neighborhood
+(Perm.BALLOT_MANAGE). A matter template other than "custom" decides the voter unit, the
+scope kind, the method and the rule, with its legal basis. `visibility` None: after close
+for a secret ballot (it shows no count while open, voting/secrecy.py), else live."""
+# The staff's create: the same signature as _create, so every call site stays typed.
+ballot_create = _by_staff(_create)
 
 
 def ballot_open(*, actor: User, ballot_id: int) -> Ballot:
