@@ -32,6 +32,20 @@ settings_profiles.load_profile("linli")
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's default language. The test client's LocaleMiddleware
+    activates a request's language in the test's own thread and leaves it there (a server
+    activates per request), so an English request in one test made the next test's minutes
+    English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _no_room_timers_left() -> Iterator[None]:
     """A test that gave a floor leaves a tick scheduled; it must not fire into the next
     test's database."""
