@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.auth.middleware.rate_limited_as_429",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "frontend.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -241,6 +242,7 @@ ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = ACCOUNT_LOGIN_BY_CODE_FORMAT = {
     "numeric": True,
     "length": 6,
+    "dashed": False,
 }
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_SESSION_REMEMBER = True
@@ -254,7 +256,9 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "10/m/ip,50/h/ip",
     "request_login_code": "10/m/ip,3/m/key,10/h/key",
-    "verify_phone": "1/30s/key,3/m/ip,10/h/ip",
+    # The code texted after sign-up counts here too, so per address it allows what
+    # "signup" allows (a family or a community centre behind one address).
+    "verify_phone": "1/30s/key,10/m/ip,50/h/ip",
     "change_phone": "1/m/user",
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",

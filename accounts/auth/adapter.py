@@ -87,6 +87,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if not user.username:
             user.username = "r" + secrets.token_hex(6)
 
+    def get_login_stages(self) -> list[str]:
+        return [
+            "accounts.auth.stages.PhoneVerificationStage"
+            if stage == "allauth.account.stages.PhoneVerificationStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         # A new account can do little before it is verified as a resident.
         return reverse("verify")
