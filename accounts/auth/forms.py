@@ -17,7 +17,6 @@ class LoginForm(allauth_forms.LoginForm):
         data = kwargs.get("data")
         if isinstance(data, QueryDict) and "username" in data and "login" not in data:
             data = data.copy()
-            data["login"] = data["username"]
+            data["login"] = str(data["username"])
             kwargs["data"] = data
         super().__init__(*args, **kwargs)
-

@@ -252,8 +252,8 @@ def codes_issue(request: HttpRequest, place: Any) -> HttpResponse:
     for item in issued:
         # The code in the fragment, not the query: browsers never send a fragment, so
         # it reaches no access log (linli/household-code.js puts it into the form).
-        url = request.build_absolute_uri(reverse("verify")) + "#" + urlencode(
-            {"code": item.display}
+        url = (
+            request.build_absolute_uri(reverse("verify")) + "#" + urlencode({"code": item.display})
         )
         letters.append(
             {
