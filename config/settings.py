@@ -56,7 +56,11 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "channels",
+    # Listed before allauth so that its templates (account/*.html in the site's layout,
+    # Chinese first) override allauth's own.
     "accounts",
+    "allauth",
+    "allauth.account",
     "realtime",
     "forum",
     "voting",
@@ -75,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.auth.middleware.rate_limited_as_429",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "frontend.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -197,6 +203,14 @@ else:
         }
     }
 
+# Argon2 first: new and changed passwords are hashed with it, and an older PBKDF2 hash
+# still verifies and is upgraded on the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -205,6 +219,70 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Phone + password and phone + SMS code (docs/accounts.md, "Signing up and in").
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Accounts a resident makes alone (django-allauth): a mainland mobile number is the
+# login; a password is optional (sign in by SMS code instead); no email at all. The
+# demo's and staff's user names keep working with their passwords.
+ACCOUNT_ADAPTER = "accounts.auth.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.auth.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"phone", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["phone*", "password1"]
+ACCOUNT_USER_MODEL_EMAIL_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+# Six digits, as every Chinese SMS code is: typed on a phone keypad.
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = ACCOUNT_LOGIN_BY_CODE_FORMAT = {
+    "numeric": True,
+    "length": 6,
+    "dashed": False,
+}
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_GET = False
+# Every sign-in path, per account ("key": the phone or user name) and per client address
+# ("ip": REMOTE_ADDR as config/forwarded.py resolved it from LINLI_TRUSTED_PROXIES, never
+# a raw X-Forwarded-For; accounts/auth/adapter.py). Counted in the cache (Redis when set).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "10/m/ip,50/h/ip",
+    "request_login_code": "10/m/ip,3/m/key,10/h/key",
+    # The code texted after sign-up counts here too, so per address it allows what
+    # "signup" allows (a family or a community centre behind one address).
+    "verify_phone": "1/30s/key,10/m/ip,50/h/ip",
+    "change_phone": "1/m/user",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+# The proxies are ours to name (LINLI_TRUSTED_PROXIES), not allauth's to count.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
+# Phone numbers without "+": read as numbers of this region (E.164 is what is stored).
+LINLI_PHONE_REGION = os.environ.get("LINLI_PHONE_REGION", "CN")
+
+# Text messages (accounts/auth/sms.py), chosen like Django's email backends. The console
+# backend prints each message on the server's console (`make run`) and, with
+# LINLI_SMS_OUTBOX set, appends it as a JSON line to that file (the browser tests read
+# the code there). Production sets the HTTP gateway backend and its LINLI_SMS_GATEWAY_*
+# settings (docs/deploy.md).
+LINLI_SMS_BACKEND = os.environ.get("LINLI_SMS_BACKEND", "accounts.auth.sms.ConsoleBackend")
+LINLI_SMS_OUTBOX = os.environ.get("LINLI_SMS_OUTBOX", "")
+LINLI_SMS_GATEWAY_URL = os.environ.get("LINLI_SMS_GATEWAY_URL", "")
+LINLI_SMS_GATEWAY_KEY = os.environ.get("LINLI_SMS_GATEWAY_KEY", "")
+LINLI_SMS_GATEWAY_TIMEOUT = float(os.environ.get("LINLI_SMS_GATEWAY_TIMEOUT", "5"))
+LINLI_SMS_GATEWAY_RETRIES = int(os.environ.get("LINLI_SMS_GATEWAY_RETRIES", "3"))
+LINLI_SMS_GATEWAY_BACKOFF = float(os.environ.get("LINLI_SMS_GATEWAY_BACKOFF", "0.5"))
+# At most this many messages to one number per hour, whatever asked for them.
+LINLI_SMS_PER_NUMBER_HOUR = int(os.environ.get("LINLI_SMS_PER_NUMBER_HOUR", "5"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

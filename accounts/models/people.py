@@ -12,6 +12,10 @@ from accounts.models.places import District, Household, Neighborhood, Subdistric
 
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=32, blank=True)
+    # The mobile number one signs in with, in E.164 ("+8613800138000"; accounts/auth):
+    # one number, one account. Staff and demo accounts may have none.
+    phone = models.CharField(_("mobile number"), max_length=16, null=True, blank=True, unique=True)
+    phone_verified = models.BooleanField(_("mobile number verified"), default=False)
     # The keyed hash of the ID number of the person this account was verified as: one
     # person, one account. It stays when a residency ends, so the person can verify
     # elsewhere with the same account but never with a second one.
