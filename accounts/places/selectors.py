@@ -84,9 +84,7 @@ def my_entries(*, user: User) -> Entries:
     holds_a_role = grants.exists()
     committee = access.neighborhoods_with(user, Perm.LEDGER_VIEW)
     serves = {n.pk for n in committee}
-    chaired = [
-        n for n in access.neighborhoods_with(user, Perm.ROOM_MANAGE) if n.pk not in serves
-    ]
+    chaired = [n for n in access.neighborhoods_with(user, Perm.ROOM_MANAGE) if n.pk not in serves]
     admin = grants.filter(role=Role.ADMIN)
     areas = list(
         Subdistrict.objects.filter(

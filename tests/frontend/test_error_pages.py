@@ -63,7 +63,9 @@ def test_400_and_403_are_translated_in_the_layout(
     assert f'lang="{"zh-CN" if language == "zh-hans" else "en"}"' in page
 
 
-@pytest.mark.parametrize(("language", "words"), [("zh-hans", "系统出了点问题"), ("en", "Something")])
+@pytest.mark.parametrize(
+    ("language", "words"), [("zh-hans", "系统出了点问题"), ("en", "Something")]
+)
 def test_a_500_is_standalone_and_translated(language: str, words: str) -> None:
     with translation.override(language):
         response = error_pages.server_error(signed_in_request("/boards/1/"))
