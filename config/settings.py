@@ -30,6 +30,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list(
     "DJANGO_CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000"
 )
+# A refused form answers with the translated error page in the site's layout.
+CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"
 
 # Personal data at rest: ID numbers are encrypted with LINLI_FIELD_KEYS (Fernet keys,
 # comma-separated, newest first so keys can rotate) and matched by a keyed hash under
@@ -287,6 +289,8 @@ LINLI_SMS_PER_NUMBER_HOUR = int(os.environ.get("LINLI_SMS_PER_NUMBER_HOUR", "5")
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates on a 24-hour clock, without "a.m." (config/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

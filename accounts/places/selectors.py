@@ -1,4 +1,5 @@
-"""Reads for the committee's dashboard: a handful of counts, a fixed number of queries."""
+"""Reads for the committee's dashboard (a handful of counts) and for the 我的 page (the
+places a user serves), each in a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ from accounts import access
 from accounts.models import (
     Household,
     IdentityConflict,
+    Neighborhood,
     Residency,
+    RoleGrant,
+    Subdistrict,
     User,
     VerificationRequest,
 )
+from accounts.models.people import Role
 from accounts.permissions import Perm
 
 
@@ -58,4 +63,38 @@ def dashboard(*, user: User, neighborhood_id: int) -> Dashboard:
         verified_households=counts["verified"],
         pending_requests=pending,
         open_conflicts=conflicts,
+    )
+
+
+@dataclass(frozen=True)
+class Entries:
+    """What the 我的 page offers this user beyond what every user gets."""
+
+    verified: bool  # 我的家庭
+    may_verify: bool  # 认证: only a user with no residency and no role at all
+    committee: list[Neighborhood]  # the committee pages (staff, secretaries)
+    chaired: list[Neighborhood]  # rooms to chair where the committee pages are not open
+    areas: list[Subdistrict]  # the area page in numbers (admins)
+
+
+def my_entries(*, user: User) -> Entries:
+    """The role-specific entries of the 我的 page, in 7 queries."""
+    verified = Residency.objects.filter(user=user, ended_at__isnull=True).exists()
+    grants = RoleGrant.objects.filter(user=user)
+    holds_a_role = grants.exists()
+    committee = access.neighborhoods_with(user, Perm.LEDGER_VIEW)
+    serves = {n.pk for n in committee}
+    chaired = [n for n in access.neighborhoods_with(user, Perm.ROOM_MANAGE) if n.pk not in serves]
+    admin = grants.filter(role=Role.ADMIN)
+    areas = list(
+        Subdistrict.objects.filter(
+            Q(pk__in=admin.values("subdistrict")) | Q(district__in=admin.values("district"))
+        ).order_by("pk")
+    )
+    return Entries(
+        verified=verified,
+        may_verify=not verified and not holds_a_role,
+        committee=committee,
+        chaired=chaired,
+        areas=areas,
     )

@@ -1,4 +1,5 @@
-"""The committee's front door: the places a user serves and each place's dashboard."""
+"""The committee's front door (the places a user serves and each place's dashboard) and
+the 我的 page: one's household, language, text size, sign-out and one's role pages."""
 
 from __future__ import annotations
 
@@ -26,6 +27,13 @@ SECTIONS = (
     ("ledger_import", _("Import a spreadsheet"), Perm.LEDGER_IMPORT),
     ("roles", _("Committee roles"), Perm.ROLES_MANAGE),
 )
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    """The 我的 tab: what is one's own, and the role pages only for those who hold the role."""
+    entries = selectors.my_entries(user=acting_user(request))
+    return render(request, "accounts/me.html", {"entries": entries})
 
 
 @login_required

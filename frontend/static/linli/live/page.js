@@ -3,17 +3,18 @@
 
 function enhanceTextSize() {
   const root = document.documentElement;
-  const button = document.querySelector("[data-textsize]");
+  // The header's toggle and the 我的 page's: both show the same on-state.
+  const buttons = document.querySelectorAll("[data-textsize]");
   const apply = (on) => {
     root.classList.toggle("large-text", on);
-    if (button) button.setAttribute("aria-pressed", String(on));
+    buttons.forEach((button) => button.setAttribute("aria-pressed", String(on)));
   };
   apply(window.localStorage.getItem("linli.largeText") === "1");
-  button?.addEventListener("click", () => {
+  buttons.forEach((button) => button.addEventListener("click", () => {
     const on = !root.classList.contains("large-text");
     window.localStorage.setItem("linli.largeText", on ? "1" : "0");
     apply(on);
-  });
+  }));
 }
 
 // The new-ballot form: a matter template fills in who votes and the rule at once (without

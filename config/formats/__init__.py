@@ -1,0 +1,1 @@
+"""Our date formats per language (settings.FORMAT_MODULE_PATH), where Django's own read badly."""
