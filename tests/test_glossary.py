@@ -19,21 +19,11 @@ from django.urls import reverse
 
 from tests import factories
 from tests.accounts.ledger_transfer_helpers import csv_bytes, rows
+from tests.test_layers import PROJECT  # the application's packages, named once
 
 ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY = ROOT / "docs/glossary.md"
 CATALOGUE = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
-APPS = (
-    "accounts",
-    "config",
-    "core",
-    "demo",
-    "forum",
-    "frontend",
-    "moderation",
-    "realtime",
-    "voting",
-)
 SOURCES = ("*.html", "*.py", "*.js", "*.txt")
 
 
@@ -57,7 +47,7 @@ def forbidden() -> dict[str, str]:
 
 def sources() -> list[Path]:
     found = []
-    for app in APPS:
+    for app in PROJECT:
         for pattern in SOURCES:
             for path in (ROOT / app).rglob(pattern):
                 if "migrations" not in path.parts:
