@@ -30,10 +30,9 @@ install: $(STAMP)
 
 # Drop every row and seed the demo again, keeping .venv (no reinstall): for a demo gone messy.
 demo-reset: $(STAMP)
-	@echo "Emptying the database and seeding the demo again..."
-	@$(PY) manage.py flush --noinput
 	@$(PY) manage.py migrate --noinput -v0
-	@$(PY) manage.py seed_demo
+	@echo "Emptying the database and seeding the demo again..."
+	@$(PY) manage.py seed_demo --reset
 
 run: $(STAMP)
 	@$(PY) manage.py migrate --noinput -v0
