@@ -22,18 +22,25 @@ def bounds(text):
     return (int(low.group(1)), int(low.group(2))), (int(high.group(1)), int(high.group(2)))
 
 
-def main():
-    low, high = bounds(PYPROJECT.read_text(encoding="utf-8"))
-    here = sys.version_info[:2]
+def refusal(here, text, executable):
+    """None when Python `here` (major, minor) is in the range, else the one line saying so."""
+    low, high = bounds(text)
     if low <= here < high:
-        return 0
-    sys.stderr.write(
+        return None
+    return (
         "Linli needs Python {0[0]}.{0[1]} to {1[0]}.{1[1]}, and {2} is Python {3[0]}.{3[1]}: "
         "install one of those and run e.g. `make run PYTHON=python{0[0]}.{0[1]}` "
-        "(`make clean` first if .venv was made with this one).\n".format(
-            low, (high[0], high[1] - 1), sys.executable, here
+        "(`make clean` first if .venv was made with this one).".format(
+            low, (high[0], high[1] - 1), executable, here
         )
     )
+
+
+def main():
+    line = refusal(sys.version_info[:2], PYPROJECT.read_text(encoding="utf-8"), sys.executable)
+    if line is None:
+        return 0
+    sys.stderr.write(line + "\n")
     return 1
 
 
