@@ -1,4 +1,5 @@
 # The two commands: `make run` (the demo) and `make test` (the whole suite).
+# `make run PORT=8080 HOST=0.0.0.0` serves elsewhere; `make demo-reset` seeds the demo afresh.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,16 +9,30 @@ PORT ?= 8000
 # Rules with no Django import: typed strictly.
 PURE := accounts/auth/phones.py core/cache.py core/limits.py core/uploads.py core/text.py core/jsondepth.py config/clientip.py realtime/origins.py voting/secrecy.py realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py accounts/ledger/rules.py accounts/outreach/events.py accounts/notifications/events.py accounts/ledger/sheets.py voting/tally.py moderation/procedure/*.py
 
-.PHONY: run test install lint bench bench-ledger bench-voting bench-rooms chaos clean
+.PHONY: run demo-reset test install lint bench bench-ledger bench-voting bench-rooms chaos clean
 
+# The Python is checked first, in one line (scripts/python_check.py reads requires-python), so
+# an unsupported one never gets as far as a pip error. pip then shows each package as it comes:
+# a first install is a few minutes, and silence that long reads as a hang.
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "Installing dependencies into $(VENV) (first run only)..."
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3 (see pyproject.toml for the versions) or run make with PYTHON=/path/to/python3"; exit 1; }
+	@$(PYTHON) scripts/python_check.py
+	@test -x $(PY) || { echo "[1/3] Creating $(VENV) with $$($(PYTHON) -V)"; $(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): on Debian or Ubuntu, apt-get install python3-venv"; exit 1; }; }
+	@$(PY) scripts/python_check.py
+	@echo "[2/3] Updating pip in $(VENV)"
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
-	@PYTHONWARNINGS=ignore $(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@echo "[3/3] Installing Linli's dependencies into $(VENV) (first run only; a few minutes):"
+	@PYTHONWARNINGS=ignore $(VENV)/bin/pip install --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+	@echo "Dependencies installed."
 
 install: $(STAMP)
+
+# Drop every row and seed the demo again, keeping .venv (no reinstall): for a demo gone messy.
+demo-reset: $(STAMP)
+	@$(PY) manage.py migrate --noinput -v0
+	@echo "Emptying the database and seeding the demo again..."
+	@$(PY) manage.py seed_demo --reset
 
 run: $(STAMP)
 	@$(PY) manage.py migrate --noinput -v0

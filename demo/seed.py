@@ -130,6 +130,12 @@ def is_seeded() -> bool:
     return Subdistrict.objects.exists()
 
 
+def is_demo() -> bool:
+    """Every demo login exists: the database is the demo's (what `--reset` may empty)."""
+    names = [user.username for user in DEMO_USERS]
+    return User.objects.filter(username__in=names).count() == len(names)
+
+
 def _name(rng: random.Random) -> str:
     given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
     return rng.choice(SURNAMES) + given

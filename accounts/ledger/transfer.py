@@ -147,6 +147,11 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def problem_rows(self) -> int:
+        """Rows with at least one error: one row may hold several (a bad ID and a bad area)."""
+        return len({error.row for error in self.errors})
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["ok"] = self.ok

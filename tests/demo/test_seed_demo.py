@@ -149,3 +149,30 @@ def test_seed_demo_has_an_open_elevator_ballot_and_a_closed_garden_ballot_on_not
     assert garden.result["tally"]["participation"]["heads"] == 3
     objection = garden.objections.get()
     assert objection.answer and objection.answered_by == User.objects.get(username="staff")
+
+
+# flush truncates: in the test's open transaction PostgreSQL refuses it (pending deferred
+# checks), as a real `make demo-reset` never has one.
+@pytest.mark.django_db(transaction=True)
+def test_reset_seeds_the_demo_again_from_nothing() -> None:
+    # given a demo someone has changed: a household gone, a resident renamed
+    call_command("seed_demo", "--households", "12", verbosity=0, stdout=StringIO())
+    Household.objects.filter(residents__isnull=True).delete()
+    User.objects.filter(username="resident").update(display_name="改过的名字")
+    # when it is reset
+    call_command("seed_demo", "--households", "12", "--reset", verbosity=0, stdout=StringIO())
+    # then it is the demo as first seeded, once
+    assert Household.objects.count() == 12
+    assert User.objects.filter(username="resident").get().display_name != "改过的名字"
+    assert User.objects.filter(username="resident").count() == 1
+
+
+def test_reset_refuses_a_database_that_is_not_the_demos() -> None:
+    # given places but no demo logins (a real neighborhood's database)
+    call_command("seed_demo", "--households", "12", verbosity=0, stdout=StringIO())
+    User.objects.filter(username="newcomer").delete()
+    households = Household.objects.count()
+    # when a reset is asked for, then it refuses and nothing is emptied
+    with pytest.raises(CommandError, match="not the demo users"):
+        call_command("seed_demo", "--reset", verbosity=0, stdout=StringIO())
+    assert Household.objects.count() == households

@@ -91,9 +91,9 @@ def test_an_open_art278_ballot_record_in_chinese(estate: dict[str, Any]) -> None
     assert all(r[-1] == "是" for r in checks)
     assert ["通过票数", by_key["yes"][0], "按建筑面积", "140.00", "240.00", "> 1/2", "是"] in checks
     assert row(table, "是否通过")[1] == "是"
-    counted, area = row(table, "计入的书面票")[1:]
+    counted, area = row(table, "计入的纸质表决票")[1:]
     assert counted == "1" and Decimal(area) == Decimal("60")  # SQLite's Sum drops the .00
-    assert row(table, "未复核的书面票（不计入）")[1] == "0"
+    assert row(table, "未复核的纸质表决票（不计入）")[1] == "0"
     # Who voted how: masked names, the channel, the area
     votes = [r for r in table if len(r) == 4 and r[2] in ("网上", "书面征询")]
     assert sorted(r[2] for r in votes) == ["书面征询", "网上", "网上"]
@@ -113,7 +113,7 @@ def test_a_secret_ballot_record_lists_the_receipts_and_no_voter(estate: dict[str
     data = selectors.result_data(ballot.__class__.objects.get(pk=ballot.pk))
     with translation.override("zh-hans"):
         table = cells(record.csv_bytes(data))
-    start = table.index(["已投选票的回执码"])
+    start = table.index(["已投表决票的回执码"])
     assert table[start + 1 :] == [[r] for r in receipts]
     assert row(table, "无记名投票")[1] == "是"
     assert not [r for r in table if "网上" in r]  # nothing about who voted

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -14,10 +15,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing if places already exist"
         )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="empty the database first (make demo-reset); refused unless it holds the demo",
+        )
 
-    def handle(self, *args: Any, households: int, if_empty: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, households: int, if_empty: bool, reset: bool, **options: Any
+    ) -> None:
         if households < 3:
             raise CommandError("--households must be at least 3 (the demo users live in them)")
+        if reset:
+            # flush empties every table: only a database that is the demo's (or empty) may
+            # be emptied, so an exported production DATABASE_URL survives a stray demo-reset.
+            if demo.is_seeded() and not demo.is_demo():
+                raise CommandError(
+                    "This database holds places but not the demo users: not emptying it."
+                )
+            call_command("flush", interactive=False, verbosity=0)
         if demo.is_seeded():
             if if_empty:
                 self.print_logins()
