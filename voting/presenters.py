@@ -7,6 +7,7 @@ computes none of them.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from voting import matters, tally
 from voting.models import Ballot, Method, Objection, Scope, Status, Visibility, VoterUnit
@@ -360,6 +363,7 @@ class BallotReads:
     receipts: list[str] = field(default_factory=list)
     votes: list[dict[str, Any]] = field(default_factory=list)
     paper_waiting: int = 0
+    now: dt.datetime = field(default_factory=timezone.now)
 
 
 def shown_tally(ballot: Ballot, snap: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -441,6 +445,28 @@ def ballot_page(
         "paper_waiting": reads.paper_waiting,
         "error": error,
         "live_tally": ballot.visibility == Visibility.LIVE,
+        "early_close": early_close_notice(ballot, reads.now) if manage else "",
+    }
+
+
+def time_left(left: dt.timedelta) -> str:
+    """A span in its largest whole unit: "14 days", "3 hours", "1 minute" (at least one)."""
+    if left.days >= 1:
+        return ngettext("%(count)d day", "%(count)d days", left.days) % {"count": left.days}
+    hours = left.seconds // 3600
+    if hours >= 1:
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    minutes = max(1, left.seconds // 60)
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+
+
+def early_close_notice(ballot: Ballot, now: dt.datetime) -> str:
+    """What closing now does, in numbers, for the staff's confirmation ("" when the closing
+    time has passed: then a close is no longer early)."""
+    if ballot.status != Status.OPEN or ballot.closes_at <= now:
+        return ""
+    return _("Voting will end %(span)s early, and the result is published at once.") % {
+        "span": time_left(ballot.closes_at - now)
     }
 
 
@@ -467,4 +493,14 @@ def record_page(ballot: Ballot, record: dict[str, Any]) -> dict[str, Any]:
             record["options"], counted.get("options"), int(participation.get("heads", 0))
         ),
         "votes": votes_view(record.get("votes") or [], labels),
+        "closed_early_by": closed_early_by(record),
     }
+
+
+def closed_early_by(record: Mapping[str, Any]) -> str:
+    """How long before its set time a ballot was closed ("" when on time)."""
+    closes_at, closed_at = record.get("closes_at"), record.get("closed_at")
+    if not closes_at or not closed_at:
+        return ""
+    left = dt.datetime.fromisoformat(closes_at) - dt.datetime.fromisoformat(closed_at)
+    return time_left(left) if left > dt.timedelta(0) else ""

@@ -270,7 +270,14 @@ def ballot_open(request: HttpRequest, ballot_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def ballot_close(request: HttpRequest, ballot_id: int) -> HttpResponse:
-    return _staff_action(request, ballot_id, services.ballot_close, _("The ballot is closed."))
+    """Before its set time, only with the reason the page's confirmation asks for."""
+    reason = request.POST.get("reason", "")
+    return _staff_action(
+        request,
+        ballot_id,
+        lambda **kw: services.ballot_close(reason=reason, **kw),
+        _("The ballot is closed."),
+    )
 
 
 @login_required

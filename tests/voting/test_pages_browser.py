@@ -106,7 +106,7 @@ def test_a_ranked_form_sends_the_order_of_preference(s: Scene, daphne_url: str, 
     # no one's first choice, goes out first) as a reload does.
     for rep, order in ((s.reps[1], ["1", "2"]), (s.reps[2], ["2", "1"])):
         off_the_loop(services.ballot_cast, user=rep, ballot_id=b.pk, choice=order)
-    off_the_loop(services.ballot_close, actor=s.staff, ballot_id=b.pk)
+    off_the_loop(services.ballot_close, actor=s.staff, ballot_id=b.pk, reason="test")
     rounds = page.locator("[data-result] ol.rounds li")
     rounds.first.wait_for(timeout=10_000)
     live = [" ".join(text.split()) for text in rounds.all_inner_texts()]
