@@ -325,9 +325,18 @@ class SlotView:
     from_name: str  # the delegator's name, when voted for by proxy
     delegated_to: str  # the proxy's name, when an own vote was given to someone
     delegated_id: int | None
+    # An open ballot's current choice, so a reload shows what was chosen: its option labels
+    # in words (in order of preference when ranked) and its keys (to tick the form).
+    choice_text: str = ""
+    choice: tuple[str, ...] = ()
 
 
-def slot_view(slot: Slot) -> SlotView:
+def choice_words(choice: Iterable[str], labels: Mapping[str, str]) -> str:
+    return _(", ").join(labels.get(key, key) for key in choice)
+
+
+def slot_view(slot: Slot, labels: Mapping[str, str]) -> SlotView:
+    choice = tuple(slot.choice or ())
     return SlotView(
         elector_id=slot.elector.pk,
         label=slot.elector.label,
@@ -336,6 +345,8 @@ def slot_view(slot: Slot) -> SlotView:
         from_name=slot.proxy.delegator.public_name if slot.proxy else "",
         delegated_to=slot.delegated.delegate.public_name if slot.delegated else "",
         delegated_id=slot.delegated.pk if slot.delegated else None,
+        choice_text=choice_words(choice, labels),
+        choice=choice,
     )
 
 
@@ -343,7 +354,7 @@ def votes_view(rows: list[dict[str, Any]], labels: Mapping[str, str]) -> list[di
     return [
         {
             "elector": row["elector"],
-            "choice": _(", ").join(labels.get(key, key) for key in row["choice"]),
+            "choice": choice_words(row["choice"], labels),
             "paper": row.get("channel") == "paper",
         }
         for row in rows
@@ -435,7 +446,7 @@ def ballot_page(
         "electorate_line": electorate_line(ballot),
         "options": options,
         "rank_positions": list(range(1, len(options) + 1)),
-        "slots": [slot_view(s) for s in reads.slots],
+        "slots": [slot_view(s, labels) for s in reads.slots],
         "receipt": receipt,
         "on_notice": bool(snap.get("on_notice")),
         "objections": reads.objections,
@@ -450,14 +461,20 @@ def ballot_page(
 
 
 def time_left(left: dt.timedelta) -> str:
-    """A span in its largest whole unit: "14 days", "3 hours", "1 minute" (at least one)."""
+    """A span in its two largest units, the smaller left out when zero: "14 days",
+    "9 days 23 hours", "3 hours 10 minutes", "1 minute" (at least one)."""
+    hours, minutes = left.seconds // 3600, left.seconds % 3600 // 60
+    parts = []
     if left.days >= 1:
-        return ngettext("%(count)d day", "%(count)d days", left.days) % {"count": left.days}
-    hours = left.seconds // 3600
-    if hours >= 1:
-        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
-    minutes = max(1, left.seconds // 60)
-    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+        parts.append(ngettext("%(count)d day", "%(count)d days", left.days) % {"count": left.days})
+    if hours and len(parts) < 2:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    if not left.days and (minutes or not parts):
+        minutes = max(1, minutes)
+        parts.append(
+            ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+        )
+    return " ".join(parts)
 
 
 def early_close_notice(ballot: Ballot, now: dt.datetime) -> str:

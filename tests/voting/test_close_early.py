@@ -93,13 +93,19 @@ def test_the_confirmation_says_what_closing_does_in_numbers() -> None:
     with translation.override("zh-hans"):
         assert presenters.early_close_notice(b, now) == "投票将提前 14 天结束，结果立即公示。"
         b.closes_at = now + dt.timedelta(hours=3, minutes=10)
-        assert presenters.early_close_notice(b, now) == "投票将提前 3 小时结束，结果立即公示。"
+        assert presenters.early_close_notice(b, now) == (
+            "投票将提前 3 小时 10 分钟结束，结果立即公示。"
+        )
+        b.closes_at = now + dt.timedelta(days=9, hours=23, minutes=59)
+        assert (
+            presenters.early_close_notice(b, now) == "投票将提前 9 天 23 小时结束，结果立即公示。"
+        )
         b.closes_at = now + dt.timedelta(seconds=20)
         assert presenters.early_close_notice(b, now) == "投票将提前 1 分钟结束，结果立即公示。"
     with translation.override("en"):
         b.closes_at = now + dt.timedelta(days=1, hours=2)
         assert presenters.early_close_notice(b, now) == (
-            "Voting will end 1 day early, and the result is published at once."
+            "Voting will end 1 day 2 hours early, and the result is published at once."
         )
     b.closes_at = now - dt.timedelta(seconds=1)
     assert presenters.early_close_notice(b, now) == ""

@@ -305,11 +305,17 @@ def test_voting_by_plain_post_and_changing_it(s: Scene) -> None:
     assert vote.choice == ["yes"]
     page = voter.get(f"/ballots/{b.pk}/")
     words = text_of(page)
-    assert "您的投票已记录" in words and "您已投票。截止前可以修改" in words
+    # Issue 17: a reload says which option was chosen, and the form has it ticked
+    assert "您的投票已记录" in words and "您已投票： 同意 。 截止前可以修改。" in words
+    assert 'value="yes" checked' in page.content.decode()
     assert "修改我的投票" in words
     voter.post(f"/ballots/{b.pk}/cast/", {"choice": "no"})
     vote.refresh_from_db()
     assert vote.choice == ["no"] and vote.revisions.count() == 2
+    again = voter.get(f"/ballots/{b.pk}/")
+    assert "您已投票： 反对 。" in text_of(again)
+    assert 'value="no" checked' in again.content.decode()
+    assert 'value="yes" checked' not in again.content.decode()
 
 
 def test_a_refused_vote_says_why_and_writes_nothing(s: Scene) -> None:
@@ -338,6 +344,11 @@ def test_a_secret_vote_shows_its_receipt_once_and_prominently(secret_s: Scene) -
     again = voter.get(f"/ballots/{b.pk}/")
     assert receipt not in again.content.decode()  # shown once only
     assert "您已投票" in text_of(again) and 'name="choice"' not in again.content.decode()
+    # nothing can show a secret choice: the page says the receipt is the check
+    assert (
+        "您记下的回执码就是核对凭证" in text_of(again)
+        and "同意" not in text_of(again).split("您的投票")[1].split("参与情况")[0]
+    )
 
 
 def test_a_secret_receipt_waits_in_the_voters_browser_not_in_their_session(secret_s: Scene) -> None:

@@ -82,6 +82,11 @@ def test_a_multiple_choice_form_sends_its_boxes_and_a_refusal_says_why(
     page.locator("[data-cast-button]").click()
     page.locator("[data-slot] [data-voted]").wait_for(state="visible", timeout=10_000)
     assert off_the_loop(lambda: Vote.objects.get().choice) == ["1", "3"]
+    # What was chosen is said at once, and again after a reload (issue 17)
+    assert page.inner_text("[data-voted-choice]") == "修花坛，添座椅"
+    page.reload()
+    assert page.inner_text("[data-voted-choice]") == "修花坛，添座椅"
+    assert page.locator("form.vote-form input[name=choice]:checked").count() == 2
     assert page.locator("[data-cast-button]").inner_text().strip() == "修改我的投票"
     assert error.is_hidden()
     assert errors == []
