@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts import neighbors
 from accounts.access import acting_user
 from accounts.permissions import Perm
 from accounts.places.views import place_or_404
@@ -20,11 +21,16 @@ from core.errors import DomainError, NotFound
 def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     user = acting_user(request)
     place = place_or_404(user, Perm.ROLES_MANAGE, neighborhood_id)
+    who = neighbors.query_of(request.GET.get("who"))
     if request.method == "POST":
         try:
+            picked = request.POST.get("user_id", "")
             roles.role_grant(
                 actor=user,
                 neighborhood_id=neighborhood_id,
+                user_id=int(picked)
+                if picked.isascii() and picked.isdigit() and len(picked) < 12
+                else None,
                 username=request.POST.get("username", ""),
                 role=request.POST.get("role", ""),
             )
@@ -39,6 +45,8 @@ def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
             "place": place,
             "grants": roles.grants_at(actor=user, neighborhood_id=neighborhood_id),
             "choices": [(r.value, r.label) for r in roles.NEIGHBORHOOD_ROLES],
+            "who": who,
+            "neighbors": neighbors.eligible_neighbors(user, neighborhood_id, who),
         },
     )
 

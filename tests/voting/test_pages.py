@@ -380,8 +380,13 @@ def test_a_secret_receipt_waits_in_the_voters_browser_not_in_their_session(secre
 def test_a_proxy_is_granted_used_by_the_delegate_and_revoked_by_plain_posts(s: Scene) -> None:
     b = ballot(s)
     a, d = s.reps[0], s.reps[1]
+    # Issue 17: the delegate is found by name or address, not by their login name
+    found = client_for(a).get(f"/ballots/{b.pk}/", {"who": d.display_name})
+    html = found.content.decode()
+    assert f'name="delegate_id" value="{d.pk}"' in html and d.username not in html
+    assert d.residencies.get().household.address in text_of(found)
     response = client_for(a).post(
-        f"/ballots/{b.pk}/proxy/", {"delegate": d.username, "reason": "住院，不会用手机"}
+        f"/ballots/{b.pk}/proxy/", {"delegate_id": str(d.pk), "reason": "住院，不会用手机"}
     )
     assert response.status_code == 302
     proxy = Proxy.objects.get()
@@ -400,6 +405,11 @@ def test_a_proxy_is_granted_used_by_the_delegate_and_revoked_by_plain_posts(s: S
     )
     assert "成年" in text_of(bad)
     assert Proxy.objects.count() == 1
+    # The login name still works for a client that sends one (deprecated)
+    client_for(s.reps[2]).post(
+        f"/ballots/{b.pk}/proxy/", {"delegate": s.reps[3].username, "reason": "出差"}
+    )
+    assert Proxy.objects.filter(delegator=s.reps[2], delegate=s.reps[3]).exists()
 
 
 # Close, result, 公示 and objections -------------------------------------------------------
