@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts import access, identity
@@ -52,6 +52,18 @@ def _token(token: str) -> Q:
     )
 
 
+def adult_residencies(neighborhood_id: int) -> QuerySet[Residency]:
+    """The current residencies of active accounts verified as adults of the ledger in the
+    neighborhood: who may hold a proxy and who the picker offers."""
+    return Residency.objects.filter(
+        ended_at__isnull=True,
+        household__building__neighborhood_id=neighborhood_id,
+        resident__isnull=False,
+        resident__birth_date__lte=years_before(timezone.localdate(), ADULT_AGE),
+        user__is_active=True,
+    )
+
+
 def eligible_neighbors(actor: User, neighborhood_id: int, query: str) -> list[Neighbor]:
     """The verified adult residents of the neighborhood matching every word of `query`, by
     address then name; [] for an empty query or an actor who is not a member there (to
@@ -63,15 +75,8 @@ def eligible_neighbors(actor: User, neighborhood_id: int, query: str) -> list[Ne
     for word in words:
         where &= _token(word)
     rows = (
-        Residency.objects.filter(
-            where,
-            ended_at__isnull=True,
-            household__building__neighborhood_id=neighborhood_id,
-            resident__isnull=False,
-            resident__left_at__isnull=True,
-            resident__birth_date__lte=years_before(timezone.localdate(), ADULT_AGE),
-            user__is_active=True,
-        )
+        adult_residencies(neighborhood_id)
+        .filter(where)
         .exclude(user_id=actor.pk)
         .select_related("user", "resident", "household__building")
         .order_by("household__building__name", "household__unit", "household__room", "user_id")

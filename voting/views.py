@@ -26,6 +26,7 @@ from accounts.access import acting_user
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
 from core import text
+from core.converters import form_id
 from core.errors import DomainError, NotFound
 from voting import presenters, selectors, services
 from voting.forms import BallotForm
@@ -294,12 +295,8 @@ def proxy_grant(request: HttpRequest, ballot_id: int) -> HttpResponse:
     for a client that sends one; deprecated."""
     user = acting_user(request)
     ballot = _ballot(user, ballot_id)
-    picked = request.POST.get("delegate_id", "")
-    delegate = (
-        int(picked)
-        if picked.isascii() and picked.isdigit() and len(picked) < 12
-        else selectors.delegate_named(request.POST.get("delegate", ""))
-    )
+    picked = form_id(request.POST.get("delegate_id"))
+    delegate = picked or selectors.delegate_named(request.POST.get("delegate", ""))
     return _act(
         request,
         lambda: services.proxy_grant(

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import services as roles
+from core.converters import id_field
 from realtime.idempotency import idempotent
 
 
@@ -26,9 +27,7 @@ class GrantOutput(serializers.Serializer):
 
 class RoleListApi(APIView):
     class InputSerializer(serializers.Serializer):
-        user_id = serializers.IntegerField(
-            required=False, min_value=1, help_text="the account, as the neighbor picker gives it"
-        )
+        user_id = id_field(required=False, help_text="the account, as the neighbor picker gives it")
         username = serializers.CharField(
             max_length=150, required=False, help_text="or its login name (used without user_id)"
         )

@@ -14,6 +14,7 @@ from accounts.access import acting_user
 from accounts.permissions import Perm
 from accounts.places.views import place_or_404
 from accounts.roles import services as roles
+from core.converters import form_id
 from core.errors import DomainError, NotFound
 
 
@@ -24,13 +25,10 @@ def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     who = neighbors.query_of(request.GET.get("who"))
     if request.method == "POST":
         try:
-            picked = request.POST.get("user_id", "")
             roles.role_grant(
                 actor=user,
                 neighborhood_id=neighborhood_id,
-                user_id=int(picked)
-                if picked.isascii() and picked.isdigit() and len(picked) < 12
-                else None,
+                user_id=form_id(request.POST.get("user_id")),
                 username=request.POST.get("username", ""),
                 role=request.POST.get("role", ""),
             )

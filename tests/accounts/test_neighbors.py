@@ -24,7 +24,7 @@ def street():
     five = factories.building(place, "5号楼")
     wang = factories.verified(factories.household_in(three), "王秀英")
     li = factories.verified(factories.household_in(five), "李建国")
-    # not offered: a child, one who moved out, a disabled account, a resident elsewhere
+    # not offered: a child, one whose residency ended, a disabled account, one elsewhere
     child_home = factories.household_in(three)
     child = factories.user(display_name="王小宝")
     kid = factories.person(
