@@ -25,6 +25,14 @@ class IdConverter:
         return str(value)
 
 
+def form_id(raw: object) -> int | None:
+    """An id a form field sent (digits that fit a BigAutoField), else None."""
+    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()):
+        return None
+    number = int(raw[:20])
+    return number if 1 <= number <= MAX_ID else None
+
+
 def id_field(**options: Any) -> Any:
     """A DRF field for an id in a request body, bounded like the URL converter."""
     from rest_framework import serializers

@@ -447,7 +447,9 @@ def _seed_ballots(home: Neighborhood) -> None:
     )
     for name, choice in (("resident", "yes"), ("rep", "yes"), ("neighbor", "no")):
         services.ballot_cast(user=voters[name], ballot_id=garden.pk, choice=[choice])
-    services.ballot_close(actor=staff, ballot_id=garden.pk)
+    services.ballot_close(
+        actor=staff, ballot_id=garden.pk, reason="业主大会定于本周末召开，提前结束以便公示结果。"
+    )
     objection = services.objection_file(
         user=voters["neighbor"], ballot_id=garden.pk, text="花园离我家窗户太近，担心夏天蚊虫多。"
     )

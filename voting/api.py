@@ -165,10 +165,22 @@ class BallotOpenApi(APIView):
         return Response(selectors.snapshot(acting_user(request), ballot))
 
 
+class CloseInput(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,  # the service cleans and bounds it (`too_long`)
+        help_text="required before the closing time (`reason_required`); shown in the record",
+    )
+
+
 class BallotCloseApi(APIView):
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=CloseInput, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, ballot_id: int) -> Response:
-        ballot = services.ballot_close(actor=acting_user(request), ballot_id=ballot_id)
+        data = _valid(CloseInput, request)
+        ballot = services.ballot_close(
+            actor=acting_user(request), ballot_id=ballot_id, reason=data.get("reason", "")
+        )
         return Response(selectors.snapshot(acting_user(request), ballot))
 
 

@@ -87,6 +87,9 @@ class Ballot(models.Model):
     # The certified result, written once at close (voting.tally.outcome_to_data).
     result = models.JSONField(null=True, blank=True)
     notice_until = models.DateTimeField(null=True, blank=True)
+    # Staff who close before closes_at must say why; the record (公示) shows it. Empty for a
+    # close on schedule and for a deliberation room's vote, which its minutes record.
+    close_reason = models.TextField(_("why it was closed early"), blank=True)
 
     class Meta:
         verbose_name = _("ballot")

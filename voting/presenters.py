@@ -7,6 +7,7 @@ computes none of them.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from voting import matters, tally
 from voting.models import Ballot, Method, Objection, Scope, Status, Visibility, VoterUnit
@@ -322,9 +325,18 @@ class SlotView:
     from_name: str  # the delegator's name, when voted for by proxy
     delegated_to: str  # the proxy's name, when an own vote was given to someone
     delegated_id: int | None
+    # An open ballot's current choice, so a reload shows what was chosen: its option labels
+    # in words (in order of preference when ranked) and its keys (to tick the form).
+    choice_text: str = ""
+    choice: tuple[str, ...] = ()
 
 
-def slot_view(slot: Slot) -> SlotView:
+def choice_words(choice: Iterable[str], labels: Mapping[str, str]) -> str:
+    return _(", ").join(labels.get(key, key) for key in choice)
+
+
+def slot_view(slot: Slot, labels: Mapping[str, str]) -> SlotView:
+    choice = tuple(slot.choice or ())
     return SlotView(
         elector_id=slot.elector.pk,
         label=slot.elector.label,
@@ -333,6 +345,8 @@ def slot_view(slot: Slot) -> SlotView:
         from_name=slot.proxy.delegator.public_name if slot.proxy else "",
         delegated_to=slot.delegated.delegate.public_name if slot.delegated else "",
         delegated_id=slot.delegated.pk if slot.delegated else None,
+        choice_text=choice_words(choice, labels),
+        choice=choice,
     )
 
 
@@ -340,7 +354,7 @@ def votes_view(rows: list[dict[str, Any]], labels: Mapping[str, str]) -> list[di
     return [
         {
             "elector": row["elector"],
-            "choice": _(", ").join(labels.get(key, key) for key in row["choice"]),
+            "choice": choice_words(row["choice"], labels),
             "paper": row.get("channel") == "paper",
         }
         for row in rows
@@ -360,6 +374,7 @@ class BallotReads:
     receipts: list[str] = field(default_factory=list)
     votes: list[dict[str, Any]] = field(default_factory=list)
     paper_waiting: int = 0
+    now: dt.datetime = field(default_factory=timezone.now)
 
 
 def shown_tally(ballot: Ballot, snap: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -431,7 +446,7 @@ def ballot_page(
         "electorate_line": electorate_line(ballot),
         "options": options,
         "rank_positions": list(range(1, len(options) + 1)),
-        "slots": [slot_view(s) for s in reads.slots],
+        "slots": [slot_view(s, labels) for s in reads.slots],
         "receipt": receipt,
         "on_notice": bool(snap.get("on_notice")),
         "objections": reads.objections,
@@ -441,6 +456,34 @@ def ballot_page(
         "paper_waiting": reads.paper_waiting,
         "error": error,
         "live_tally": ballot.visibility == Visibility.LIVE,
+        "early_close": early_close_notice(ballot, reads.now) if manage else "",
+    }
+
+
+def time_left(left: dt.timedelta) -> str:
+    """A span in its two largest units, the smaller left out when zero: "14 days",
+    "9 days 23 hours", "3 hours 10 minutes", "1 minute" (at least one)."""
+    hours, minutes = left.seconds // 3600, left.seconds % 3600 // 60
+    parts = []
+    if left.days >= 1:
+        parts.append(ngettext("%(count)d day", "%(count)d days", left.days) % {"count": left.days})
+    if hours and len(parts) < 2:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    if not left.days and (minutes or not parts):
+        minutes = max(1, minutes)
+        parts.append(
+            ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+        )
+    return " ".join(parts)
+
+
+def early_close_notice(ballot: Ballot, now: dt.datetime) -> str:
+    """What closing now does, in numbers, for the staff's confirmation ("" when the closing
+    time has passed: then a close is no longer early)."""
+    if ballot.status != Status.OPEN or ballot.closes_at <= now:
+        return ""
+    return _("Voting will end %(span)s early, and the result is published at once.") % {
+        "span": time_left(ballot.closes_at - now)
     }
 
 
@@ -467,4 +510,14 @@ def record_page(ballot: Ballot, record: dict[str, Any]) -> dict[str, Any]:
             record["options"], counted.get("options"), int(participation.get("heads", 0))
         ),
         "votes": votes_view(record.get("votes") or [], labels),
+        "closed_early_by": closed_early_by(record),
     }
+
+
+def closed_early_by(record: Mapping[str, Any]) -> str:
+    """How long before its set time a ballot was closed ("" when on time)."""
+    closes_at, closed_at = record.get("closes_at"), record.get("closed_at")
+    if not closes_at or not closed_at:
+        return ""
+    left = dt.datetime.fromisoformat(closes_at) - dt.datetime.fromisoformat(closed_at)
+    return time_left(left) if left > dt.timedelta(0) else ""

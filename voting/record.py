@@ -116,7 +116,9 @@ def _ballot_section(data: Mapping[str, Any]) -> list[Row]:
         [_("Secret ballot"), _yes_no(data.get("secret"))],
         [_("Rule"), _preset(data.get("preset")), rule_text(data.get("rule") or {})],
         [_("Opened at"), _when(data.get("opened_at"))],
+        [_("Set to close at"), _when(data.get("closes_at"))],
         [_("Closed at"), _when(data.get("closed_at"))],
+        [_("Why it was closed early"), defuse(str(data.get("close_reason") or ""))],
         [_("Public notice until"), _when(data.get("notice_until"))],
     ]
 

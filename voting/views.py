@@ -21,11 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import access
+from accounts import access, neighbors
 from accounts.access import acting_user
 from accounts.models import Neighborhood, User
 from accounts.permissions import Perm
 from core import text
+from core.converters import form_id
 from core.errors import DomainError, NotFound
 from voting import presenters, selectors, services
 from voting.forms import BallotForm
@@ -167,6 +168,7 @@ def _render_ballot(
     receipt = request.get_signed_cookie(  # None when absent, forged, another's or stale
         receipt_cookie, default=None, salt=_receipt_salt(user), max_age=RECEIPT_SECONDS
     )
+    who = neighbors.query_of(request.GET.get("who"))
     context = presenters.ballot_page(
         ballot,
         reads,
@@ -176,6 +178,11 @@ def _render_ballot(
         and access.is_verified_resident(user, ballot.neighborhood_id),
         receipt=receipt,
         error=error,
+    )
+    # The proxy form's neighbor picker: a GET search, so it works without JavaScript.
+    context["who"] = who
+    context["neighbors"] = (
+        neighbors.eligible_neighbors(user, ballot.neighborhood_id, who) if is_open and who else []
     )
     response = render(request, "voting/ballot.html", context, status=status)
     if receipt_cookie in request.COOKIES:  # shown once
@@ -270,16 +277,26 @@ def ballot_open(request: HttpRequest, ballot_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def ballot_close(request: HttpRequest, ballot_id: int) -> HttpResponse:
-    return _staff_action(request, ballot_id, services.ballot_close, _("The ballot is closed."))
+    """Before its set time, only with the reason the page's confirmation asks for."""
+    reason = request.POST.get("reason", "")
+    return _staff_action(
+        request,
+        ballot_id,
+        lambda **kw: services.ballot_close(reason=reason, **kw),
+        _("The ballot is closed."),
+    )
 
 
 @login_required
 @require_POST
 def proxy_grant(request: HttpRequest, ballot_id: int) -> HttpResponse:
-    """委托: the delegate is named by their login name (the one they sign in with)."""
+    """委托: the delegate is the neighbor picked by name and address (`delegate_id`, see
+    accounts.neighbors). A login name in `delegate`, the form before issue 17, still works
+    for a client that sends one; deprecated."""
     user = acting_user(request)
     ballot = _ballot(user, ballot_id)
-    delegate = selectors.delegate_named(request.POST.get("delegate", ""))
+    picked = form_id(request.POST.get("delegate_id"))
+    delegate = picked or selectors.delegate_named(request.POST.get("delegate", ""))
     return _act(
         request,
         lambda: services.proxy_grant(

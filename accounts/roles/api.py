@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import services as roles
+from core.converters import id_field
 from realtime.idempotency import idempotent
 
 
@@ -26,7 +27,10 @@ class GrantOutput(serializers.Serializer):
 
 class RoleListApi(APIView):
     class InputSerializer(serializers.Serializer):
-        username = serializers.CharField(max_length=150)
+        user_id = id_field(required=False, help_text="the account, as the neighbor picker gives it")
+        username = serializers.CharField(
+            max_length=150, required=False, help_text="or its login name (used without user_id)"
+        )
         role = serializers.CharField(max_length=16)
 
     @extend_schema(responses=GrantOutput(many=True))
@@ -42,7 +46,8 @@ class RoleListApi(APIView):
         grant = roles.role_grant(
             actor=request.user,
             neighborhood_id=neighborhood_id,
-            username=data.validated_data["username"],
+            user_id=data.validated_data.get("user_id"),
+            username=data.validated_data.get("username", ""),
             role=data.validated_data["role"],
         )
         return Response({"id": grant.pk, "role": grant.role, "user_id": grant.user_id}, status=201)

@@ -108,17 +108,37 @@ def _tell_watchers(actor: User, grant: RoleGrant, grantee: User, neighborhood_id
         notify(user=watcher, kind=NotificationKind.ROLE, title=title[:80], body=body, url=url)
 
 
-def role_grant(*, actor: User, neighborhood_id: int, username: object, role: object) -> RoleGrant:
+def _grantee(user_id: object, username: object) -> User:
+    """The account chosen: by id (the neighbor picker, accounts.neighbors), or by login
+    name (the REST API's `username`, and staff who do not live in the neighborhood)."""
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        found = User.objects.filter(pk=user_id, is_active=True).first()
+        if found is None:
+            raise Invalid(_("There is no such account."), code="unknown_user")
+        return found
+    name = cleaned(username)
+    found = User.objects.filter(username=name, is_active=True).first() if name else None
+    if found is None:
+        raise Invalid(_("There is no account with that login name."), code="unknown_user")
+    return found
+
+
+def role_grant(
+    *,
+    actor: User,
+    neighborhood_id: int,
+    role: object,
+    user_id: object = None,
+    username: object = None,
+) -> RoleGrant:
+    """Grant `role` here to the account `user_id` (or, failing that, named `username`)."""
     access.require(actor, Perm.ROLES_MANAGE, neighborhood_id)
     if role not in NEIGHBORHOOD_ROLES:
         raise Invalid(_("Choose staff, secretary or moderator."), code="invalid_role")
     assert isinstance(role, str)
     if not _may_appoint(actor, role, neighborhood_id):
         raise Forbidden(_("Only the subdistrict can appoint a secretary."))
-    name = cleaned(username)
-    user = User.objects.filter(username=name, is_active=True).first() if name else None
-    if user is None:
-        raise Invalid(_("There is no account with that login name."), code="unknown_user")
+    user = _grantee(user_id, username)
     if user.pk == actor.pk:
         raise Forbidden(_("Nobody can grant a role to themselves."), code="self_grant")
     reads_personal_data = role in PERSONAL_DATA_ROLES

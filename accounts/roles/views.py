@@ -9,10 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts import neighbors
 from accounts.access import acting_user
 from accounts.permissions import Perm
 from accounts.places.views import place_or_404
 from accounts.roles import services as roles
+from core.converters import form_id
 from core.errors import DomainError, NotFound
 
 
@@ -20,11 +22,13 @@ from core.errors import DomainError, NotFound
 def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     user = acting_user(request)
     place = place_or_404(user, Perm.ROLES_MANAGE, neighborhood_id)
+    who = neighbors.query_of(request.GET.get("who"))
     if request.method == "POST":
         try:
             roles.role_grant(
                 actor=user,
                 neighborhood_id=neighborhood_id,
+                user_id=form_id(request.POST.get("user_id")),
                 username=request.POST.get("username", ""),
                 role=request.POST.get("role", ""),
             )
@@ -39,6 +43,8 @@ def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
             "place": place,
             "grants": roles.grants_at(actor=user, neighborhood_id=neighborhood_id),
             "choices": [(r.value, r.label) for r in roles.NEIGHBORHOOD_ROLES],
+            "who": who,
+            "neighbors": neighbors.eligible_neighbors(user, neighborhood_id, who),
         },
     )
 

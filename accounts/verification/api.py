@@ -221,6 +221,14 @@ class CodesIssueApi(APIView):
 
         household = id_field(required=False)
         building = id_field(required=False)
+        confirm = serializers.IntegerField(
+            required=False,
+            min_value=0,
+            help_text=(
+                "with building: the number of printed letters it voids, as confirmed "
+                "(`confirmation_required` without it, `stale_confirmation` if it changed)"
+            ),
+        )
 
     @idempotent
     @extend_schema(request=InputSerializer, responses={201: IssuedCodeOutput(many=True)})
@@ -235,7 +243,9 @@ class CodesIssueApi(APIView):
             issued = [services.household_code_issue(actor=actor, household_id=data["household"])]
         else:
             building = selectors.building_in(neighborhood_id, data["building"])
-            issued = services.building_codes_issue(actor=actor, building_id=building.pk)
+            issued = services.building_codes_issue(
+                actor=actor, building_id=building.pk, confirm=data.get("confirm")
+            )
         response = Response(IssuedCodeOutput(issued, many=True).data, status=201)
         response["Cache-Control"] = "no-store"
         return response

@@ -129,6 +129,33 @@ def codes_buildings(neighborhood_id: int) -> list[BuildingSummary]:
     ]
 
 
+@dataclass(frozen=True)
+class Reprint:
+    """What printing a whole building's letters does: a new code for each of `households`,
+    and the `voided` letters already printed whose codes are still live stop working."""
+
+    building: Building
+    households: int
+    voided: int
+
+
+def building_reprint(building: Building) -> Reprint:
+    """The numbers the staff confirm before a building's letters are printed again: 2
+    queries. The service counts again under its lock and refuses a confirmation that no
+    longer matches (`stale_confirmation`)."""
+    live = HouseholdCode.objects.filter(
+        household__building=building,
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    return Reprint(
+        building=building,
+        households=Household.objects.filter(building=building).count(),
+        voided=live.count(),
+    )
+
+
 def codes_of_building(neighborhood_id: int, building_id: int) -> BuildingRow:
     """One building of the neighborhood with its households and each household's latest
     code: 3 queries (NotFound if the building is not of this neighborhood)."""

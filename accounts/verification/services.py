@@ -51,7 +51,7 @@ from accounts.models import (
 from accounts.notifications.events import user_stream
 from accounts.notifications.services import notify
 from accounts.permissions import Perm
-from accounts.verification import codes, events, limits
+from accounts.verification import codes, events, limits, selectors
 from core.cleaning import cleaned
 from core.errors import DomainError, Forbidden, Invalid, NotFound, RateLimited
 
@@ -347,8 +347,16 @@ def household_code_issue(*, actor: User, household_id: int) -> IssuedCode:
         return _issue(actor, household, timezone.now())
 
 
-def building_codes_issue(*, actor: User, building_id: int) -> list[IssuedCode]:
-    """A new code for every household of a building, for printing the letters at once."""
+def building_codes_issue(
+    *, actor: User, building_id: int, confirm: int | None = None
+) -> list[IssuedCode]:
+    """A new code for every household of a building, for printing the letters at once.
+
+    Every live code of the building is revoked, so letters already printed stop working:
+    `confirm` is the number of them the staff were shown (selectors.building_reprint) and
+    agreed to void. Without it nothing is issued (`confirmation_required`); if the number
+    has changed since (a code redeemed or issued meanwhile), neither
+    (`stale_confirmation`)."""
     building = Building.objects.select_related("neighborhood").filter(pk=building_id).first()
     if building is None:
         raise NotFound(_("Not found."))
@@ -360,6 +368,25 @@ def building_codes_issue(*, actor: User, building_id: int) -> list[IssuedCode]:
             .filter(building=building)
             .order_by("pk")
         )
+        voided = selectors.building_reprint(building).voided
+        if confirm is None:
+            raise Invalid(
+                _(
+                    "Printing the whole building voids the %(voided)s printed letters whose "
+                    "codes still work; confirm with that number first."
+                ),
+                code="confirmation_required",
+                params={"voided": voided},
+            )
+        if voided != confirm:
+            raise Invalid(
+                _(
+                    "The numbers have changed since you confirmed: %(voided)s printed letters "
+                    "would be voided now. Please look again and confirm."
+                ),
+                code="stale_confirmation",
+                params={"voided": voided},
+            )
         now = timezone.now()
         issued = [_issue(actor, household, now) for household in households]
     issued.sort(key=lambda i: (i.record.household.unit, i.record.household.room))

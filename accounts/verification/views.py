@@ -24,7 +24,7 @@ from accounts.notifications.events import user_stream
 from accounts.permissions import Perm
 from accounts.verification import selectors, services
 from core.converters import MAX_ID
-from core.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError, Forbidden, Invalid, NotFound
 from realtime.selectors import stream_head
 
 View = Callable[..., HttpResponse]
@@ -239,10 +239,18 @@ def codes_issue(request: HttpRequest, place: Any) -> HttpResponse:
                 services.household_code_issue(actor=acting_user(request), household_id=household_id)
             ]
         elif building_id is not None:
-            selectors.building_in(place.pk, building_id)
-            issued = services.building_codes_issue(
-                actor=acting_user(request), building_id=building_id
-            )
+            building = selectors.building_in(place.pk, building_id)
+            confirm = _int(request.POST.get("confirm"))
+            if confirm is None:  # first say what it does, in numbers
+                return _reprint_confirmation(request, place, building)
+            try:
+                issued = services.building_codes_issue(
+                    actor=acting_user(request), building_id=building_id, confirm=confirm
+                )
+            except Invalid as exc:  # the numbers changed since they were confirmed
+                return _reprint_confirmation(
+                    request, place, building, error=exc.render(), status=409
+                )
         else:
             raise NotFound(_("Not found."))
     except NotFound as exc:
@@ -271,6 +279,24 @@ def codes_issue(request: HttpRequest, place: Any) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"  # the codes are shown once
     return response
+
+
+def _reprint_confirmation(
+    request: HttpRequest, place: Any, building: Any, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    """Printing a whole building again voids the letters already printed: the page that
+    says how many, with the button that carries that number (checked by the service)."""
+    return render(
+        request,
+        "accounts/verification/reprint.html",
+        {
+            "place": place,
+            "reprint": selectors.building_reprint(building),
+            "back": _codes_url(place.pk, building.pk),
+            "error": error,
+        },
+        status=status,
+    )
 
 
 @staff_page(Perm.CODES_ISSUE)

@@ -136,3 +136,15 @@ def test_dashboard_shows_numbers_and_the_sections_of_the_role(cast: Cast, client
     assert f"/committee/{cast.here.pk}/roles/" not in text  # staff do not appoint
     client.force_login(cast.people["resident_here"])
     assert client.get(f"/committee/{cast.here.pk}/").status_code == 404
+
+
+def test_a_role_is_granted_by_user_id_over_the_api(cast: Cast) -> None:
+    candidate = factories.user("candidate")
+    api = cast.client("secretary_here")
+    url = f"/api/v1/neighborhoods/{cast.here.pk}/roles/"
+    granted = api.post(url, {"user_id": candidate.pk, "role": "moderator"})
+    assert granted.status_code == 201 and granted.json()["user_id"] == candidate.pk
+    nobody = api.post(url, {"user_id": 999999, "role": "staff"})
+    assert nobody.status_code == 400 and nobody.json()["code"] == "unknown_user"
+    neither = api.post(url, {"role": "staff"})
+    assert neither.status_code == 400 and neither.json()["code"] == "unknown_user"

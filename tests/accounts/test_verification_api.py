@@ -132,3 +132,16 @@ def test_the_schema_lists_the_verification_paths(scene):
         "/api/v1/identity-conflicts/{conflict_id}/resolve/",
     ):
         assert path in schema["paths"]
+
+
+def test_a_building_batch_over_the_api_needs_the_count_it_voids(scene):
+    place, house, _person, clerk = scene
+    url = f"/api/v1/neighborhoods/{place.pk}/codes/"
+    client(clerk).post(url, {"household": house.pk})  # one letter printed
+    bare = client(clerk).post(url, {"building": house.building_id})
+    assert bare.status_code == 400 and bare.json()["code"] == "confirmation_required"
+    assert "1" in bare.json()["message"]
+    stale = client(clerk).post(url, {"building": house.building_id, "confirm": 0})
+    assert stale.status_code == 400 and stale.json()["code"] == "stale_confirmation"
+    done = client(clerk).post(url, {"building": house.building_id, "confirm": 1})
+    assert done.status_code == 201 and len(done.json()) == 1

@@ -93,7 +93,7 @@ ENDPOINTS = {
     "codes_issue_building": lambda w: (
         "post",
         f"/api/v1/neighborhoods/{w.place.pk}/codes/",
-        {"building": w.household.building_id},
+        {"building": w.household.building_id, "confirm": 1},  # w.code's letter is voided
     ),
     "code_revoke": lambda w: ("post", f"/api/v1/codes/{w.code.record.pk}/revoke/", None),
     "residency_end": lambda w: (

@@ -19,7 +19,7 @@ from accounts.models import (
     Residency,
     VerificationAttempt,
 )
-from accounts.verification import codes, services
+from accounts.verification import codes, selectors, services
 from core.errors import DomainError
 from realtime.models import Event
 from tests import factories
@@ -90,7 +90,7 @@ def test_a_building_batch_issues_one_code_per_household(clerk, place):
             building=building, unit="", room=room, floor_area=Decimal("60"), tenure="owner"
         )
     factories.household(place)  # another building: not included
-    issued = services.building_codes_issue(actor=clerk, building_id=building.pk)
+    issued = services.building_codes_issue(actor=clerk, building_id=building.pk, confirm=0)
     assert [i.record.household.room for i in issued] == ["101", "102", "201"]
     assert len({i.code for i in issued}) == 3
     assert HouseholdCode.objects.filter(household__building=building, revoked_at=None).count() == 3
@@ -378,3 +378,39 @@ def test_bad_codes_count_against_the_user_but_not_a_household(clerk, house):
     assert services.household_code_redeem(
         user=factories.user(), code=issued.code, real_name="张伟"
     ).pk
+
+
+def test_a_building_reprint_voids_printed_letters_only_once_confirmed_with_their_number(
+    clerk, place
+):
+    """Issue 17: "打印整栋楼的通知信" silently voided letters already printed."""
+    building = Building.objects.create(neighborhood=place, name="8号楼")
+    houses = [
+        Household.objects.create(
+            building=building, unit="1", room=room, floor_area=Decimal("60"), tenure="owner"
+        )
+        for room in ("101", "102", "201", "202")
+    ]
+    printed = [services.household_code_issue(actor=clerk, household_id=h.pk) for h in houses[:3]]
+    HouseholdCode.objects.filter(pk=printed[0].record.pk).update(used_at=timezone.now())
+    reprint = selectors.building_reprint(building)
+    assert (reprint.households, reprint.voided) == (4, 2)  # the used code voids no letter
+
+    def live() -> set[int]:
+        return set(
+            HouseholdCode.objects.filter(
+                household__building=building, used_at=None, revoked_at=None
+            ).values_list("pk", flat=True)
+        )
+
+    before = live()
+    for confirm, code in ((None, "confirmation_required"), (3, "stale_confirmation")):
+        with pytest.raises(DomainError) as caught:
+            services.building_codes_issue(actor=clerk, building_id=building.pk, confirm=confirm)
+        assert caught.value.code == code
+        assert "2" in caught.value.render()  # the number it would void now
+        assert live() == before  # nothing re-issued, nothing voided
+
+    issued = services.building_codes_issue(actor=clerk, building_id=building.pk, confirm=2)
+    assert len(issued) == 4 and live() == {i.record.pk for i in issued}
+    assert selectors.building_reprint(building).voided == 4

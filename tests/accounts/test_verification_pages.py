@@ -8,7 +8,7 @@ import re
 import pytest
 from django.test import Client
 
-from accounts.models import Residency, VerificationRequest
+from accounts.models import HouseholdCode, Residency, VerificationRequest
 from accounts.verification import services
 from tests import factories
 
@@ -78,15 +78,30 @@ def test_issuing_shows_the_printable_letter_with_a_qr_code_once(scene):
     assert services.household_code_redeem(user=factories.user(), code=code, real_name="张伟").pk
 
 
-def test_a_building_batch_prints_one_letter_per_household(scene):
+def test_a_building_batch_prints_one_letter_per_household_once_confirmed(scene):
     place, house, clerk = scene
-    factories.household(place)
-    html = (
-        login(clerk)
-        .post(f"/committee/{place.pk}/codes/issue/", {"building": house.building_id})
-        .content.decode()
+    factories.household_in(house.building)
+    printed = services.household_code_issue(actor=clerk, household_id=house.pk)
+    staff = login(clerk)
+    url = f"/committee/{place.pk}/codes/issue/"
+    # the building's button first says what it does, in numbers, and issues nothing
+    confirm = staff.post(url, {"building": house.building_id})
+    html = confirm.content.decode()
+    assert confirm.status_code == 200 and 'class="household-code"' not in html
+    assert "将为 2 户生成新户码" in html and "将作废已打印的 1 封通知信" in html
+    assert 'name="confirm" value="1"' in html
+    csp_clean(html)
+    assert HouseholdCode.objects.get(pk=printed.record.pk).revoked_at is None
+    # a count that no longer holds is refused and shown again with today's numbers
+    stale = staff.post(url, {"building": house.building_id, "confirm": "0"})
+    assert stale.status_code == 409 and 'data-error-code="stale_confirmation"' in (
+        stale.content.decode()
     )
-    assert html.count('class="household-code"') == 2 and html.count('<article class="letter"') == 2
+    assert HouseholdCode.objects.get(pk=printed.record.pk).revoked_at is None
+    letters = staff.post(url, {"building": house.building_id, "confirm": "1"}).content.decode()
+    assert letters.count('class="household-code"') == 2
+    assert letters.count('<article class="letter"') == 2
+    assert HouseholdCode.objects.get(pk=printed.record.pk).revoked_at is not None
 
 
 def test_codes_pages_are_hidden_from_outsiders_and_forbidden_to_moderators(scene):

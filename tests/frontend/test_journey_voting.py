@@ -118,8 +118,11 @@ def test_an_elevator_ballot_from_opening_to_public_notice(estate: dict, daphne_u
     assert pages[2][1].locator("[data-quorum-met]").is_visible()
     pages[1][1].screenshot(path=f"{SCREENS}/h3-ballot-voted.png", full_page=True)
 
-    # The committee closes the ballot.
+    # The committee closes the ballot, ten days early: it says so and asks why.
     staff.goto(f"{base}{ballot_path}")
+    staff.click("[data-close-early] > summary")
+    assert "投票将提前 9 天 23 小时结束，结果立即公示。" in staff.inner_text("[data-close-warning]")
+    staff.fill("#close-reason", "三户已全部投票，提前公示")
     staff.click("[data-close-ballot]")
     staff.locator("[data-result] .verdict", has_text="表决通过").wait_for(timeout=10_000)
 

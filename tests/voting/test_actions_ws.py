@@ -191,7 +191,7 @@ def test_who_may_not_cast_over_the_socket(scene: Scene, daphne_url: str) -> None
     ballot = make_ballot(scene.staff, scene.place)
     outsider = factories.resident(factories.neighborhood("云台第一"), "outsider")
     closed = make_ballot(scene.staff, scene.place)
-    services.ballot_close(actor=scene.staff, ballot_id=closed.pk)
+    services.ballot_close(actor=scene.staff, ballot_id=closed.pk, reason="test")
     for user, target, code in (
         (scene.staff, ballot, "not_eligible"),  # a member, not an elector
         (outsider, ballot, "not_found"),  # the ballot does not exist for them

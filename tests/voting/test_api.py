@@ -148,7 +148,10 @@ def test_staff_create_open_list_and_close_a_ballot(scene: Scene) -> None:
     assert [(b["id"], b["status"]) for b in listing.json()] == [(body["id"], "open")]
     detail = scene.api(scene.alice).get(f"/api/v1/ballots/{body['id']}/").json()
     assert [slot["own"] for slot in detail["slots"]] == [True]
-    closed = api.post(f"/api/v1/ballots/{body['id']}/close/")
+    # Three days before its time: not without a reason, and nothing is closed
+    early = api.post(f"/api/v1/ballots/{body['id']}/close/")
+    assert early.status_code == 400 and early.json()["code"] == "reason_required"
+    closed = api.post(f"/api/v1/ballots/{body['id']}/close/", {"reason": "会议提前"})
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     assert closed.json()["result"]["outcome"]["passed"] is False  # nobody voted
     again = api.post(f"/api/v1/ballots/{body['id']}/close/")
@@ -334,7 +337,7 @@ def test_a_secret_ballot_answers_a_receipt_once_and_refuses_a_second_vote(scene:
     assert SecretVote.objects.get().choice == ["yes"]
     # Receipts are published at close, not before
     assert api.get(f"/api/v1/ballots/{ballot.pk}/receipts/").json() == []
-    services.ballot_close(actor=scene.staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=scene.staff, ballot_id=ballot.pk, reason="test")
     assert api.get(f"/api/v1/ballots/{ballot.pk}/receipts/").json() == [receipt]
 
 
@@ -379,7 +382,7 @@ def test_casting_outside_the_electorate_or_the_time(scene: Scene) -> None:
     # Staff are members, but not electors of a residents' ballot
     answer = staff.post(f"/api/v1/ballots/{ballot.pk}/votes/", {"choice": ["yes"]}, format="json")
     assert answer.status_code == 400 and answer.json()["code"] == "not_eligible"
-    services.ballot_close(actor=scene.staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=scene.staff, ballot_id=ballot.pk, reason="test")
     late = scene.api(scene.alice).post(
         f"/api/v1/ballots/{ballot.pk}/votes/", {"choice": ["yes"]}, format="json"
     )
@@ -643,7 +646,7 @@ def test_objections_during_the_public_notice(scene: Scene) -> None:
         f"/api/v1/ballots/{ballot.pk}/objections/", {"text": "计票有误"}, format="json"
     )
     assert early.status_code == 400 and early.json()["code"] == "not_on_notice"
-    services.ballot_close(actor=scene.staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=scene.staff, ballot_id=ballot.pk, reason="test")
     for body, code in (
         ({}, "text_required"),
         ({"text": " "}, "text_required"),
@@ -681,7 +684,7 @@ def test_the_record_exists_after_close_only(scene: Scene) -> None:
     for suffix in ("record/", "record.csv"):
         early = api.get(f"/api/v1/ballots/{ballot.pk}/{suffix}")
         assert early.status_code == 404 and early.json()["code"] == "no_result", suffix
-    services.ballot_close(actor=scene.staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=scene.staff, ballot_id=ballot.pk, reason="test")
     data = api.get(f"/api/v1/ballots/{ballot.pk}/record/").json()
     assert data["outcome"]["passed"] is True and data["outcome"]["winners"] == ["yes"]
     assert data["tally"]["participation"] == {"heads": 1, "area": "0.00"}

@@ -76,7 +76,7 @@ class Setting:
             neighbors_enough_for_secret(self.place)
         ballot = self.open_ballot(**extra)
         services.ballot_cast(user=self.voter, ballot_id=ballot.pk, choice=["yes"])
-        return services.ballot_close(actor=self.staff, ballot_id=ballot.pk)
+        return services.ballot_close(actor=self.staff, ballot_id=ballot.pk, reason="test")
 
     def elector(self, ballot: Ballot) -> int:
         return Elector.objects.get(ballot=ballot, user=self.voter).pk
@@ -105,7 +105,7 @@ def s_open(s: Setting) -> tuple[str, str, Any]:
 
 
 def s_close(s: Setting) -> tuple[str, str, Any]:
-    return "post", f"/api/v1/ballots/{s.open_ballot().pk}/close/", None
+    return "post", f"/api/v1/ballots/{s.open_ballot().pk}/close/", {"reason": "test"}
 
 
 def s_cast(s: Setting) -> tuple[str, str, Any]:

@@ -94,7 +94,7 @@ def test_every_refusal_is_the_full_paths_answer_once_the_ballot_is_known() -> No
     again = services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice="no")
     assert again.changed is True
     assert Vote.objects.get(elector_id=again.elector_id).choice == ["no"]
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     assert code_of(services.ballot_cast, user=s.reps[1], ballot_id=b.pk, choice="yes") == (
         "ballot_closed"
     )
@@ -204,7 +204,7 @@ def test_the_first_vote_on_a_closed_ballot_learns_nothing() -> None:
     s = scene(1)
     b = ballot(s)
     store.SHAPES.pop(b.pk)
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     assert code_of(services.ballot_cast, user=s.reps[0], ballot_id=b.pk, choice="yes") == (
         "ballot_closed"
     )

@@ -77,7 +77,7 @@ def test_votes_racing_the_close_are_counted_or_refused_never_half_written(known:
 
     def work(index: int) -> None:
         if index == 12:
-            services.ballot_close(actor=s.staff, ballot_id=b.pk)
+            services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
         else:
             rep = s.reps[index if index < 12 else index - 1]
             services.ballot_cast(user=rep, ballot_id=b.pk, choice="yes")

@@ -54,7 +54,7 @@ def test_no_tally_counts_shown_when_results_are_hidden_until_close() -> None:
 def test_a_closed_ballot_gets_no_more_tallies() -> None:
     s = scene(1)
     b = ballot(s)
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     assert b.opened_at is not None
     TallyGate.objects.filter(ballot=b).update(sent_at=b.opened_at - dt.timedelta(seconds=5))
     assert live.send(b.pk) is None

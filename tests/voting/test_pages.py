@@ -78,7 +78,7 @@ def test_percentages_read_like_the_issue_asks() -> None:
 
 def test_the_list_shows_open_ballots_first_and_drafts_to_staff_only(s: Scene, outsider) -> None:
     closed = ballot(s, title="楼道灯改造")
-    services.ballot_close(actor=s.staff, ballot_id=closed.pk)
+    services.ballot_close(actor=s.staff, ballot_id=closed.pk, reason="test")
     opened = elevator(s)
     draft = ballot(s, title="草稿里的表决", open_now=False)
     url = f"/neighborhoods/{s.place.pk}/ballots/"
@@ -280,7 +280,7 @@ def test_the_live_panel_is_the_pages_own_markup_as_the_reader_may_see_it(s: Scen
     assert not re.search(r'data-part="tally" hidden', voted)
     assert 'data-part="tally-note"' not in voted
     assert "50%" in words(client_for(s.reps[0]).get(f"/ballots/{b.pk}/live/"))
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     closed = words(client_for(s.reps[2]).get(f"/ballots/{b.pk}/live/"))
     assert "未通过" in closed and "公示至" in closed
     outsider = factories.resident(factories.neighborhood("云台第一"), "far", name="赵远")
@@ -305,11 +305,17 @@ def test_voting_by_plain_post_and_changing_it(s: Scene) -> None:
     assert vote.choice == ["yes"]
     page = voter.get(f"/ballots/{b.pk}/")
     words = text_of(page)
-    assert "您的投票已记录" in words and "您已投票。截止前可以修改" in words
+    # Issue 17: a reload says which option was chosen, and the form has it ticked
+    assert "您的投票已记录" in words and "您已投票： 同意 。 截止前可以修改。" in words
+    assert 'value="yes" checked' in page.content.decode()
     assert "修改我的投票" in words
     voter.post(f"/ballots/{b.pk}/cast/", {"choice": "no"})
     vote.refresh_from_db()
     assert vote.choice == ["no"] and vote.revisions.count() == 2
+    again = voter.get(f"/ballots/{b.pk}/")
+    assert "您已投票： 反对 。" in text_of(again)
+    assert 'value="no" checked' in again.content.decode()
+    assert 'value="yes" checked' not in again.content.decode()
 
 
 def test_a_refused_vote_says_why_and_writes_nothing(s: Scene) -> None:
@@ -320,7 +326,7 @@ def test_a_refused_vote_says_why_and_writes_nothing(s: Scene) -> None:
     response = voter.post(f"/ballots/{b.pk}/cast/", {"choice": "yes", "elector": "x1"})
     assert response.status_code == 400
     assert not Vote.objects.exists()
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     response = voter.post(f"/ballots/{b.pk}/cast/", {"choice": "yes"})
     assert response.status_code == 400 and "已结束" in text_of(response)
     assert not Vote.objects.exists()
@@ -338,6 +344,11 @@ def test_a_secret_vote_shows_its_receipt_once_and_prominently(secret_s: Scene) -
     again = voter.get(f"/ballots/{b.pk}/")
     assert receipt not in again.content.decode()  # shown once only
     assert "您已投票" in text_of(again) and 'name="choice"' not in again.content.decode()
+    # nothing can show a secret choice: the page says the receipt is the check
+    assert (
+        "您记下的回执码就是核对凭证" in text_of(again)
+        and "同意" not in text_of(again).split("您的投票")[1].split("参与情况")[0]
+    )
 
 
 def test_a_secret_receipt_waits_in_the_voters_browser_not_in_their_session(secret_s: Scene) -> None:
@@ -369,8 +380,13 @@ def test_a_secret_receipt_waits_in_the_voters_browser_not_in_their_session(secre
 def test_a_proxy_is_granted_used_by_the_delegate_and_revoked_by_plain_posts(s: Scene) -> None:
     b = ballot(s)
     a, d = s.reps[0], s.reps[1]
+    # Issue 17: the delegate is found by name or address, not by their login name
+    found = client_for(a).get(f"/ballots/{b.pk}/", {"who": d.display_name})
+    html = found.content.decode()
+    assert f'name="delegate_id" value="{d.pk}"' in html and d.username not in html
+    assert d.residencies.get().household.address in text_of(found)
     response = client_for(a).post(
-        f"/ballots/{b.pk}/proxy/", {"delegate": d.username, "reason": "住院，不会用手机"}
+        f"/ballots/{b.pk}/proxy/", {"delegate_id": str(d.pk), "reason": "住院，不会用手机"}
     )
     assert response.status_code == 302
     proxy = Proxy.objects.get()
@@ -389,6 +405,11 @@ def test_a_proxy_is_granted_used_by_the_delegate_and_revoked_by_plain_posts(s: S
     )
     assert "成年" in text_of(bad)
     assert Proxy.objects.count() == 1
+    # The login name still works for a client that sends one (deprecated)
+    client_for(s.reps[2]).post(
+        f"/ballots/{b.pk}/proxy/", {"delegate": s.reps[3].username, "reason": "出差"}
+    )
+    assert Proxy.objects.filter(delegator=s.reps[2], delegate=s.reps[3]).exists()
 
 
 # Close, result, 公示 and objections -------------------------------------------------------
@@ -399,7 +420,7 @@ def test_staff_close_and_the_result_and_its_notice_appear(s: Scene, outsider) ->
     for rep in s.reps[:3]:
         services.ballot_cast(user=rep, ballot_id=b.pk, choice=["yes"])
     assert client_for(s.reps[0]).post(f"/ballots/{b.pk}/close/").status_code == 404
-    response = client_for(s.staff).post(f"/ballots/{b.pk}/close/")
+    response = client_for(s.staff).post(f"/ballots/{b.pk}/close/", {"reason": "业主大会提前"})
     assert response.status_code == 302
     b.refresh_from_db()
     assert b.status == "closed"
@@ -421,7 +442,7 @@ def test_an_owner_living_elsewhere_reads_the_closed_ballot_and_its_notice(s: Sce
     landlord, owner = owner_living_elsewhere(s)
     b = ballot(s, voter_unit="owner", preset="art278_ordinary")
     services.ballot_cast(user=landlord, ballot_id=b.pk, choice="yes")
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     response = client_for(landlord).get(f"/ballots/{b.pk}/")
     assert response.status_code == 200
     assert "公示至" in text_of(response)
@@ -430,7 +451,7 @@ def test_an_owner_living_elsewhere_reads_the_closed_ballot_and_its_notice(s: Sce
 def test_a_ballot_that_misses_its_quorum_says_so(s: Scene) -> None:
     b = elevator(s)
     services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice=["yes"])
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     words = text_of(client_for(s.reps[1]).get(f"/ballots/{b.pk}/"))
     assert "未通过" in words and "表决无效" in words
     assert "✗ 未达到 参与表决人数：1 / 4（25%），需 ≥ 2/3" in words
@@ -439,7 +460,7 @@ def test_a_ballot_that_misses_its_quorum_says_so(s: Scene) -> None:
 def test_objections_are_filed_by_residents_and_answered_by_staff(s: Scene) -> None:
     b = ballot(s)
     services.ballot_cast(user=s.reps[0], ballot_id=b.pk, choice=["yes"])
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     resident = client_for(s.reps[1])
     response = resident.post(f"/ballots/{b.pk}/objections/", {"text": "我家没有收到通知。"})
     assert response.status_code == 302 and response["Location"].endswith("#objections")
@@ -467,7 +488,7 @@ def test_the_printable_record_after_close_only(s: Scene, outsider) -> None:
     for rep in s.reps[:3]:
         services.ballot_cast(user=rep, ballot_id=b.pk, choice=["yes"])
     services.ballot_cast(user=s.reps[3], ballot_id=b.pk, choice=["no"])
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     assert client_for(outsider).get(url).status_code == 404
     page = client_for(s.reps[0]).get(url)
     assert page.status_code == 200
@@ -486,7 +507,7 @@ def test_receipts_of_a_secret_ballot_are_listed_after_close(secret_s: Scene) -> 
     codes = [
         services.ballot_cast(user=rep, ballot_id=b.pk, choice=["yes"]).receipt for rep in s.reps[:2]
     ]
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     words = text_of(client_for(s.reps[3]).get(f"/ballots/{b.pk}/"))
     assert "全部回执码" in words and all(code in words for code in codes)
     assert "投票明细" not in words

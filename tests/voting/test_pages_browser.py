@@ -4,13 +4,16 @@ pages follow the tally live (or, for results shown after voting, once they have 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from tests.browser import open_as
 from tests.conftest import off_the_loop
 from tests.voting.scene import Scene, ballot, scene
 from voting import services
-from voting.models import SecretVote, Vote
+from voting.models import Ballot, SecretVote, Vote
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -79,6 +82,11 @@ def test_a_multiple_choice_form_sends_its_boxes_and_a_refusal_says_why(
     page.locator("[data-cast-button]").click()
     page.locator("[data-slot] [data-voted]").wait_for(state="visible", timeout=10_000)
     assert off_the_loop(lambda: Vote.objects.get().choice) == ["1", "3"]
+    # What was chosen is said at once, and again after a reload (issue 17)
+    assert page.inner_text("[data-voted-choice]") == "修花坛，添座椅"
+    page.reload()
+    assert page.inner_text("[data-voted-choice]") == "修花坛，添座椅"
+    assert page.locator("form.vote-form input[name=choice]:checked").count() == 2
     assert page.locator("[data-cast-button]").inner_text().strip() == "修改我的投票"
     assert error.is_hidden()
     assert errors == []
@@ -106,7 +114,7 @@ def test_a_ranked_form_sends_the_order_of_preference(s: Scene, daphne_url: str, 
     # no one's first choice, goes out first) as a reload does.
     for rep, order in ((s.reps[1], ["1", "2"]), (s.reps[2], ["2", "1"])):
         off_the_loop(services.ballot_cast, user=rep, ballot_id=b.pk, choice=order)
-    off_the_loop(services.ballot_close, actor=s.staff, ballot_id=b.pk)
+    off_the_loop(services.ballot_close, actor=s.staff, ballot_id=b.pk, reason="test")
     rounds = page.locator("[data-result] ol.rounds li")
     rounds.first.wait_for(timeout=10_000)
     live = [" ".join(text.split()) for text in rounds.all_inner_texts()]
@@ -149,3 +157,36 @@ def test_results_shown_after_voting_appear_once_one_has_voted(
     assert a_errors == [] and c_errors == []
     a_ctx.close()
     c_ctx.close()
+
+
+def test_staff_closing_early_must_confirm_in_numbers_and_give_a_reason(
+    s: Scene, daphne_url: str, chromium
+) -> None:
+    """Issue 17: "立即结束投票" closed an owners' ballot 14 days early in one click."""
+    base = f"http://{daphne_url}"
+    b = off_the_loop(
+        ballot, s, title="楼道改造", closes_at=timezone.now() + dt.timedelta(days=14, minutes=5)
+    )
+    ctx, page, errors = on_ballot(chromium, base, s.staff, b.pk)
+    warning = page.locator("[data-close-warning]")
+    assert warning.is_hidden()  # nothing closes, nothing warns, until staff ask to close
+    page.locator("[data-close-early] > summary").click()
+    assert "投票将提前 14 天结束，结果立即公示。" in warning.inner_text()
+    page.screenshot(path="/tmp/forgive-close-early-390.png", full_page=True)
+    page.locator("[data-close-ballot]").click()  # no reason: the browser stops it here
+    assert page.locator("#close-reason:invalid").count() == 1
+    assert off_the_loop(lambda: Ballot.objects.get(pk=b.pk).status) == "open"
+
+    page.fill("#close-reason", "业主大会提前到本周六召开")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path="/tmp/forgive-close-early-1280.png", full_page=True)
+    page.locator("[data-close-ballot]").click()
+    page.wait_for_load_state()
+    page.locator("[data-result]").wait_for(timeout=10_000)
+    closed = off_the_loop(lambda: Ballot.objects.get(pk=b.pk))
+    assert (closed.status, closed.close_reason) == ("closed", "业主大会提前到本周六召开")
+    page.goto(f"{base}/ballots/{b.pk}/record/")
+    facts = page.inner_text(".closed-early")
+    assert "提前 14 天" in facts and "业主大会提前到本周六召开" in facts
+    assert errors == []
+    ctx.close()

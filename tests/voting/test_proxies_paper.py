@@ -403,7 +403,7 @@ def test_pending_paper_is_reported_and_not_counted_at_close() -> None:
         choice="yes",
         photo=photo(),
     )
-    closed = services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    closed = services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     assert closed.result is not None
     assert closed.result["paper"]["pending_not_counted"] == 1
     assert closed.result["tally"]["participation"]["heads"] == 0

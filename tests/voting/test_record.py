@@ -68,7 +68,7 @@ def test_an_open_art278_ballot_record_in_chinese(estate: dict[str, Any]) -> None
         photo=photo(),
     )
     services.paper_confirm(actor=estate["clerk"], paper_id=paper.pk)
-    services.ballot_close(actor=staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=staff, ballot_id=ballot.pk, reason="test")
     data = selectors.result_data(ballot.__class__.objects.get(pk=ballot.pk))
     with translation.override("zh-hans"):
         table = cells(record.csv_bytes(data))
@@ -109,7 +109,7 @@ def test_a_secret_ballot_record_lists_the_receipts_and_no_voter(estate: dict[str
         services.ballot_cast(user=v, ballot_id=ballot.pk, choice=["yes"]).receipt or ""
         for v in voters[:2]
     )
-    services.ballot_close(actor=staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=staff, ballot_id=ballot.pk, reason="test")
     data = selectors.result_data(ballot.__class__.objects.get(pk=ballot.pk))
     with translation.override("zh-hans"):
         table = cells(record.csv_bytes(data))
@@ -135,7 +135,7 @@ def test_a_ranked_ballot_record_shows_the_rounds(estate: dict[str, Any]) -> None
         strict=True,
     ):
         services.ballot_cast(user=person, ballot_id=ballot.pk, choice=ranking)
-    services.ballot_close(actor=staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=staff, ballot_id=ballot.pk, reason="test")
     data = selectors.result_data(ballot.__class__.objects.get(pk=ballot.pk))
     with translation.override("en"):
         table = cells(record.csv_bytes(data))
@@ -159,7 +159,7 @@ def test_text_people_typed_never_runs_as_a_formula(estate: dict[str, Any]) -> No
         voter_unit="household",
     )
     services.ballot_cast(user=a, ballot_id=ballot.pk, choice=["1"])
-    services.ballot_close(actor=staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=staff, ballot_id=ballot.pk, reason="test")
     data = selectors.result_data(ballot.__class__.objects.get(pk=ballot.pk))
     with translation.override("en"):
         table = cells(record.csv_bytes(data))

@@ -164,7 +164,7 @@ def test_a_closed_secret_ballot_publishes_area_only_where_its_rule_counts_it(
     s.houses[0].save()
     b = ballot(s, secret=True, preset=preset, rule=rule)
     voted(s, b, ["yes", "no", "yes", "abstain", "yes", "yes", "no"])
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     b.refresh_from_db()
     member = factories.resident(s.place, "neighbor")
     closed = Event.objects.get(stream=b.stream, type="ballot.closed").data["result"]
@@ -199,7 +199,7 @@ def test_the_close_cuts_the_stored_live_tallies_to_their_turnout_in_heads() -> N
     assert live.wait_idle(10)
     stored_as_before_secrecy(b)
     # When it closes
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     # Then each keeps its turnout in heads and its progress by head, nothing else
     stored = list(Event.objects.filter(stream=b.stream, type="ballot.tally"))
     assert stored
@@ -225,7 +225,7 @@ def test_migration_0004_publishes_of_secret_ballots_closed_before_what_secrecy_a
     for b in (by_head, by_area):
         # As the close before secrecy.py left them: the result in full, in the ballot and
         # in its event, and the stored tallies with their counts by option and areas
-        services.ballot_close(actor=s.staff, ballot_id=b.pk)
+        services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
         stored_as_before_secrecy(b)
         b.refresh_from_db()
         full = {**b.result, "tally": tally.tally_to_data(counted_tally(b))}

@@ -128,7 +128,7 @@ def test_nothing_observable_tells_a_choice_the_final_totals_do_not(
             services.ballot_cast(user=s.reps[house], ballot_id=b.pk, choice=[choice])
             assert live.wait_idle(10)  # each vote's own tally: the worst case
             look()
-        services.ballot_close(actor=s.staff, ballot_id=b.pk)
+        services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
         live_frames = frames_until_closed(ws)
     replayed = replay_from_zero(daphne_url, neighbor, b.stream)
     assert [f["type"] for f in replayed].count("ballot.tally") == len(VOTES)

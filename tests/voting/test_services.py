@@ -185,7 +185,7 @@ def test_a_secret_vote_gets_a_receipt_and_no_link_to_the_voter() -> None:
     assert field_names == {"id", "ballot", "choice", "area", "receipt"}
     assert not Vote.objects.exists()
     assert Participation.objects.filter(ballot=b).count() == 1
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     b.refresh_from_db()
     assert selectors.receipts(b) == [cast.receipt]
 
@@ -212,7 +212,7 @@ def test_closing_a_secret_ballot_leaves_no_transaction_id_pairing_choices_with_v
     # While open, the link is there: each choice was written in its voter's transaction.
     assert set(xmins(SecretVote._meta.db_table)) == voters and len(voters) == 6
     assert live.wait_idle(10)
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     after = xmins(SecretVote._meta.db_table)
     assert len(after) == 6 and len(set(after)) == 1 and not set(after) & voters
     b.refresh_from_db()
@@ -321,7 +321,10 @@ def test_closed_draft_and_late_ballots_refuse_votes() -> None:
     assert code_of(services.ballot_cast, user=s.reps[0], ballot_id=b.pk, choice="yes") == (
         "ballot_closed"
     )
-    assert code_of(services.ballot_close, actor=s.staff, ballot_id=b.pk) == "ballot_closed"
+    assert (
+        code_of(services.ballot_close, actor=s.staff, ballot_id=b.pk, reason="test")
+        == "ballot_closed"
+    )
 
 
 def test_close_certifies_the_result_and_puts_it_on_notice() -> None:
@@ -329,7 +332,7 @@ def test_close_certifies_the_result_and_puts_it_on_notice() -> None:
     b = ballot(s, preset="art278_heavy", voter_unit="owner", notice_days=7)
     for rep, choice in zip(s.reps, ["yes", "yes", "yes", "no"], strict=True):
         services.ballot_cast(user=rep, ballot_id=b.pk, choice=choice)
-    closed = services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    closed = services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     assert closed.result is not None
     assert closed.result["outcome"]["passed"] is True  # 3/4 of heads and area: 以上
     assert closed.result == certify(closed)
@@ -346,7 +349,7 @@ def test_objections_during_notice_and_answers() -> None:
     assert code_of(services.objection_file, user=s.reps[0], ballot_id=b.pk, text="不同意") == (
         "not_on_notice"
     )
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     objection = services.objection_file(user=s.reps[0], ballot_id=b.pk, text="计票有误")
     assert code_of(services.objection_file, user=s.reps[0], ballot_id=b.pk, text=" ") == (
         "text_required"

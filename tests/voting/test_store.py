@@ -68,7 +68,7 @@ def test_each_store_casts_changes_and_refuses_alike(chosen: str) -> None:
     history = VoteRevision.objects.filter(vote__elector_id=first.elector_id).order_by("at")
     assert [r.choice for r in history] == [["yes"], ["abstain"]]
     assert code_of(user=s.reps[2], ballot_id=b.pk, choice=["maybe"]) == "invalid_choice"
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     assert code_of(user=s.reps[2], ballot_id=b.pk, choice=["yes"]) == "ballot_closed"
     assert Participation.objects.filter(ballot=b).count() == 2
 
@@ -119,6 +119,6 @@ def test_each_store_claims_the_tally_once_per_interval_and_counts_every_vote(
     assert again is not None
     assert again[2] is None  # the gate is not free: nothing counted
     assert again[1] == now  # the gate's time, to wait from
-    services.ballot_close(actor=s.staff, ballot_id=b.pk)
+    services.ballot_close(actor=s.staff, ballot_id=b.pk, reason="test")
     with transaction.atomic():
         assert store.vote_store().claim_tally(b.pk, now + interval * 2, interval) is None

@@ -62,7 +62,7 @@ def test_a_clean_closed_ballot_matches(place: Any, secret: bool) -> None:
     for voter in (a, b, *others):
         services.ballot_cast(user=voter, ballot_id=ballot.pk, choice=["yes"])
     services.ballot_cast(user=c, ballot_id=ballot.pk, choice=["no"])
-    services.ballot_close(actor=staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=staff, ballot_id=ballot.pk, reason="test")
     output = run(ballot.pk)
     assert output.rstrip().endswith("match") and "MISMATCH" not in output
     # Both sides are printed: every household, 240 m² (310 m²), passed (2/3 heads, 180/240
@@ -77,7 +77,7 @@ def test_a_tampered_open_vote_is_a_mismatch(place: Any) -> None:
     staff, (a, b, c), ballot = household_ballot(place)
     for voter, choice in ((a, "yes"), (b, "yes"), (c, "no")):
         services.ballot_cast(user=voter, ballot_id=ballot.pk, choice=[choice])
-    services.ballot_close(actor=staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=staff, ballot_id=ballot.pk, reason="test")
     assert run(ballot.pk).rstrip().endswith("match")
     # Someone with database access changes a stored vote after the close
     elector = Elector.objects.get(ballot=ballot, household=b.residencies.get().household)
@@ -93,7 +93,7 @@ def test_a_tampered_secret_vote_or_a_removed_one_is_a_mismatch(place: Any) -> No
     staff, voters, ballot = household_ballot(place, secret=True, others=7)
     for voter in voters:
         services.ballot_cast(user=voter, ballot_id=ballot.pk, choice=["yes"])
-    services.ballot_close(actor=staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=staff, ballot_id=ballot.pk, reason="test")
     # A changed choice keeps the counts by head and area but moves an option
     row = SecretVote.objects.filter(ballot=ballot).first()
     assert row is not None
@@ -111,7 +111,7 @@ def test_votes_naming_no_option_or_a_changed_area_are_a_mismatch(place: Any) -> 
     staff, (a, b, _c), ballot = household_ballot(place)
     services.ballot_cast(user=a, ballot_id=ballot.pk, choice=["yes"])
     services.ballot_cast(user=b, ballot_id=ballot.pk, choice=["no"])
-    services.ballot_close(actor=staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=staff, ballot_id=ballot.pk, reason="test")
     vote = Vote.objects.filter(ballot=ballot).first()
     assert vote is not None
     Vote.objects.filter(pk=vote.pk).update(area=Decimal("999.00"))
@@ -145,7 +145,7 @@ def test_the_exit_status_says_match_or_mismatch() -> None:
     place = factories.neighborhood("昌里第五")
     staff, (a, _b, _c), ballot = household_ballot(place)
     services.ballot_cast(user=a, ballot_id=ballot.pk, choice=["yes"])
-    services.ballot_close(actor=staff, ballot_id=ballot.pk)
+    services.ballot_close(actor=staff, ballot_id=ballot.pk, reason="test")
 
     def verify() -> subprocess.CompletedProcess[str]:
         return subprocess.run(

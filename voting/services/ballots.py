@@ -21,7 +21,7 @@ from accounts import access
 from accounts.ledger.filters import ADULT_AGE
 from accounts.models import Building, Household, User
 from accounts.permissions import Perm
-from core.cleaning import title_and_description
+from core.cleaning import cleaned, title_and_description
 from core.errors import Invalid, NotFound
 from moderation.rooms import selectors as room_selectors
 from voting import electorate, events, secrecy, tally
@@ -50,6 +50,7 @@ OPTION_MAX = 120
 OPTIONS_MAX = 20
 NOTICE_DAYS_MAX = 60
 PROXY_LIMIT_MAX = 10
+CLOSE_REASON_MAX = 500
 
 
 def _choice(value: object, allowed: type[Any], code: str) -> str:
@@ -342,45 +343,64 @@ def _open(ballot: Ballot) -> None:
     )
 
 
-def ballot_close(*, actor: User | None, ballot_id: int) -> Ballot:
+def ballot_close(*, actor: User | None, ballot_id: int, reason: object = "") -> Ballot:
     """Close now (staff: Perm.BALLOT_MANAGE), or on schedule (actor None), and certify the
-    result."""
+    result. Staff closing before the closing time must give a reason (`reason_required`),
+    which the record shows; on schedule none is asked."""
     ballot = Ballot.objects.filter(pk=ballot_id).first()
     if ballot is None:
         raise NotFound(_("Not found."))
-    if actor is not None:
-        access.require(actor, Perm.BALLOT_MANAGE, ballot.neighborhood_id)
-    return _close(ballot_id, on_schedule=actor is None)
+    if actor is None:
+        return _close(ballot_id, on_schedule=True)
+    access.require(actor, Perm.BALLOT_MANAGE, ballot.neighborhood_id)
+    clean = cleaned(reason)  # one line: the CSV record keeps one row per fact
+    if len(clean) > CLOSE_REASON_MAX:
+        raise Invalid(
+            _("Please keep it to %(limit)s characters."),
+            code="too_long",
+            params={"limit": CLOSE_REASON_MAX},
+        )
+    return _close(ballot_id, on_schedule=False, reason=clean)
 
 
 def ballot_close_for_room(*, actor: User, room_id: int, ballot_id: int) -> Ballot:
     """Close the vote of a deliberation room now, when its chair announces the result. Its
     one permission is chairing the room the ballot was opened for
-    (moderation.rooms.selectors.room_ballot_chaired_by)."""
+    (moderation.rooms.selectors.room_ballot_chaired_by). No reason is asked: the room's
+    minutes record the chair's call."""
     room_selectors.room_ballot_chaired_by(actor, room_id, ballot_id)
-    return _close(ballot_id, on_schedule=False)
+    return _close(ballot_id, on_schedule=False, room=True)
 
 
-def _close(ballot_id: int, *, on_schedule: bool) -> Ballot:
+def _close(ballot_id: int, *, on_schedule: bool, reason: str = "", room: bool = False) -> Ballot:
     """Close and certify; the caller has checked the permission.
 
     The ballot row is locked for update: votes in flight (which hold it for share) commit
-    first and are counted; votes after it see the ballot closed and are refused.
+    first and are counted; votes after it see the ballot closed and are refused. Whether
+    the close is early is decided under that lock, so a reason is asked exactly when the
+    closing time has not passed at the moment of closing.
     """
     with transaction.atomic():
         ballot = Ballot.objects.select_for_update().get(pk=ballot_id)
         if ballot.status != Status.OPEN:
             raise closed_error(ballot)
-        if on_schedule and ballot.closes_at > timezone.now():
+        now = timezone.now()
+        early = ballot.closes_at > now
+        if on_schedule and early:
             raise Invalid(_("This ballot is not due to close yet."), code="not_due")
+        if early and not room and not reason:
+            raise Invalid(
+                _("Closing before the set time needs a reason, shown in the record."),
+                code="reason_required",
+            )
         if ballot.secret:
             _unlink_secret_votes(ballot)
-        now = timezone.now()
         ballot.status = Status.CLOSED
         ballot.closed_at = now
         ballot.notice_until = now + dt.timedelta(days=ballot.notice_days)
         ballot.result = certify(ballot)
-        ballot.save(update_fields=["status", "closed_at", "notice_until", "result"])
+        ballot.close_reason = reason if early else ""
+        ballot.save(update_fields=["status", "closed_at", "notice_until", "result", "close_reason"])
         payload: events.ClosedPayload = {
             "id": ballot.pk,
             "status": Status.CLOSED,

@@ -16,9 +16,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import access
-from accounts.ledger.filters import ADULT_AGE, years_before
-from accounts.models import Residency, User
+from accounts import access, neighbors
+from accounts.models import User
 from core.errors import Forbidden, Invalid, NotFound
 from voting import slots
 from voting.models import Ballot, Participation, Proxy
@@ -32,13 +31,8 @@ def _invalid(message: object) -> Invalid:
 
 
 def _is_adult_member(user: User, neighborhood_id: int) -> bool:
-    return Residency.objects.filter(
-        user=user,
-        ended_at__isnull=True,
-        household__building__neighborhood_id=neighborhood_id,
-        resident__isnull=False,
-        resident__birth_date__lte=years_before(timezone.localdate(), ADULT_AGE),
-    ).exists()
+    """Whom a proxy may name: the people the neighbor picker offers."""
+    return neighbors.adult_residencies(neighborhood_id).filter(user=user).exists()
 
 
 def proxy_grant(

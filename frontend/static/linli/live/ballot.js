@@ -110,12 +110,25 @@ function setStatusFor(form, text) {
   note.textContent = `✓ ${text || ""}`;
 }
 
+function chosenLabels(form) {
+  const ticked = [...form.querySelectorAll("input[name=choice]:checked")]
+    .map((input) => input.closest("label")?.querySelector("span")?.textContent?.trim() || input.value);
+  const ranked = [...form.querySelectorAll("select[name=choice]")]
+    .map((select) => select.selectedOptions[0])
+    .filter((option) => option && option.value)
+    .map((option) => option.textContent.trim());
+  return ticked.concat(ranked);
+}
+
 // A vote: say so where the voter looks; a secret vote's receipt replaces its form.
 afterDo("ballot.cast", (form, data) => {
   const slot = form.closest("[data-slot]");
   const box = form.closest("[data-live-list]");
   const voted = slot?.querySelector("[data-voted]");
   if (voted) voted.hidden = false;
+  // What was chosen, in the words of the form, as a reload shows it (open ballots).
+  const chosen = voted?.querySelector("[data-voted-choice]");
+  if (chosen) chosen.textContent = chosenLabels(form).join(voted.dataset.joiner || ", ");
   // A vote cast can no longer be given to a proxy.
   if (slot && box) box.querySelector(`#proxy input[name=elector][value="${slot.dataset.slot}"]`)?.closest("#proxy")?.remove();
   if (data?.receipt) {
