@@ -70,6 +70,7 @@ def sideways_scroll(page: Any) -> int:
     )
 
 
+@pytest.mark.timeout(600)  # some 40 pages, axe at two sizes each, on a shared machine
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_has_no_axe_violation_and_no_sideways_scroll(
     estate: Estate, browser: Any, role: str
