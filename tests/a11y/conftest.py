@@ -133,4 +133,3 @@ def browser() -> Iterator[Any]:
         )
         yield launched
         launched.close()
-

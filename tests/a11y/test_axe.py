@@ -55,9 +55,7 @@ def axe_findings(page: Any) -> list[str]:
     found = []
     for violation in results.response["violations"]:
         targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
-        found.append(
-            f"{violation['id']} ({violation['impact']}, {len(targets)}x): {targets[:3]}"
-        )
+        found.append(f"{violation['id']} ({violation['impact']}, {len(targets)}x): {targets[:3]}")
     return found
 
 

@@ -3,7 +3,6 @@ as class="elder" on <html>, and offered once, on sign-in, to residents over 60 i
 
 from __future__ import annotations
 
-
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -78,5 +77,3 @@ def test_the_setting_takes_a_post_from_a_signed_in_user_and_no_foreign_redirect(
     assert away["Location"] == "/"
     account.refresh_from_db()
     assert account.elder_mode and account.elder_mode_offered
-
-
