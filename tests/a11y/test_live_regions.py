@@ -6,9 +6,10 @@ polite notices list (moderation/templates/moderation/room.html [data-notices])."
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
-from accounts.ledger.filters import LedgerFilter
-from accounts.outreach import services as outreach
+from accounts.models import NotificationKind
+from accounts.notifications.services import notify
 from tests.browser import open_as
 from tests.conftest import off_the_loop
 from tests.voting.scene import ballot, scene
@@ -34,15 +35,12 @@ def test_the_turnout_and_a_new_notification_are_announced_politely(
     page.locator(ANNOUNCER, has_text="25%").wait_for(state="attached", timeout=10_000)
     assert "已参与" in page.locator(ANNOUNCER).inner_text()  # the turnout line, as rendered
 
-    # When the committee sends a notice, it is said on whatever page the resident is on
-    off_the_loop(
-        outreach.outreach_send,
-        actor=s.staff,
-        neighborhood_id=s.place.pk,
-        spec=LedgerFilter(),
-        title="明天停水",
-        body="上午九点到十二点。",
-    )
-    page.locator(ANNOUNCER, has_text="新通知：明天停水").wait_for(state="attached", timeout=10_000)
+    # When a notification arrives (here the ballot's kind), it is said on any page
+    def notify_ballot() -> None:
+        with transaction.atomic():
+            notify(user=s.reps[0], kind=NotificationKind.BALLOT, title="明天停水")
+
+    off_the_loop(notify_ballot)
+    page.locator(ANNOUNCER, has_text="新通知： 明天停水").wait_for(state="attached", timeout=10_000)
     assert errors == []
     context.close()
