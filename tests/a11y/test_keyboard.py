@@ -27,7 +27,8 @@ def tab_to(page: Any, selector: str, most: int = 80) -> list[str]:
             """(selector) => {
                 const node = document.activeElement;
                 const ring = getComputedStyle(node).outlineWidth;
-                return [node.matches(selector), `${node.tagName} ${node.textContent.trim().slice(0, 12)}`, ring];
+                const name = `${node.tagName} ${node.textContent.trim().slice(0, 12)}`;
+                return [node.matches(selector), name, ring];
             }""",
             selector,
         )
