@@ -4,6 +4,8 @@ any test transaction, so the module flushes the database when it is done."""
 
 from __future__ import annotations
 
+import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +99,12 @@ def estate_pages() -> list[str]:
     ]
 
 
+def drain(server: subprocess.Popen[bytes]) -> None:
+    assert server.stderr is not None
+    for _line in server.stderr:
+        pass
+
+
 @pytest.fixture(scope="module")
 def estate(django_db_setup: None, django_db_blocker: Any) -> Iterator[Estate]:
     from demo import seed
@@ -107,6 +115,9 @@ def estate(django_db_setup: None, django_db_blocker: Any) -> Iterator[Estate]:
             pages = estate_pages()
             port = free_port()
             server = start_daphne(port)
+            # Hundreds of refused pages log a line each on stderr: read the pipe, or daphne
+            # blocks on a full one and stops answering halfway through the roles.
+            threading.Thread(target=drain, args=(server,), daemon=True).start()
             try:
                 yield Estate(base=f"http://127.0.0.1:{port}", pages=pages)
             finally:
