@@ -15,7 +15,19 @@ from django.core.management import call_command
 
 from tests.conftest import free_port, need, start_daphne, stop
 
-ROLES = ("anonymous", "newcomer", "resident", "rep", "staff", "secretary", "moderator", "admin")
+# "neighbor" is a verified resident in elder mode (the module turns it on): the same pages,
+# larger and in the high-contrast palette, must pass too.
+ROLES = (
+    "anonymous",
+    "newcomer",
+    "resident",
+    "neighbor",
+    "rep",
+    "staff",
+    "secretary",
+    "moderator",
+    "admin",
+)
 
 
 @dataclass
@@ -55,6 +67,7 @@ def estate_pages() -> list[str]:
     assert board and topic and open_ballot and closed_ballot and house
     person = Resident.objects.filter(household=house).first()
     assert person is not None
+    User.objects.filter(username="neighbor").update(elder_mode=True, elder_mode_offered=True)
     n, h = home.pk, house.pk
     return [
         "/",
