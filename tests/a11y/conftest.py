@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import free_port, need, start_daphne, stop
+from tests.conftest import free_port, start_daphne, stop
 
 # "neighbor" is a verified resident in elder mode (the module turns it on): the same pages,
 # larger and in the high-contrast palette, must pass too.
@@ -137,23 +137,3 @@ def estate(django_db_setup: None, django_db_blocker: Any) -> Iterator[Estate]:
                 stop(server)
         finally:
             call_command("flush", "--noinput", verbosity=0)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """One chromium per role, started after the test's database fixture (Playwright's
-    sync API runs an event loop in this thread, where the ORM then refuses to run)."""
-    import shutil
-
-    need(shutil.which("chromium") is not None, "needs Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    from tests.conftest import CHROMIUM
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
-        yield launched
-        launched.close()

@@ -71,9 +71,9 @@ def sideways_scroll(page: Any) -> int:
 @pytest.mark.timeout(600)  # some 40 pages, axe at two sizes each, on a shared machine
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_has_no_axe_violation_and_no_sideways_scroll(
-    estate: Estate, browser: Any, role: str
+    estate: Estate, chromium: Any, role: str
 ) -> None:
-    page = logged_in(browser, estate.base, role)
+    page = logged_in(chromium, estate.base, role)
     problems: list[str] = []
     seen = 0
     for path in estate.pages:
