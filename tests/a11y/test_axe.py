@@ -25,6 +25,9 @@ AXE_SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 REFLOW_SIZES = {"320px": (320, 640), "zoom200": (640, 400)}
 
 _axe = Axe()
+# Every rule axe runs by default, plus WCAG 2.2 AA's target size (24 px), which axe leaves
+# off by default: the issue found 29 px header targets and elder mode promises 48 px.
+AXE_EXTRA = {"target-size": {"enabled": True}}
 
 
 def logged_in(browser: Any, base: str, role: str) -> Any:
@@ -55,10 +58,11 @@ def axe_findings(page: Any) -> list[str]:
     page's frames; a page that never settles fails here rather than hanging the suite)."""
     page.evaluate(_axe.axe_script)
     response = page.evaluate(
-        """() => Promise.race([
-            axe.run(document, { resultTypes: ["violations"] }),
+        """(AXE_EXTRA) => Promise.race([
+            axe.run(document, { resultTypes: ["violations"], rules: AXE_EXTRA }),
             new Promise((_, no) => setTimeout(() => no(new Error("axe took 60 s")), 60000)),
-        ])"""
+        ])""",
+        AXE_EXTRA,
     )
     found = []
     for violation in response["violations"]:
