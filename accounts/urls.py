@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("accounts.ledger.io_urls")),
     path("", include("accounts.outreach.urls")),
     path("", include("accounts.notifications.urls")),
+    path("", include("accounts.elder.urls")),
 ]

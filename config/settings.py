@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.places.context.nav",
                 "accounts.notifications.context.notifications",
+                "accounts.elder.context.elder",
             ],
         },
     },

@@ -22,6 +22,13 @@ class User(AbstractUser):
     identity_hash = models.CharField(
         max_length=64, null=True, blank=True, unique=True, editable=False
     )
+    # 长辈模式 (MIIT ageing-friendly norms): larger text, larger targets, stronger contrast,
+    # fewer elements. Per account, not per browser: an old resident who signs in on a
+    # grandchild's phone gets it there too.
+    elder_mode = models.BooleanField(_("elder mode"), default=False)
+    # Whether the one-time offer of elder mode (to residents over 60 in the ledger) has
+    # been answered, either way: it is asked once.
+    elder_mode_offered = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("user")

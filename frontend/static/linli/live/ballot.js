@@ -4,7 +4,7 @@
 // them again from its data-live-url and puts them in place. Nothing is counted or worded
 // here, so a figure that arrives live reads like a reloaded one.
 
-import { el } from "./dom.js";
+import { announce, el } from "./dom.js";
 import { afterDo, formData, on, reloadKeepingDrafts } from "./socket.js";
 
 // Between two fetches of one box's parts: the server sends at most five tallies a second
@@ -54,6 +54,7 @@ function swapParts(box, html) {
   const doc = new DOMParser().parseFromString(html, "text/html");
   const fresh = doc.querySelector(`[data-stream="${CSS.escape(box.dataset.stream)}"]`);
   if (!fresh) return;  // another ballot's box (a room moved on): leave this one
+  const before = box.querySelector(".turnout-line")?.textContent;
   box.querySelectorAll("[data-part]").forEach((node) => {
     const part = fresh.querySelector(`[data-part="${CSS.escape(node.dataset.part)}"]`);
     if (!part) { node.remove(); return; }
@@ -61,6 +62,9 @@ function swapParts(box, html) {
     if (node.hidden && !copy.hidden) copy.classList.add("fresh");
     node.replaceWith(copy);
   });
+  // The turnout in the server's words, when it moved (the full tally would be too long).
+  const after = box.querySelector(".turnout-line")?.textContent;
+  if (after && after !== before) announce(after);
 }
 
 on("ballot.tally", (box) => refresh(box));

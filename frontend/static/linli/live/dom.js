@@ -55,3 +55,12 @@ export function formError() {
   error.dataset.formError = ""; error.hidden = true; error.setAttribute("role", "alert");
   return error;
 }
+
+// Say a live change politely to screen readers (the page's one aria-live region, in
+// base.html). Emptied first, so the same words said twice are read twice.
+export function announce(text) {
+  const region = document.querySelector("[data-announce]");
+  if (!region || !text) return;
+  region.textContent = "";
+  setTimeout(() => { region.textContent = String(text).replace(/\s+/g, " ").trim(); }, 50);
+}

@@ -1,7 +1,7 @@
 // Notifications: the inbox's live items, the header badge on every page, the 收到
 // (acknowledge) form, and a decided verification reloading the page that shows it.
 
-import { el, formError, hidden, lines, texts, timeEl } from "./dom.js";
+import { announce, el, formError, hidden, lines, texts, timeEl } from "./dom.js";
 import { afterDo, on, onUserEvent, reloadKeepingDrafts, userStreamNode } from "./socket.js";
 
 // The 收到 form as the page renders it: a plain POST that the submit handler sends as `do`.
@@ -60,7 +60,10 @@ on("notification.acknowledged", (list, data) => {
   if (item) markAcknowledged(item);
 });
 
-onUserEvent("notification.created", (data) => { if (!data.acknowledged) bumpBadge(1); });
+onUserEvent("notification.created", (data) => {
+  if (!data.acknowledged) bumpBadge(1);
+  announce(`${texts.newNotification || ""} ${data.title}`);
+});
 onUserEvent("notification.acknowledged", () => { bumpBadge(-1); });
 // A decided verification changes what the page may show: reload it (drafts survive).
 onUserEvent("verification.decided", () => {

@@ -1,0 +1,107 @@
+"""Issue 17, "everyone can use it": axe-core (bundled by axe-playwright-python, no network)
+on every page each demo role can open, at desktop (1280x800) and phone (390x844) size, with
+no rule disabled; and no page scrolls sideways at 320 px width or at 200% zoom (a 1280 px
+window at 200% lays out 640 CSS px).
+
+One login per role and one navigation per page: the sizes are applied to the loaded page by
+resizing the viewport, which re-evaluates the media queries as a real resize does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
+
+from demo.seed import DEMO_PASSWORD
+from tests.a11y.conftest import ROLES, Estate
+
+# The marker makes pytest-django create the test database; the pages' data is the
+# module's (tests/a11y/conftest.py), committed before and flushed after.
+pytestmark = [pytest.mark.django_db, pytest.mark.browser, pytest.mark.services]
+
+AXE_SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+REFLOW_SIZES = {"320px": (320, 640), "zoom200": (640, 400)}
+
+_axe = Axe()
+# Every rule axe runs by default, plus WCAG 2.2 AA's target size (24 px), which axe leaves
+# off by default: the issue found 29 px header targets and elder mode promises 48 px.
+AXE_EXTRA = {"target-size": {"enabled": True}}
+
+
+def logged_in(browser: Any, base: str, role: str) -> Any:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    if role != "anonymous":
+        page.goto(f"{base}/login/")
+        page.fill("#id_username", role)
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click("form.login button[type=submit]")
+        page.wait_for_load_state()
+    return page
+
+
+def shown(page: Any, base: str, path: str) -> bool:
+    """Open `path`; False when this role is not shown it (refused, or sent to log in)."""
+    try:
+        response = page.goto(base + path)
+    except PlaywrightError:  # an empty error answer (405 to a GET of a POST-only address)
+        return False
+    if response is None or response.status != 200:
+        return False
+    return page.url.split("?")[0] == base + path
+
+
+def axe_findings(page: Any) -> list[str]:
+    """axe's violations on the page as it is now, bounded in time (axe.run waits for the
+    page's frames; a page that never settles fails here rather than hanging the suite)."""
+    page.evaluate(_axe.axe_script)
+    response = page.evaluate(
+        """(AXE_EXTRA) => Promise.race([
+            axe.run(document, { resultTypes: ["violations"], rules: AXE_EXTRA }),
+            new Promise((_, no) => setTimeout(() => no(new Error("axe took 60 s")), 60000)),
+        ])""",
+        AXE_EXTRA,
+    )
+    found = []
+    for violation in response["violations"]:
+        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+        found.append(f"{violation['id']} ({violation['impact']}, {len(targets)}x): {targets[:3]}")
+    return found
+
+
+def sideways_scroll(page: Any) -> int:
+    """How many CSS px the page is wider than the window (0 = no horizontal scrolling)."""
+    return int(
+        page.evaluate(
+            "() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+        )
+    )
+
+
+@pytest.mark.timeout(600)  # some 40 pages, axe at two sizes each, on a shared machine
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_has_no_axe_violation_and_no_sideways_scroll(
+    estate: Estate, chromium: Any, role: str
+) -> None:
+    page = logged_in(chromium, estate.base, role)
+    problems: list[str] = []
+    seen = 0
+    for path in estate.pages:
+        if not shown(page, estate.base, path):
+            continue
+        print(role, path, flush=True)  # where a hang happened, with -s
+        seen += 1
+        for size, (width, height) in AXE_SIZES.items():
+            page.set_viewport_size({"width": width, "height": height})
+            problems += [f"{path} @{size}: {finding}" for finding in axe_findings(page)]
+        for size, (width, height) in REFLOW_SIZES.items():
+            page.set_viewport_size({"width": width, "height": height})
+            over = sideways_scroll(page)
+            if over > 0:
+                problems.append(f"{path} @{size}: scrolls sideways by {over} px")
+        page.set_viewport_size({"width": 1280, "height": 800})
+    page.context.close()
+    assert seen >= 2, f"{role} was shown only {seen} pages: the login or the data is wrong"
+    assert not problems, f"{role}, {len(problems)} problems:\n" + "\n".join(problems)
