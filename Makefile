@@ -9,7 +9,7 @@ PORT ?= 8000
 # Rules with no Django import: typed strictly.
 PURE := accounts/auth/phones.py core/cache.py core/limits.py core/uploads.py core/text.py core/jsondepth.py config/clientip.py realtime/origins.py voting/secrecy.py realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py accounts/ledger/rules.py accounts/outreach/events.py accounts/notifications/events.py accounts/ledger/sheets.py voting/tally.py moderation/procedure/*.py
 
-.PHONY: run demo-reset test install lint bench bench-ledger bench-voting bench-rooms chaos clean
+.PHONY: run demo-reset test install lint bench bench-ledger bench-voting bench-rooms chaos a11y-crawl clean
 
 # The Python is checked first, in one line (scripts/python_check.py reads requires-python), so
 # an unsupported one never gets as far as a pip error. pip then shows each package as it comes:
@@ -68,7 +68,13 @@ bench-rooms: $(STAMP)
 
 # Issue 15's fault scenarios against private PostgreSQL and Redis (docs/reliability.md).
 chaos: $(STAMP)
-	@$(PY) -m chaos demo
+	@$(PY) -m chaos
+
+# Issue 17's axe crawl: every page of every demo role at two sizes, 0 violations, no sideways
+# scroll at 320 px or 200% zoom. Not yet in `make test`: on this machine it has hung, idle,
+# three times in about ten runs (browser and server both waiting), cause not found yet.
+a11y-crawl: $(STAMP)
+	@$(PY) -m pytest -p no:cacheprovider tests/a11y/crawl_axe.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test-db*.sqlite3 .pytest_cache .mypy_cache .ruff_cache
