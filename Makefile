@@ -70,11 +70,10 @@ bench-rooms: $(STAMP)
 chaos: $(STAMP)
 	@$(PY) -m chaos
 
-# Issue 17's axe crawl: every page of every demo role at two sizes, 0 violations, no sideways
-# scroll at 320 px or 200% zoom. Not yet in `make test`: on this machine it has hung, idle,
-# three times in about ten runs (browser and server both waiting), cause not found yet.
+# Issue 17's axe crawl alone (it is part of `make test` too): every page of every demo role
+# at two sizes, 0 violations, no sideways scroll at 320 px or 200% zoom. About 3 minutes.
 a11y-crawl: $(STAMP)
-	@$(PY) -m pytest -p no:cacheprovider tests/a11y/crawl_axe.py
+	@$(PY) -m pytest -p no:cacheprovider tests/a11y/test_axe_crawl.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test-db*.sqlite3 .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -109,3 +110,28 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         _("This form has expired. Go back, reload the page and send it again."),
         in_layout=True,
     )
+
+
+def method_not_allowed_page(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Django's 405 (require_POST and the like) is an empty body: a browser shows its own
+    error screen, and a resident who followed a stale link or reloaded a form's address has
+    no way back. Give it the translated page in the layout, keeping the Allow header."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if response.status_code != 405 or response.content or response.streaming:
+            return response
+        page = error_response(
+            request,
+            405,
+            "method_not_allowed",
+            _("This address is the target of a form, not a page: go back and use its button."),
+            in_layout=True,
+        )
+        if "Allow" in response:
+            page["Allow"] = response["Allow"]
+        return page
+
+    return middleware

@@ -110,3 +110,30 @@ def test_a_refused_form_says_what_to_do_in_the_layout(language: str, words: str)
     response = client.post("/login/", {"username": "x", "password": "y"})
     page = response.content.decode()
     assert response.status_code == 403 and words in page and LAYOUT in page
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("zh-hans", "这是表单提交的地址"), ("en", "This address is the target of a form")],
+)
+def test_a_get_of_a_form_address_is_a_translated_405_page_with_its_allow_header(
+    language: str, title: str
+) -> None:
+    """Django's 405 is an empty body, which a browser replaces with its own error screen."""
+    place = factories.neighborhood()
+    client = Client(headers={"accept-language": language})
+    client.force_login(factories.staff(place))
+    response = client.get(f"/committee/{place.pk}/ledger/households/1/edit/")
+    page = response.content.decode()
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert title in page and 'href="/"' in page and TABS in page
+
+
+def test_an_api_405_stays_json() -> None:
+    client = Client()
+    client.force_login(factories.resident(factories.neighborhood()))
+    response = client.delete("/api/v1/notifications/")
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith("application/json")
+    assert "code" in response.json()

@@ -43,14 +43,33 @@ def logged_in(browser: Any, base: str, role: str) -> Any:
 
 
 def shown(page: Any, base: str, path: str) -> bool:
-    """Open `path`; False when this role is not shown it (refused, or sent to log in)."""
+    """Open `path`; False when this role is not shown it (refused, or sent to log in).
+
+    A navigation that chromium fails (an empty error body, an interrupted redirect) goes on
+    inside the browser after goto has raised: its error page or redirect then interrupts the
+    next goto, and every later one, and closing the context while one is in flight left
+    chromium never answering (Target.disposeBrowserContext): the crawl's old hang. So a
+    failed navigation is a finding, and the page is brought back to about:blank before
+    going on."""
     try:
         response = page.goto(base + path)
-    except PlaywrightError:  # an empty error answer (405 to a GET of a POST-only address)
-        return False
+    except PlaywrightError as error:
+        settle(page)
+        raise NavigationFailed(f"{path}: {str(error).splitlines()[0]}") from None
     if response is None or response.status != 200:
         return False
     return page.url.split("?")[0] == base + path
+
+
+class NavigationFailed(Exception):
+    pass
+
+
+def settle(page: Any) -> None:
+    """Let whatever navigation chromium still runs finish, then leave for a blank page (it
+    also closes the page's socket), so that nothing is in flight for the next step."""
+    page.wait_for_load_state("load")
+    page.goto("about:blank")
 
 
 def axe_findings(page: Any) -> list[str]:
@@ -89,7 +108,11 @@ def test_every_page_has_no_axe_violation_and_no_sideways_scroll(
     problems: list[str] = []
     seen = 0
     for path in estate.pages:
-        if not shown(page, estate.base, path):
+        try:
+            if not shown(page, estate.base, path):
+                continue
+        except NavigationFailed as failure:
+            problems.append(f"navigation failed: {failure}")
             continue
         print(role, path, flush=True)  # where a hang happened, with -s
         seen += 1
@@ -102,6 +125,8 @@ def test_every_page_has_no_axe_violation_and_no_sideways_scroll(
             if over > 0:
                 problems.append(f"{path} @{size}: scrolls sideways by {over} px")
         page.set_viewport_size({"width": 1280, "height": 800})
+    settle(page)
+    page.close()
     page.context.close()
     assert seen >= 2, f"{role} was shown only {seen} pages: the login or the data is wrong"
     assert not problems, f"{role}, {len(problems)} problems:\n" + "\n".join(problems)
