@@ -42,7 +42,7 @@ def follow(selector: str) -> Callable[[Any], None]:
 @dataclass(frozen=True)
 class Shot:
     name: str  # docs/screenshots/<name>.png
-    user: str  # a demo login (demo/seed.py DEMO_USERS)
+    user: str | None  # a demo login (demo/seed.py DEMO_USERS); None for a visitor
     path: str
     then: Callable[[Any], None] | None = None
 
@@ -58,6 +58,8 @@ SHOTS = [
     Shot("committee", "staff", "/committee/"),
     Shot("ledger", "staff", "/committee/", follow("a[href$='/ledger/']")),
     Shot("codes", "staff", "/committee/", follow("a[href$='/codes/']")),
+    Shot("me", "resident", "/me/"),
+    Shot("signup", None, "/accounts/signup/"),
 ]
 
 
@@ -76,7 +78,8 @@ def take(browser: Any, base: str, shot: Shot, out: Path) -> Path:
     context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=1)
     try:
         page = context.new_page()
-        log_in(page, base, shot.user)
+        if shot.user is not None:
+            log_in(page, base, shot.user)
         page.goto(f"{base}{shot.path}")
         page.wait_for_load_state("networkidle")
         if shot.then:
