@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import access, identity
+from accounts import access, identity, models
 from accounts.ledger import filters as ledger_filters
 from accounts.ledger import query
 from accounts.ledger import selectors as ledger_selectors
@@ -25,6 +25,7 @@ from accounts.models import (
     Segment,
     Tenure,
     User,
+    VisitOutcome,
 )
 from accounts.outreach.events import OutreachCounts
 from accounts.permissions import Perm
@@ -121,9 +122,14 @@ def _households_with_members(neighborhood_id: int) -> Any:
 
 
 def outreach_counts(outreach: Outreach) -> OutreachCounts:
-    """Reach of one outreach, in two queries."""
+    """Reach of one outreach, in two queries. A household is reached when a verified member
+    was notified or when a door visit informed it (accounts/outreach/visits.py)."""
+    informed = models.DoorVisit.objects.filter(
+        outreach=outreach, outcome=VisitOutcome.INFORMED
+    ).values("household_id")
     houses = OutreachHousehold.objects.filter(outreach=outreach).aggregate(
-        total=Count("pk"), reached=Count("pk", filter=Q(member_count__gt=0))
+        total=Count("pk"),
+        reached=Count("pk", filter=Q(member_count__gt=0) | Q(household_id__in=informed)),
     )
     notes = Notification.objects.filter(outreach=outreach).aggregate(
         members=Count("pk"),
