@@ -56,6 +56,9 @@ def _page(
     listing = visits_selectors.visit_list(
         actor=user, outreach=outreach, scope=scope, now=timezone.now()
     )
+    error = dict(error or {})
+    if "household" in error and error["household"] not in {c.household_id for c in listing.cards}:
+        error["general"] = error["message"]  # no card to show it on
     context: dict[str, Any] = {
         "place": outreach.neighborhood,
         "outreach": outreach,
@@ -66,7 +69,7 @@ def _page(
         "today": timezone.localdate(),
         "sent_on": timezone.localtime(outreach.created_at).date(),
         "note_max": NOTE_MAX,
-        "error": error or {},
+        "error": error,
     }
     if scope.may_assign:
         context["visitors"] = list(visits_selectors.visitors_of(outreach.neighborhood_id))
