@@ -52,7 +52,7 @@ def test_staff_see_a_card_and_a_form_per_household_and_a_table_to_print(scene, p
     outreach, silent, other = scene
     html = client_for(staff).get(url(place, outreach)).content.decode()
     assert html.count('<li class="visit-card') == 2
-    assert html.count('data-visit-form') == 2
+    assert html.count("data-visit-form") == 2
     for label in ("已告知", "不在家", "拒绝", "已搬离", "其他", "走访日期", "备注", "回访日期"):
         assert label in html
     assert f'action="{url(place, outreach, f"{silent.pk}/")}"' in html
