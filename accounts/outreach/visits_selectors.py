@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -264,3 +264,19 @@ def visit_list(
             )
     revealable = len(_revealable(outreach, scope)) if scope.may_reveal else 0
     return VisitList(cards=list(cards.values()), phones_until=until, revealable=revealable)
+
+
+def assignments_of(user: User) -> list[Outreach]:
+    """The outreach whose door-visit list has households assigned to this user at a
+    neighborhood where they still hold a role, newest first, each with `assigned`: how many
+    households. For the 我的 page: a volunteer has no committee page to find the list on."""
+    if not user.is_authenticated:
+        return []
+    places = RoleGrant.objects.filter(user=user, neighborhood__isnull=False).values(
+        "neighborhood_id"
+    )
+    return list(
+        Outreach.objects.filter(assignments__visitor=user, neighborhood_id__in=places)
+        .annotate(assigned=Count("assignments", filter=Q(assignments__visitor=user)))
+        .order_by("-created_at", "-pk")[:10]
+    )

@@ -160,3 +160,18 @@ def test_staff_assign_from_the_page(scene, place, staff):
     assert html.count('<li class="visit-card') == 2
     bad = client_for(staff).post(url(place, outreach, "assign/"), {"visitor": "999999"})
     assert bad.status_code == 400 and "请从本社区有职务的人员中选择走访人" in bad.content.decode()
+
+
+def test_the_assigned_visitor_finds_the_list_on_the_me_page(scene, place, staff):
+    outreach, silent, _other = scene
+    visitor = factories.staff(place, "visitor", role="moderator")
+    client = client_for(visitor)
+    assert "上门走访 · 牛奶" not in client.get("/me/").content.decode()
+    visits.door_visit_assign(
+        actor=staff, outreach_id=outreach.pk, visitor_id=visitor.pk, household_ids=[silent.pk]
+    )
+    html = client.get("/me/").content.decode()
+    assert "上门走访 · 牛奶（1 户）" in html and f'href="{url(place, outreach)}"' in html
+    # Without a role here any more, the entry goes with the list
+    visitor.role_grants.all().delete()
+    assert "上门走访 · 牛奶" not in client.get("/me/").content.decode()
