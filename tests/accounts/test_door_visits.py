@@ -287,3 +287,14 @@ def test_the_secretary_reveals_the_whole_list_and_staff_not_assigned_may_not(sce
         with pytest.raises(DomainError):
             visits.door_visit_reveal(actor=nobody, outreach_id=outreach.pk)
     assert DataAccess.objects.count() == 1
+
+
+def test_the_outreach_list_counts_households_informed_at_the_door(scene, staff, place):
+    outreach, silent, _quiet, _ = scene
+    record(staff, outreach, silent, outcome="not_home")
+    (listed,) = selectors.outreaches_of(actor=staff, neighborhood_id=place.pk)
+    assert listed.reached_count == 1
+    record(staff, outreach, silent, outcome="informed")
+    record(staff, outreach, silent, outcome="informed")
+    (listed,) = selectors.outreaches_of(actor=staff, neighborhood_id=place.pk)
+    assert listed.reached_count == selectors.outreach_counts(outreach)["reached"] == 2
