@@ -111,12 +111,22 @@ def door_visit_assign(
                 outreach=outreach, household_id__in=house_ids
             ).delete()
             return removed
-        for house_id in house_ids:
-            VisitAssignment.objects.update_or_create(
-                outreach=outreach,
-                household_id=house_id,
-                defaults={"visitor": visitor, "assigned_by": actor, "assigned_at": now},
-            )
+        # One statement for a whole list, whoever held each household before.
+        VisitAssignment.objects.bulk_create(
+            [
+                VisitAssignment(
+                    outreach=outreach,
+                    household_id=house_id,
+                    visitor=visitor,
+                    assigned_by=actor,
+                    assigned_at=now,
+                )
+                for house_id in house_ids
+            ],
+            update_conflicts=True,
+            unique_fields=["outreach", "household"],
+            update_fields=["visitor", "assigned_by", "assigned_at"],
+        )
         return len(house_ids)
 
 

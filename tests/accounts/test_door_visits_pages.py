@@ -87,6 +87,7 @@ def test_the_assigned_visitor_reveals_their_phones_as_tel_links(scene, place, st
     html = client.get(url(place, outreach)).content.decode()
     assert f'<a class="tel" href="tel:{PHONE}">{PHONE}</a>' in html
     assert "显示电话" not in html and "data-phones-shown" in html
+    assert f'<span class="phone">{PHONE}</span>' in html  # on paper too
     # Reloading the list does not log again
     assert DataAccess.objects.count() == 1
 
@@ -175,3 +176,30 @@ def test_the_assigned_visitor_finds_the_list_on_the_me_page(scene, place, staff)
     # Without a role here any more, the entry goes with the list
     visitor.role_grants.all().delete()
     assert "上门走访 · 牛奶" not in client.get("/me/").content.decode()
+
+
+def test_the_list_costs_the_same_queries_however_many_visits_and_visitors(scene, place, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    outreach, silent, other = scene
+    client = client_for(staff)
+    client.get(url(place, outreach))  # warm the session and caches
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url(place, outreach)).status_code == 200
+        return len(queries)
+
+    few = cost()
+    for house in (silent, other):
+        for outcome in ("not_home", "informed"):
+            visits.door_visit_record(
+                actor=staff,
+                outreach_id=outreach.pk,
+                household_id=house.pk,
+                visited_on=timezone.localdate().isoformat(),
+                outcome=outcome,
+            )
+    visits.door_visit_assign(actor=staff, outreach_id=outreach.pk, visitor_id=staff.pk)
+    assert cost() == few
