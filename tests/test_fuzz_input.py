@@ -88,6 +88,12 @@ FORM_FIELDS = [
     "household",
     "next",
     "language",
+    "visited_on",
+    "outcome",
+    "note",
+    "follow_up",
+    "follow_up_on",
+    "visitor",
 ]
 SOCKET_FIELDS = [
     "title",

@@ -1,6 +1,13 @@
 from accounts.models.ledger import AccessKind, DataAccess, LedgerAction, LedgerChange, LedgerEntity
 from accounts.models.notifications import Notification, NotificationKind
-from accounts.models.outreach import Outreach, OutreachHousehold, Segment
+from accounts.models.outreach import (
+    DoorVisit,
+    Outreach,
+    OutreachHousehold,
+    Segment,
+    VisitAssignment,
+    VisitOutcome,
+)
 from accounts.models.owners import Owner, Ownership
 from accounts.models.people import Residency, Resident, ResidentTag, Role, RoleGrant, User
 from accounts.models.places import Building, District, Household, Neighborhood, Subdistrict, Tenure
@@ -21,6 +28,7 @@ __all__ = [
     "Building",
     "DataAccess",
     "District",
+    "DoorVisit",
     "Household",
     "HouseholdCode",
     "IdentityConflict",
@@ -48,4 +56,6 @@ __all__ = [
     "VerificationAttempt",
     "VerificationMethod",
     "VerificationRequest",
+    "VisitAssignment",
+    "VisitOutcome",
 ]

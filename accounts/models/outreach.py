@@ -87,3 +87,80 @@ class OutreachHousehold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outreach_id}/{self.household_id}"
+
+
+# Door visits (上门走访) -------------------------------------------------------------------
+
+NOTE_MAX = 500
+
+
+class VisitOutcome(models.TextChoices):
+    INFORMED = "informed", _("informed")
+    NOT_HOME = "not_home", _("not at home")
+    REFUSED = "refused", _("refused")
+    MOVED_OUT = "moved_out", _("moved out")
+    OTHER = "other", _("other")
+
+
+class VisitAssignment(models.Model):
+    """Who knocks on a household's door for an outreach: one visitor per household, so
+    the phones of a household are revealed to one person besides the secretary."""
+
+    outreach = models.ForeignKey(Outreach, on_delete=models.CASCADE, related_name="assignments")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="visit_assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("door-visit assignment")
+        verbose_name_plural = _("door-visit assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["outreach", "household"], name="visitassignment_unique")
+        ]
+        indexes = [models.Index(fields=["outreach", "visitor"], name="visitassignment_visitor")]
+
+    def __str__(self) -> str:
+        return f"{self.outreach_id}/{self.household_id} → {self.visitor_id}"
+
+
+class DoorVisit(models.Model):
+    """One knock on a door and what it found. Every visit is kept (not home on Monday,
+    informed on Wednesday): the latest says where the household stands, the earlier ones
+    are the record of the effort the committee made."""
+
+    outreach = models.ForeignKey(Outreach, on_delete=models.CASCADE, related_name="visits")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    visited_on = models.DateField(_("visit date"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=VisitOutcome.choices)
+    note = models.TextField(_("note"), max_length=NOTE_MAX, blank=True)
+    follow_up = models.BooleanField(_("follow-up needed"), default=False)
+    follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("door visit")
+        verbose_name_plural = _("door visits")
+        indexes = [
+            models.Index(fields=["outreach", "household", "-recorded_at"], name="doorvisit_house"),
+            models.Index(fields=["outreach", "outcome"], name="doorvisit_outcome"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="doorvisit_follow_up_date_needs_follow_up",
+                condition=models.Q(follow_up_on__isnull=True) | models.Q(follow_up=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outreach_id}/{self.household_id} {self.outcome}"

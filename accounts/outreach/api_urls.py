@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from accounts.outreach import api
+from accounts.outreach import api, visits_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path(
@@ -24,5 +24,20 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "outreach/<id:outreach_id>/door-visits/",
         api.DoorVisitsApi.as_view(),
         name="api-outreach-door-visits",
+    ),
+    path(
+        "outreach/<id:outreach_id>/visits/",
+        visits_api.DoorVisitListApi.as_view(),
+        name="api-outreach-visits",
+    ),
+    path(
+        "outreach/<id:outreach_id>/visits/reveal/",
+        visits_api.DoorVisitRevealApi.as_view(),
+        name="api-outreach-visits-reveal",
+    ),
+    path(
+        "outreach/<id:outreach_id>/visits/assign/",
+        visits_api.DoorVisitAssignApi.as_view(),
+        name="api-outreach-visits-assign",
     ),
 ]

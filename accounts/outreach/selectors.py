@@ -7,11 +7,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import access, identity
+from accounts import access, identity, models
 from accounts.ledger import filters as ledger_filters
 from accounts.ledger import query
 from accounts.ledger import selectors as ledger_selectors
@@ -25,6 +25,7 @@ from accounts.models import (
     Segment,
     Tenure,
     User,
+    VisitOutcome,
 )
 from accounts.outreach.events import OutreachCounts
 from accounts.permissions import Perm
@@ -66,8 +67,10 @@ def outreach_for_staff(*, actor: User, outreach_id: int) -> Outreach:
 
 
 def outreaches_of(*, actor: User, neighborhood_id: int) -> list[Outreach]:
+    """The latest outreach with `reached_count`, as outreach_counts counts it (notified
+    online, or informed at the door). Two queries."""
     access.require(actor, Perm.OUTREACH_SEND, neighborhood_id)
-    return list(
+    found: list[Outreach] = list(
         Outreach.objects.filter(neighborhood_id=neighborhood_id)
         .select_related("segment")
         .annotate(
@@ -75,6 +78,24 @@ def outreaches_of(*, actor: User, neighborhood_id: int) -> list[Outreach]:
         )
         .order_by("-created_at", "-pk")[:200]
     )
+    at_the_door = dict(
+        OutreachHousehold.objects.filter(outreach__in=[o.pk for o in found], member_count=0)
+        .filter(
+            Exists(
+                models.DoorVisit.objects.filter(
+                    outreach_id=OuterRef("outreach_id"),
+                    household_id=OuterRef("household_id"),
+                    outcome=VisitOutcome.INFORMED,
+                )
+            )
+        )
+        .values("outreach_id")
+        .annotate(informed=Count("pk"))
+        .values_list("outreach_id", "informed")
+    )
+    for outreach in found:
+        outreach.reached_count += at_the_door.get(outreach.pk, 0)  # type: ignore[attr-defined]
+    return found
 
 
 def segments_of(*, actor: User, neighborhood_id: int) -> list[Segment]:
@@ -121,9 +142,14 @@ def _households_with_members(neighborhood_id: int) -> Any:
 
 
 def outreach_counts(outreach: Outreach) -> OutreachCounts:
-    """Reach of one outreach, in two queries."""
+    """Reach of one outreach, in two queries. A household is reached when a verified member
+    was notified or when a door visit informed it (accounts/outreach/visits.py)."""
+    informed = models.DoorVisit.objects.filter(
+        outreach=outreach, outcome=VisitOutcome.INFORMED
+    ).values("household_id")
     houses = OutreachHousehold.objects.filter(outreach=outreach).aggregate(
-        total=Count("pk"), reached=Count("pk", filter=Q(member_count__gt=0))
+        total=Count("pk"),
+        reached=Count("pk", filter=Q(member_count__gt=0) | Q(household_id__in=informed)),
     )
     notes = Notification.objects.filter(outreach=outreach).aggregate(
         members=Count("pk"),

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from accounts.outreach import views
+from accounts.outreach import views, visits_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("committee/<id:neighborhood_id>/outreach/", views.outreach_list, name="outreach_list"),
@@ -26,7 +26,22 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(
         "committee/<id:neighborhood_id>/outreach/<id:outreach_id>/door-visits/",
-        views.outreach_door_visits,
+        visits_views.door_visit_list,
         name="outreach_door_visits",
+    ),
+    path(
+        "committee/<id:neighborhood_id>/outreach/<id:outreach_id>/door-visits/reveal/",
+        visits_views.door_visit_reveal,
+        name="door_visit_reveal",
+    ),
+    path(
+        "committee/<id:neighborhood_id>/outreach/<id:outreach_id>/door-visits/assign/",
+        visits_views.door_visit_assign,
+        name="door_visit_assign",
+    ),
+    path(
+        "committee/<id:neighborhood_id>/outreach/<id:outreach_id>/door-visits/<id:household_id>/",
+        visits_views.door_visit_record,
+        name="door_visit_record",
     ),
 ]

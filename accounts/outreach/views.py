@@ -209,15 +209,3 @@ def outreach_detail(request: HttpRequest, neighborhood_id: int, outreach_id: int
             "stream": outreach_stream(found.pk),
         },
     )
-
-
-@login_required
-def outreach_door_visits(
-    request: HttpRequest, neighborhood_id: int, outreach_id: int
-) -> HttpResponse:
-    place, found = _outreach(request, neighborhood_id, outreach_id)
-    return render(
-        request,
-        "accounts/outreach/door_visits.html",
-        {"place": place, "outreach": found, "visits": selectors.door_visits(found)},
-    )

@@ -63,6 +63,12 @@ def estate_pages() -> list[str]:
         title="停水通知",
         body="明天上午九点到十二点停水。",
     )
+    # The door-visit list as the moderator sees it when sent to knock: phones revealed
+    from accounts.outreach import visits as door_visits
+
+    visitor = User.objects.get(username="moderator")
+    door_visits.door_visit_assign(actor=staff, outreach_id=sent.pk, visitor_id=visitor.pk)
+    door_visits.door_visit_reveal(actor=visitor, outreach_id=sent.pk)
     house = Household.objects.filter(building__neighborhood=home, residents__isnull=False).first()
     assert board and topic and open_ballot and closed_ballot and house
     person = Resident.objects.filter(household=house).first()
