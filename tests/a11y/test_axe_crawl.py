@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
 
 from demo.seed import DEMO_PASSWORD
+from tests.a11y.axe import axe_findings, sideways_scroll
 from tests.a11y.conftest import ROLES, Estate
 
 # The marker makes pytest-django create the test database; the pages' data is the
@@ -23,11 +23,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.browser, pytest.mark.services]
 
 AXE_SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 REFLOW_SIZES = {"320px": (320, 640), "zoom200": (640, 400)}
-
-_axe = Axe()
-# Every rule axe runs by default, plus WCAG 2.2 AA's target size (24 px), which axe leaves
-# off by default: the issue found 29 px header targets and elder mode promises 48 px.
-AXE_EXTRA = {"target-size": {"enabled": True}}
 
 
 def logged_in(browser: Any, base: str, role: str) -> Any:
@@ -70,33 +65,6 @@ def settle(page: Any) -> None:
     also closes the page's socket), so that nothing is in flight for the next step."""
     page.wait_for_load_state("load")
     page.goto("about:blank")
-
-
-def axe_findings(page: Any) -> list[str]:
-    """axe's violations on the page as it is now, bounded in time (axe.run waits for the
-    page's frames; a page that never settles fails here rather than hanging the suite)."""
-    page.evaluate(_axe.axe_script)
-    response = page.evaluate(
-        """(AXE_EXTRA) => Promise.race([
-            axe.run(document, { resultTypes: ["violations"], rules: AXE_EXTRA }),
-            new Promise((_, no) => setTimeout(() => no(new Error("axe took 60 s")), 60000)),
-        ])""",
-        AXE_EXTRA,
-    )
-    found = []
-    for violation in response["violations"]:
-        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
-        found.append(f"{violation['id']} ({violation['impact']}, {len(targets)}x): {targets[:3]}")
-    return found
-
-
-def sideways_scroll(page: Any) -> int:
-    """How many CSS px the page is wider than the window (0 = no horizontal scrolling)."""
-    return int(
-        page.evaluate(
-            "() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
-        )
-    )
 
 
 @pytest.mark.timeout(600)  # some 40 pages, axe at two sizes each, on a shared machine

@@ -10,7 +10,7 @@ from accounts.ledger.filters import LedgerFilter
 from accounts.models import DataAccess, DoorVisit
 from accounts.outreach import services, visits
 from tests import factories
-from tests.a11y.crawl_axe import axe_findings, sideways_scroll
+from tests.a11y.axe import axe_findings, sideways_scroll
 from tests.accounts.outreach_helpers import OLD, house_with
 from tests.browser import open_as
 from tests.conftest import off_the_loop
