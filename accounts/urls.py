@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("accounts.outreach.urls")),
     path("", include("accounts.notifications.urls")),
     path("", include("accounts.elder.urls")),
+    path("", include("accounts.profile.urls")),
 ]

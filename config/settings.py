@@ -311,6 +311,9 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The demo serves MEDIA_ROOT itself (config/media.py); production serves it from object
+# storage or the web server (docs/deploy.md) and sets LINLI_SERVE_MEDIA=0.
+LINLI_SERVE_MEDIA = env_bool("LINLI_SERVE_MEDIA", True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

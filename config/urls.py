@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
+from config.media import media
 from core.converters import IdConverter
 from realtime.health import healthz
 
@@ -25,6 +27,9 @@ urlpatterns = [
     path("", include("moderation.minutes_urls")),
     path("", include("frontend.urls")),
 ]
+
+# Avatars and photos from MEDIA_ROOT when LINLI_SERVE_MEDIA is on (config/media.py).
+urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", media))
 
 # Django's own errors: JSON {"code", "message"} under /api/, a translated page elsewhere;
 # a request that found the database pool exhausted gets 503, not 500 (config/unavailable.py).

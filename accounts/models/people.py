@@ -12,6 +12,9 @@ from accounts.models.places import District, Household, Neighborhood, Subdistric
 
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=32, blank=True)
+    # A storage name (MEDIA_ROOT locally, object storage in production: docs/deploy.md),
+    # always the re-encoded picture of core/images.py, never the upload itself.
+    avatar = models.FileField(_("avatar"), upload_to="avatars/", max_length=100, blank=True)
     # The mobile number one signs in with, in E.164 ("+8613800138000"; accounts/auth):
     # one number, one account. Staff and demo accounts may have none.
     phone = models.CharField(_("mobile number"), max_length=16, null=True, blank=True, unique=True)

@@ -115,6 +115,7 @@ def estate_pages() -> list[str]:
         f"/committee/{n}/outreach/{sent.pk}/",
         f"/committee/{n}/outreach/{sent.pk}/door-visits/",
         f"/area/{area.pk}/",
+        "/me/profile/",
     ]
 
 

@@ -1,0 +1,1 @@
+"""A resident's own profile: the display name neighbors see and the avatar."""
