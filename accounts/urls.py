@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("accounts.notifications.urls")),
     path("", include("accounts.elder.urls")),
     path("", include("accounts.profile.urls")),
+    path("", include("accounts.auth.urls")),
 ]

@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -49,15 +50,32 @@ class MobileField(PhoneField):
         return number
 
 
+def notify_number_changed(old: str, new: str) -> None:
+    text = gettext(
+        "[Linli] The mobile number of your account was changed to %(number)s. If this was"
+        " not you, call your neighborhood committee."
+    ) % {"number": phones.masked(new)}
+    sms.send(old, text)
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def phone_form_field(self, **kwargs: Any) -> Any:
         return MobileField(**kwargs)
 
     def set_phone(self, user: AbstractBaseUser, phone: str, verified: bool) -> None:
         assert isinstance(user, User)
-        user.phone = e164(phone) or phone
+        number = e164(phone) or phone
+        before = User.objects.filter(pk=user.pk).values_list("phone", flat=True).first()
+        user.phone = number
         user.phone_verified = verified
         user.save(update_fields=["phone", "phone_verified"])
+        if before and before != number:
+            # A change of number (allauth's /accounts/phone/change/: reauthentication
+            # first, then a code to the new number). The old number is told rather than
+            # asked to confirm: the common reason to change is a lost or given-up SIM,
+            # and a confirmation there would lock that person out; the notice still lets
+            # the real owner of a hijacked account react (and call the committee).
+            transaction.on_commit(lambda: notify_number_changed(before, number))
 
     def get_phone(self, user: AbstractBaseUser) -> tuple[str, bool] | None:
         assert isinstance(user, User)
