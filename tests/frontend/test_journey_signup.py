@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ import pytest
 from accounts.models import Building, Household, Residency, User
 from accounts.verification import services as verification
 from tests import factories
-from tests.conftest import database_env, free_port, start_daphne, stop
+from tests.conftest import database_env, free_port, off_the_loop, start_daphne, stop
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -76,12 +74,6 @@ def letter(transactional_db: None) -> tuple[Household, verification.IssuedCode]:
     return house, issued
 
 
-def in_thread(query: Callable[[], object]) -> object:
-    """Run an ORM query off Playwright's event loop (the data is committed: transactional)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(query).result()
-
-
 def test_letter_link_sign_up_by_sms_then_verified(
     letter: tuple[Household, verification.IssuedCode], server: Any, chromium: Any
 ) -> None:
@@ -122,7 +114,7 @@ def test_letter_link_sign_up_by_sms_then_verified(
         lives = Residency.objects.filter(user=user, household=house, ended_at__isnull=True)
         return user.phone_verified, lives.exists()
 
-    assert in_thread(account) == (True, True)
+    assert off_the_loop(account) == (True, True)
     # The code never reached the server in a path or a query string.
     canonical = issued.code
     for url in sent:
