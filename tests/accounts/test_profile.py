@@ -153,3 +153,14 @@ def test_refused_avatar_is_a_4xx_with_its_code_and_stores_nothing(
 def test_profile_needs_sign_in() -> None:
     response = Client().get("/me/profile/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_me_leads_to_profile_number_and_password_pages() -> None:
+    with_phone = signed_in(factories.user(phone="+8613800138200", phone_verified=True))
+    page = with_phone.get("/me/").content.decode()
+    for url in ("/me/profile/", "/accounts/phone/change/", "/accounts/password/change/"):
+        assert f'href="{url}"' in page
+        assert with_phone.get(url).status_code == 200
+    # Staff and demo accounts without a number manage neither here.
+    page = signed_in(factories.user()).get("/me/").content.decode()
+    assert 'href="/me/profile/"' in page and "/accounts/phone/change/" not in page
