@@ -361,11 +361,11 @@ LINLI_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("LINLI_SHUTDOWN_GRACE_SECOND
 
 # Request bodies (config/bodylimit.py): larger ones are refused with 413 as they arrive.
 LINLI_BODY_MAX_BYTES = int(os.environ.get("LINLI_BODY_MAX_BYTES", str(1024 * 1024)))
-# The routes that take files: the ledger's spreadsheet (5 MiB) and paper-ballot photos
-# (10 MiB), with room for the multipart envelope.
+# The routes that take files: the ledger's spreadsheet (5 MiB), paper-ballot photos and
+# avatars (10 MiB each), with room for the multipart envelope.
 LINLI_UPLOAD_MAX_BYTES = int(os.environ.get("LINLI_UPLOAD_MAX_BYTES", str(12 * 1024 * 1024)))
 LINLI_UPLOAD_ROUTES = frozenset(
-    {"ledger_import", "api_ledger_import", "ballot_paper", "api-ballot-paper"}
+    {"ledger_import", "api_ledger_import", "ballot_paper", "api-ballot-paper", "profile"}
 )
 
 # The proxies (nginx) whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or

@@ -13,6 +13,7 @@ from django.test import Client
 from PIL import Image
 
 from accounts.models import User
+from accounts.profile import services
 from tests import factories
 from tests.core.test_images import GPS_IFD, ORIENTATION, jpeg_sideways_with_gps
 
@@ -164,3 +165,14 @@ def test_me_leads_to_profile_number_and_password_pages() -> None:
     # Staff and demo accounts without a number manage neither here.
     page = signed_in(factories.user()).get("/me/").content.decode()
     assert 'href="/me/profile/"' in page and "/accounts/phone/change/" not in page
+
+
+def test_a_phone_photo_is_not_refused_for_its_size_by_the_edge() -> None:
+    # A body over LINLI_BODY_MAX_BYTES (1 MiB) would be a 413 before the view: the profile
+    # takes files, so it has the upload limit, above the avatar's own 10 MB.
+    from django.conf import settings
+
+    from config.bodylimit import limit_for
+
+    assert limit_for("/me/profile/") == settings.LINLI_UPLOAD_MAX_BYTES
+    assert limit_for("/me/profile/") > services.AVATAR_MAX_BYTES
