@@ -20,7 +20,17 @@ import pytest
 from django.utils.translation.template import templatize
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "config", "demo", "forum", "frontend", "moderation", "realtime", "voting")
+APPS = (
+    "accounts",
+    "config",
+    "core",
+    "demo",
+    "forum",
+    "frontend",
+    "moderation",
+    "realtime",
+    "voting",
+)
 CATALOGUE = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
 SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop"}
 PLURAL = {"ngettext", "ngettext_lazy"}
@@ -82,6 +92,57 @@ def marked() -> dict[Key, str]:
     return found
 
 
+def _sources() -> Iterator[tuple[Path, ast.Module]]:
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path, ast.parse(path.read_text(), str(path))
+
+
+def domain_errors(trees: list[tuple[Path, ast.Module]]) -> set[str]:
+    """The names of core.errors.DomainError and every class of ours built on it."""
+    names = {"DomainError"}
+    grew = True
+    while grew:
+        grew = False
+        for _path, tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and node.name not in names:
+                    bases = {
+                        b.id if isinstance(b, ast.Name) else getattr(b, "attr", "")
+                        for b in node.bases
+                    }
+                    if bases & names:
+                        names.add(node.name)
+                        grew = True
+    return names
+
+
+def untranslatable_errors() -> list[str]:
+    """Domain errors raised with a message that no catalogue can hold: a plain or formatted
+    string instead of a gettext call. Their text reaches people as the `message` of an API
+    answer or a socket `err`, so it would stay English whatever the language."""
+    trees = list(_sources())
+    errors = domain_errors(trees)
+    found = []
+    for path, tree in trees:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            called = node.func.id if isinstance(node.func, ast.Name) else None
+            if called is None and isinstance(node.func, ast.Attribute):
+                called = node.func.attr
+            if called not in errors:
+                continue
+            message = node.args[0] if node.args else None
+            for keyword in node.keywords:
+                if keyword.arg == "message":
+                    message = keyword.value
+            if isinstance(message, (ast.Constant, ast.JoinedStr, ast.BinOp)):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {called}")
+    return found
+
+
 def compiled(mo: Path) -> dict[Key, str]:
     with mo.open("rb") as handle:
         return dict(gettext.GNUTranslations(handle)._catalog)  # type: ignore[attr-defined]
@@ -95,6 +156,11 @@ def test_every_marked_text_has_a_chinese_translation() -> None:
     assert missing == []
     untranslated = sorted(repr(key) for key in found if not catalogue.get(key))
     assert untranslated == []
+
+
+def test_every_domain_error_is_raised_with_a_translatable_message() -> None:
+    assert len(domain_errors(list(_sources()))) >= 8  # the reading finds the classes
+    assert untranslatable_errors() == []
 
 
 def test_the_compiled_catalogue_is_the_po_file(tmp_path: Path) -> None:
