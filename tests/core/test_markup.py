@@ -19,12 +19,26 @@ def render(text: str) -> str:
 
 def test_headings_start_below_the_pages_own() -> None:
     html = render("# a\n\n## b\n\n### c\n\n#### d\n\n###### e")
-    assert html == "<h3>a</h3>\n<h4>b</h4>\n<h5>c</h5>\n<h6>d</h6>\n<h6>e</h6>"
+    assert html == "<h2>a</h2>\n<h3>b</h3>\n<h4>c</h4>\n<h5>d</h5>\n<h6>e</h6>"
+    assert markup.render("# a", top=3) == "<h3>a</h3>"
+    assert markup.render("# a", top=1) == "<h2>a</h2>"  # never the page's h1
+
+
+def test_heading_levels_never_skip() -> None:
+    assert render("## a\n\n#### b") == "<h2>a</h2>\n<h3>b</h3>"
+    assert render("# a\n\n### b\n\n# c\n\n## d") == (
+        "<h2>a</h2>\n<h3>b</h3>\n<h2>c</h2>\n<h3>d</h3>"
+    )
+
+
+def test_tables_are_focusable_and_typed_attributes_are_not() -> None:
+    assert render("|a|\n|-|\n|1|").startswith('<table tabindex="0">')
+    assert 'tabindex="' not in render('<p tabindex="1">x</p> [x](/y "t")')
 
 
 def test_tables_lists_strikethrough_and_code() -> None:
     html = render("| a | b |\n|---|--:|\n| 1 | 2 |\n\n- x\n- y\n\n~~old~~ `k`\n\n```\n<b>\n```")
-    for piece in ("<table>", "<th>a</th>", "<td>2</td>", "<li>x</li>", "<s>old</s>"):
+    for piece in ('<table tabindex="0">', "<th>a</th>", "<td>2</td>", "<li>x</li>", "<s>old</s>"):
         assert piece in html
     assert "<code>k</code>" in html
     assert "<pre><code>&lt;b&gt;\n</code></pre>" in html

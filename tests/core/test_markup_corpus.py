@@ -132,6 +132,7 @@ class Collect(HTMLParser):
 ALLOWED_ATTRS = {
     "a": {"href", "title", "rel", "target"},
     "ol": {"start"},
+    "table": {"tabindex"},
 }
 
 

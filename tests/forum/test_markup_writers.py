@@ -23,7 +23,7 @@ def test_topic_create_stores_the_rendered_first_post() -> None:
     )
     post = Post.objects.get(topic=topic)
     assert post.body == TEXT  # the raw text stays, for editing
-    assert "<h3>停水</h3>" in post.body_html
+    assert "<h2>停水</h2>" in post.body_html
     assert "<li>明天</li>" in post.body_html
     assert "&lt;script&gt;" in post.body_html and "<script" not in post.body_html
     assert 'target="_blank"' in post.body_html
@@ -35,7 +35,7 @@ def test_post_create_stores_and_publishes_the_rendered_body() -> None:
     author = factories.resident(place)
     topic = services.topic_create(user=author, board=board, title="停水", body="好")
     post = services.post_create(user=author, topic=topic, body=TEXT)
-    assert post.body_html.startswith("<h3>停水</h3>")
+    assert post.body_html.startswith("<h2>停水</h2>")
     event = Event.objects.get(stream=topic.stream, type="post.created")
     assert event.data["body"] == TEXT
     assert event.data["body_html"] == post.body_html
@@ -67,8 +67,8 @@ def test_minutes_posted_to_the_board_are_rendered() -> None:
     )
     posts = list(Post.objects.filter(topic=topic).order_by("pk"))
     assert [p.body_html for p in posts] == [
-        "<h3>会议纪要</h3>\n<ul>\n<li>出席:9人</li>\n</ul>",
-        "<h4>议题</h4>\n<ul>\n<li>通过</li>\n</ul>",
+        "<h2>会议纪要</h2>\n<ul>\n<li>出席:9人</li>\n</ul>",
+        "<h2>议题</h2>\n<ul>\n<li>通过</li>\n</ul>",
     ]
 
 
@@ -80,5 +80,5 @@ def test_the_topic_page_shows_the_stored_html(client: object) -> None:
     )
     client.force_login(author)  # type: ignore[attr-defined]
     page = client.get(f"/topics/{topic.pk}/").content.decode()  # type: ignore[attr-defined]
-    assert '<div class="body rich"><table>' in page
+    assert '<div class="body rich"><table tabindex="0">' in page
     assert "| a |" not in page

@@ -32,4 +32,4 @@ def test_existing_posts_are_rendered_by_the_migration() -> None:
     executor.migrate(AFTER)
     new = executor.loader.project_state(AFTER).apps
     stored = new.get_model("forum", "Post").objects.get(pk=post.pk)
-    assert stored.body_html == "<h3>旧帖</h3>\n<ul>\n<li>一</li>\n</ul>\n<p>&lt;b&gt;</p>"
+    assert stored.body_html == "<h2>旧帖</h2>\n<ul>\n<li>一</li>\n</ul>\n<p>&lt;b&gt;</p>"
