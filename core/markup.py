@@ -106,7 +106,7 @@ def _levels(tokens: list[Token], top: int) -> None:
             level = min(top - 1 + int(token.tag[1]), previous + 1, 6)
             previous = level
             token.tag = f"h{level}"
-        elif token.type == "heading_close":  # headings hold no block: the last open
+        elif token.type == "heading_close":  # a heading holds only inline: its own open
             token.tag = f"h{previous}"
 
 
