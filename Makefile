@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Rules with no Django import: typed strictly.
-PURE := accounts/auth/phones.py core/cache.py core/limits.py core/uploads.py core/images.py core/text.py core/jsondepth.py config/clientip.py realtime/origins.py voting/secrecy.py realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py accounts/ledger/rules.py accounts/outreach/events.py accounts/notifications/events.py accounts/ledger/sheets.py voting/tally.py moderation/procedure/*.py
+PURE := accounts/auth/phones.py core/cache.py core/limits.py core/uploads.py core/images.py core/text.py core/jsondepth.py config/clientip.py realtime/origins.py voting/secrecy.py realtime/frames.py realtime/backlog.py realtime/ratelimit.py accounts/idcard.py forum/text.py accounts/permissions.py accounts/ledger/filters.py accounts/verification/codes.py accounts/verification/limits.py accounts/ledger/rules.py accounts/outreach/events.py accounts/notifications/events.py accounts/ledger/sheets.py voting/tally.py moderation/procedure/*.py core/markup.py
 
 .PHONY: run demo-reset test install lint bench bench-ledger bench-voting bench-rooms chaos a11y-crawl clean
 

@@ -396,3 +396,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# Links in posts to these hosts stay in the tab; others open a new one (core/rich.py).
+# Defaults to ALLOWED_HOSTS.
+LINLI_SITE_HOSTS = env_list("LINLI_SITE_HOSTS", ",".join(ALLOWED_HOSTS))

@@ -81,7 +81,16 @@ BOARDS = [
     ("社区花园议事", "社区花园怎么建,大家来商量。"),
 ]
 OPENING_TOPICS = [
-    ("谁家的狗丢了?", "12号楼下有一只棕色小狗,戴红色项圈,在门口等了半天了。"),
+    # Markdown, as residents write it: the topic page shows a list, a table, a link and a
+    # code block rendered (and the axe crawl checks them).
+    (
+        "谁家的狗丢了?",
+        "12号楼下有一只棕色小狗,戴红色项圈,在门口等了半天了。\n\n"
+        "- 颜色:棕色\n- 项圈:红色\n\n"
+        "| 时间 | 地点 |\n| --- | --- |\n| 早上八点 | 12号楼下 |\n| 中午 | 南门 |\n\n"
+        "照片在[失物招领](https://example.org/lost)页面。项圈上写着:\n\n"
+        "```\nLUCKY 138-0000-0000\n```",
+    ),
     ("我们楼道灯坏了 求助", "7号楼2单元三楼楼道灯不亮,晚上老人上下楼不方便。"),
     ("下班走夜路,小区里竟发现一条蛇!", "在花坛边上看到的,大家晚上走路小心,已告诉物业。"),
 ]

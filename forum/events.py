@@ -24,6 +24,7 @@ class PostPayload(TypedDict):
     topic: int
     author: str
     body: str
+    body_html: str
     created_at: str
 
 
@@ -46,5 +47,6 @@ def post_payload(post: Post) -> PostPayload:
         "topic": post.topic_id,
         "author": post.author.public_name,
         "body": post.body,
+        "body_html": post.body_html,
         "created_at": post.created_at.isoformat(),
     }

@@ -1,4 +1,4 @@
-"""Boards, topics and posts. This slice carries plain-text discussion; kinds come later."""
+"""Boards, topics and posts. Posts are Markdown, rendered once when written; kinds come later."""
 
 from django.conf import settings
 from django.db import models
@@ -61,6 +61,9 @@ class Post(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     body = models.TextField(_("text"), max_length=BODY_MAX)
+    # core.markup's rendering of body, made once when the post is written (pages and
+    # payloads never render per request); the only field templates mark safe.
+    body_html = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:

@@ -1,4 +1,5 @@
-"""Forum writes. Each is one transaction: check, save, publish (sent after commit)."""
+"""Forum writes. Each is one transaction: check, save, publish (sent after commit).
+A post's Markdown is rendered here, once (core/rich.py); readers get the stored HTML."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import realtime
 from accounts import access
 from accounts.models import User
 from accounts.permissions import Perm
+from core import rich
 from core.cleaning import cleaned
 from core.errors import Forbidden, Invalid
 from forum import events, text
@@ -96,7 +98,9 @@ def _topic(author: User, board: Board, title: str, body: str) -> Topic:
         topic = Topic.objects.create(
             board=board, title=title, author=author, created_at=now, last_post_at=now
         )
-        post = Post.objects.create(topic=topic, author=author, body=body, created_at=now)
+        post = Post.objects.create(
+            topic=topic, author=author, body=body, body_html=rich.render(body), created_at=now
+        )
         realtime.publish(board.stream, "topic.created", dict(events.topic_payload(topic, post)))
     return topic
 
@@ -109,7 +113,9 @@ def _post(author: User, topic: Topic, body: str) -> Post:
         locked.reply_count += 1
         locked.last_post_at = now
         locked.save(update_fields=["reply_count", "last_post_at"])
-        post = Post.objects.create(topic=locked, author=author, body=body, created_at=now)
+        post = Post.objects.create(
+            topic=locked, author=author, body=body, body_html=rich.render(body), created_at=now
+        )
         realtime.publish(topic.stream, "post.created", dict(events.post_payload(post)))
         realtime.publish(
             topic.board.stream,

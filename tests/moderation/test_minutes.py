@@ -472,6 +472,9 @@ def test_post_the_minutes_once(clock: Clock) -> None:
     assert "在3号楼前划定临时车位" in body
     assert "三号楼老张" in body
     assert "说点别的" not in body  # the off-topic speech stays collapsed
+    # On the board the Markdown is rendered (when posted): headings and lists, no raw "#".
+    first = Post.objects.filter(topic=topic).order_by("pk")[0].body_html
+    assert first.startswith("<h2>") and "<li>" in first and "# " not in first
     assert Room.objects.get(pk=m.room.pk).minutes_topic_id == topic.pk
     assert Event.objects.filter(stream=board.stream, type="topic.created").count() == 1
     with pytest.raises(DomainError) as again:

@@ -29,12 +29,22 @@ on("topic.replied", (list, data) => {
   list.prepend(item);
 });
 
+// body_html was sanitized by the server when the post was written (core/markup.py);
+// a payload without it (an older server) shows the raw text as text.
+function richBody(data) {
+  if (typeof data.body_html !== "string") return lines(el("div", "body"), data.body);
+  const box = el("div", "body rich");
+  const parsed = new DOMParser().parseFromString(data.body_html, "text/html");
+  box.append(...parsed.body.childNodes);
+  return box;
+}
+
 on("post.created", (list, data) => {
   if (list.querySelector(`[data-id="${data.id}"]`)) return;
   const item = el("li", "post fresh");
   item.dataset.id = data.id;
   const meta = el("p", "meta");
   meta.append(el("span", "author", data.author), " · ", timeEl(data.created_at));
-  item.append(meta, lines(el("div", "body"), data.body));
+  item.append(meta, richBody(data));
   list.append(item);
 });
