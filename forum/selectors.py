@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts import access
 from accounts.models import User
@@ -12,7 +13,7 @@ def board_for_reader(*, user: User, board_id: int) -> Board:
     """The board if the user may read it; missing and forbidden look alike."""
     board = Board.objects.select_related("neighborhood").filter(pk=board_id).first()
     if board is None or not access.is_member(user, board.neighborhood_id):
-        raise NotFound("board not found")
+        raise NotFound(_("Not found."))
     return board
 
 
@@ -21,7 +22,7 @@ def topic_for_reader(*, user: User, topic_id: int) -> Topic:
         Topic.objects.select_related("board__neighborhood", "author").filter(pk=topic_id).first()
     )
     if topic is None or not access.is_member(user, topic.board.neighborhood_id):
-        raise NotFound("topic not found")
+        raise NotFound(_("Not found."))
     return topic
 
 

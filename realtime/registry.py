@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import NotFound
 
@@ -85,5 +86,5 @@ def may_subscribe(user: Any, kind: str, key: int) -> bool:
 def action_for(kind: str, name: str) -> ActionHandler:
     handler = _actions.get((kind, name))
     if handler is None:
-        raise NotFound("unknown action", code="not_found")
+        raise NotFound(_("Not found."), code="not_found")
     return handler

@@ -20,7 +20,17 @@ import pytest
 from django.utils.translation.template import templatize
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "config", "demo", "forum", "frontend", "moderation", "realtime", "voting")
+APPS = (
+    "accounts",
+    "config",
+    "core",
+    "demo",
+    "forum",
+    "frontend",
+    "moderation",
+    "realtime",
+    "voting",
+)
 CATALOGUE = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
 SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop"}
 PLURAL = {"ngettext", "ngettext_lazy"}
@@ -95,6 +105,63 @@ def test_every_marked_text_has_a_chinese_translation() -> None:
     assert missing == []
     untranslated = sorted(repr(key) for key in found if not catalogue.get(key))
     assert untranslated == []
+
+
+def _domain_errors() -> set[str]:
+    """core.errors.DomainError and every subclass defined in the apps, by name."""
+    names = {"DomainError"}
+    bases: dict[str, set[str]] = {}
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.ClassDef):
+                    bases.setdefault(node.name, set()).update(
+                        b.id for b in node.bases if isinstance(b, ast.Name)
+                    )
+    grown = True
+    while grown:  # subclasses of subclasses
+        more = {name for name, of in bases.items() if of & names} - names
+        names |= more
+        grown = bool(more)
+    return names
+
+
+def _plain_text(node: ast.expr) -> bool:
+    """A message written as bare text: a literal, an f-string, or text glued to one."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _plain_text(node.left) or _plain_text(node.right)
+    return False
+
+
+def test_every_error_code_has_a_translated_message() -> None:
+    # An error's code is for programs, its message for people: a message raised as bare
+    # text reaches a Chinese user in English. Each one must go through gettext (and then
+    # the test above checks its Chinese entry).
+    errors = _domain_errors()
+    assert {"Invalid", "Forbidden", "NotFound", "RateLimited"} <= errors
+    bare = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if name not in errors:
+                    continue
+                message = node.args[0] if node.args else None
+                for keyword in node.keywords:
+                    if keyword.arg == "message":
+                        message = keyword.value
+                if message is not None and _plain_text(message):
+                    bare.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(message)}")
+    assert bare == []
 
 
 def test_the_compiled_catalogue_is_the_po_file(tmp_path: Path) -> None:

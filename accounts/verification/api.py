@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -178,7 +179,11 @@ class RequestQueueApi(ListAPIView):
         selectors.place_for(acting_user(self.request), Perm.VERIFICATION_REVIEW, neighborhood_id)
         status = self.request.query_params.get("status") or None
         if status is not None and status not in RequestStatus.values:
-            raise Invalid("status: " + ", ".join(RequestStatus.values), code="invalid_filter")
+            raise Invalid(
+                _("Unknown status; use one of: %(values)s."),
+                code="invalid_filter",
+                params={"values": ", ".join(RequestStatus.values)},
+            )
         return selectors.requests_of(neighborhood_id, status)
 
 
@@ -238,7 +243,7 @@ class CodesIssueApi(APIView):
         selectors.place_for(actor, Perm.CODES_ISSUE, neighborhood_id)
         data = _valid(self.InputSerializer(data=request.data))
         if ("household" in data) == ("building" in data):
-            raise Invalid("household or building", code="invalid")
+            raise Invalid(_("Give either a household or a building."), code="invalid")
         if "household" in data:
             selectors.household_in(neighborhood_id, data["household"])
             issued = [
