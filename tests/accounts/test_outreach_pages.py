@@ -64,6 +64,10 @@ def test_sending_from_the_page_redirects_to_the_live_reach_page(place, staff):
     house_with(place, births=(OLD,), accounts=0)
     client = client_for(staff)
     fields = {"age_min": "90", "title": "免费牛奶", "body": "请到居委会领取"}
+    # the form itself says how many it goes to, from the same filter
+    form = client.get(f"/committee/{place.pk}/outreach/new/?age_min=90").content.decode()
+    assert '将发送给 <strong data-preview="households">2</strong> 户' in form
+    assert '（<strong data-preview="members">2</strong> 位居民）' in form
     # the send button first says to how many, in numbers, and sends nothing
     asked = client.post(f"/committee/{place.pk}/outreach/new/", fields)
     html = asked.content.decode()
