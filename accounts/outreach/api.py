@@ -124,6 +124,14 @@ class OutreachListApi(APIView):
         filters = serializers.JSONField(required=False)
         title = serializers.CharField(allow_blank=True, max_length=TITLE_MAX * 4)
         body = serializers.CharField(allow_blank=True, max_length=BODY_MAX * 4)
+        confirm = serializers.IntegerField(
+            required=False,
+            min_value=0,
+            help_text=(
+                "the number of households it goes to, as the preview showed "
+                "(`confirmation_required` without it, `stale_confirmation` if it changed)"
+            ),
+        )
 
     class SentOutput(serializers.Serializer):
         id = serializers.IntegerField()
@@ -153,6 +161,8 @@ class OutreachListApi(APIView):
             segment_id=given.get("segment"),
             title=given["title"],
             body=given["body"],
+            confirm=given.get("confirm"),
+            needs_confirmation=True,
         )
         return Response(
             {
@@ -175,7 +185,13 @@ class PreviewApi(APIView):
             spec=spec,
             today=timezone.localdate(),
         )
-        return Response({"households": found.households, "without_account": found.without_account})
+        return Response(
+            {
+                "households": found.households,
+                "without_account": found.without_account,
+                "members": found.members,
+            }
+        )
 
 
 class OutreachDetailApi(APIView):

@@ -115,6 +115,7 @@ def segment_for_staff(*, actor: User, segment_id: int) -> Segment:
 class Preview:
     households: int
     without_account: int  # matching households with no verified member: door visits
+    members: int = 0  # verified members of the matching households: who gets the notice
 
 
 def preview(
@@ -130,7 +131,13 @@ def preview(
             filter=~Q(pk__in=_households_with_members(neighborhood_id)),
         ),
     )
-    return Preview(households=found["total"], without_account=found["silent"])
+    # one more query: the members the send would notify (as notify_outreach_members does)
+    members = Residency.objects.filter(
+        ended_at__isnull=True,
+        user__is_active=True,
+        household__in=query.households(neighborhood_id, spec, today).values("pk"),
+    ).count()
+    return Preview(households=found["total"], without_account=found["silent"], members=members)
 
 
 def _households_with_members(neighborhood_id: int) -> Any:

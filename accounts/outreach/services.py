@@ -29,6 +29,7 @@ from accounts.notifications.services import notify_outreach_members
 from accounts.outreach import selectors
 from accounts.permissions import Perm
 from core.cleaning import required_text
+from core.confirm import require_confirmed
 from core.db import quoted_table
 from core.errors import Invalid, NotFound
 
@@ -106,8 +107,16 @@ def outreach_send(
     segment_id: int | None = None,
     title: str,
     body: str,
+    confirm: int | None = None,
+    needs_confirmation: bool = False,
 ) -> Outreach:
     """Send a notice to every verified member of the households the selection matches.
+
+    Sending to many households is a mass action: the page and the API (`needs_confirmation`)
+    first show "将发送给 N 户（M 位居民）" (selectors.preview) and send `confirm` = N. The
+    count is taken again here, in the transaction: without it nothing is sent
+    (`confirmation_required`), and if it changed meanwhile neither (`stale_confirmation`).
+    Internal callers (the demo, tests of delivery) may leave both out.
 
     The selection is a ledger filter or a saved segment of this neighborhood (exactly one).
     Returns at once: the live `notification.created` events are published after commit by
@@ -154,6 +163,20 @@ def outreach_send(
             raise Invalid(
                 _("No household matches this selection; nothing was sent."),
                 code="no_households",
+            )
+        if needs_confirmation or confirm is not None:
+            # raised inside the transaction: the outreach and its rows roll back
+            require_confirmed(
+                households,
+                confirm,
+                required=_(
+                    "This notice goes to %(households)s households; confirm with that number first."
+                ),
+                stale=_(
+                    "The numbers have changed since you confirmed: the notice would go to "
+                    "%(households)s households now. Please look again and confirm."
+                ),
+                params={"households": households},
             )
         members = notify_outreach_members(outreach, reverse("notifications"))
         Outreach.objects.filter(pk=outreach.pk).update(

@@ -120,6 +120,49 @@ def _new_page(
     return render(request, "accounts/outreach/new.html", context, status=status)
 
 
+def _form_count(raw: str | None) -> int | None:
+    """A count a form sent back (digits, bounded), else None."""
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        return None
+    return int(raw)
+
+
+def _confirm_page(
+    request: HttpRequest,
+    place: Neighborhood,
+    *,
+    title: str,
+    body: str,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """Sending is a mass action: the page that says to how many households and residents,
+    with the button that carries that number back (checked again by the service)."""
+    spec, segment = _selection(request, place)
+    preview = selectors.preview(
+        actor=acting_user(request), neighborhood_id=place.pk, spec=spec, today=timezone.localdate()
+    )
+    params = ledger_filters.to_params(spec)
+    hidden = [
+        (name, value)
+        for name, values in params.items()
+        for value in ([values] if isinstance(values, str) else values)
+    ]
+    context: dict[str, Any] = {
+        "place": place,
+        "segment": segment,
+        "hidden": hidden,
+        "preview": preview,
+        "title_value": title,
+        "body_value": body,
+        "error": error,
+        "back": reverse("outreach_new", args=[place.pk])
+        + "?"
+        + (f"segment={segment.pk}" if segment else urlencode(params, doseq=True)),
+    }
+    return render(request, "accounts/outreach/confirm.html", context, status=status)
+
+
 @login_required
 def outreach_new(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     place = _place(request, neighborhood_id)
@@ -136,8 +179,16 @@ def outreach_new(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
             segment_id=segment.pk if segment is not None else None,
             title=title,
             body=body,
+            confirm=_form_count(request.POST.get("confirm")),
+            needs_confirmation=True,
         )
     except DomainError as exc:
+        if exc.code == "confirmation_required":  # first say how many it goes to
+            return _confirm_page(request, place, title=title, body=body)
+        if exc.code == "stale_confirmation":  # the numbers changed: show today's
+            return _confirm_page(
+                request, place, title=title, body=body, error=exc.render(), status=409
+            )
         return _new_page(request, place, error=exc.render(), status=400, title=title, body=body)
     messages.success(request, _("The notice is on its way."))
     return redirect("outreach_detail", neighborhood_id=place.pk, outreach_id=outreach.pk)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import services as roles
-from core.converters import id_field
+from core.converters import form_id, id_field
 from realtime.idempotency import idempotent
 
 
@@ -54,7 +54,19 @@ class RoleListApi(APIView):
 
 
 class RoleDetailApi(APIView):
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "confirm",
+                int,
+                description=(
+                    "1: the role shown is the one to remove (`confirmation_required` without it)"
+                ),
+            )
+        ],
+        responses={204: None},
+    )
     def delete(self, request: Request, grant_id: int) -> Response:
-        roles.role_revoke(actor=request.user, grant_id=grant_id)
+        confirm = form_id(request.query_params.get("confirm"))
+        roles.role_revoke(actor=request.user, grant_id=grant_id, confirm=confirm)
         return Response(status=204)

@@ -34,6 +34,7 @@ from accounts.models import (
 from accounts.notifications.services import notify
 from accounts.permissions import PERSONAL_DATA_ROLES, Perm
 from core.cleaning import cleaned
+from core.confirm import require_confirmed
 from core.errors import Forbidden, Invalid, NotFound
 
 NEIGHBORHOOD_ROLES = (Role.STAFF, Role.SECRETARY, Role.MODERATOR)
@@ -160,7 +161,10 @@ def role_grant(
     return grant
 
 
-def role_revoke(*, actor: User, grant_id: int) -> None:
+def role_revoke(*, actor: User, grant_id: int, confirm: int | None = None) -> None:
+    """Remove one role. `confirm` is the 1 role the page or client showed ("将撤销 X 的 Y
+    角色", grant_of) and the person agreed to remove: without it nothing is removed
+    (`confirmation_required`)."""
     grant = RoleGrant.objects.filter(pk=grant_id, neighborhood__isnull=False).first()
     if grant is None or not access.may(actor, Perm.ROLES_MANAGE, grant.neighborhood_id or 0):
         if grant is not None and access.is_member(actor, grant.neighborhood_id or 0):
@@ -170,9 +174,24 @@ def role_revoke(*, actor: User, grant_id: int) -> None:
         raise Invalid(_("You cannot remove your own role."), code="cannot_revoke_self")
     if not _may_appoint(actor, grant.role, grant.neighborhood_id or 0):
         raise Forbidden(_("Only the subdistrict can remove a secretary."))
+    require_confirmed(
+        1,
+        confirm,
+        required=_("Removing %(name)s's role of %(role)s: confirm it first."),
+        stale=_("Removing %(name)s's role of %(role)s: confirm it first."),
+        params={"name": grant.user.public_name, "role": grant.get_role_display()},
+    )
     with transaction.atomic():
         _log(actor, grant, LedgerAction.REVOKE)
         grant.delete()
+
+
+def grant_of(*, actor: User, neighborhood_id: int, grant_id: int) -> GrantRow:
+    """The one grant a removal is confirmed for, as the roles page lists it."""
+    for row in grants_at(actor=actor, neighborhood_id=neighborhood_id):
+        if row.id == grant_id:
+            return row
+    raise NotFound(_("Not found."))
 
 
 def grants_at(*, actor: User, neighborhood_id: int) -> list[GrantRow]:

@@ -52,8 +52,14 @@ def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def role_revoke(request: HttpRequest, neighborhood_id: int, grant_id: int) -> HttpResponse:
+    user = acting_user(request)
+    confirm = form_id(request.POST.get("confirm"))
     try:
-        roles.role_revoke(actor=acting_user(request), grant_id=grant_id)
+        if confirm is None:  # first say whose role goes, on a page of its own
+            place = place_or_404(user, Perm.ROLES_MANAGE, neighborhood_id)
+            grant = roles.grant_of(actor=user, neighborhood_id=neighborhood_id, grant_id=grant_id)
+            return render(request, "accounts/roles_revoke.html", {"place": place, "grant": grant})
+        roles.role_revoke(actor=user, grant_id=grant_id, confirm=confirm)
         messages.success(request, _("Role removed."))
     except NotFound as exc:
         raise Http404 from exc

@@ -230,7 +230,8 @@ class CodesIssueApi(APIView):
             required=False,
             min_value=0,
             help_text=(
-                "with building: the number of printed letters it voids, as confirmed "
+                "the number of printed letters it voids, as confirmed (with household: "
+                "needed when its code is live, then 1; with building: always) "
                 "(`confirmation_required` without it, `stale_confirmation` if it changed)"
             ),
         )
@@ -245,7 +246,11 @@ class CodesIssueApi(APIView):
             raise Invalid(_("Give either a household or a building, not both."), code="invalid")
         if "household" in data:
             selectors.household_in(neighborhood_id, data["household"])
-            issued = [services.household_code_issue(actor=actor, household_id=data["household"])]
+            issued = [
+                services.household_code_issue(
+                    actor=actor, household_id=data["household"], confirm=data.get("confirm")
+                )
+            ]
         else:
             building = selectors.building_in(neighborhood_id, data["building"])
             issued = services.building_codes_issue(

@@ -156,6 +156,27 @@ def building_reprint(building: Building) -> Reprint:
     )
 
 
+@dataclass(frozen=True)
+class Reissue:
+    """What a new code for one household does: the `voided` letter already printed (0 or
+    1) whose code is still live stops working."""
+
+    household: Household
+    voided: int
+
+
+def household_reissue(household: Household) -> Reissue:
+    """The number the staff confirm before one household's letter is printed again: 1
+    query, counted again by the service under its lock."""
+    live = HouseholdCode.objects.filter(
+        household=household,
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    return Reissue(household=household, voided=live.count())
+
+
 def codes_of_building(neighborhood_id: int, building_id: int) -> BuildingRow:
     """One building of the neighborhood with its households and each household's latest
     code: 3 queries (NotFound if the building is not of this neighborhood)."""

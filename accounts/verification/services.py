@@ -53,6 +53,7 @@ from accounts.notifications.services import notify
 from accounts.permissions import Perm
 from accounts.verification import codes, events, limits, selectors
 from core.cleaning import cleaned
+from core.confirm import require_confirmed
 from core.errors import DomainError, Forbidden, Invalid, NotFound, RateLimited
 
 _T = TypeVar("_T")
@@ -334,8 +335,15 @@ def _issue(actor: User, household: Household, now: dt.datetime) -> IssuedCode:
     return IssuedCode(record=record, code=plain)
 
 
-def household_code_issue(*, actor: User, household_id: int) -> IssuedCode:
-    """A new code for one household; its live code, if any, is revoked."""
+def household_code_issue(
+    *, actor: User, household_id: int, confirm: int | None = None
+) -> IssuedCode:
+    """A new code for one household; its live code, if any, is revoked.
+
+    Revoking it voids the letter already printed with it, so then `confirm` must be 1, the
+    number shown by selectors.household_reissue (`confirmation_required` without it,
+    `stale_confirmation` if the code was redeemed or revoked meanwhile). A first letter
+    voids nothing and needs no confirmation."""
     household = (
         Household.objects.select_related("building__neighborhood").filter(pk=household_id).first()
     )
@@ -344,6 +352,21 @@ def household_code_issue(*, actor: User, household_id: int) -> IssuedCode:
     access.require(actor, Perm.CODES_ISSUE, household.building.neighborhood_id)
     with transaction.atomic():
         Household.objects.select_for_update().filter(pk=household.pk).first()
+        voided = selectors.household_reissue(household).voided
+        if voided or confirm is not None:
+            require_confirmed(
+                voided,
+                confirm,
+                required=_(
+                    "A new code voids the letter already printed for this household; "
+                    "confirm first (%(voided)s letter)."
+                ),
+                stale=_(
+                    "The numbers have changed since you confirmed: %(voided)s printed letters "
+                    "would be voided now. Please look again and confirm."
+                ),
+                params={"voided": voided},
+            )
         return _issue(actor, household, timezone.now())
 
 
@@ -369,24 +392,19 @@ def building_codes_issue(
             .order_by("pk")
         )
         voided = selectors.building_reprint(building).voided
-        if confirm is None:
-            raise Invalid(
-                _(
-                    "Printing the whole building voids the %(voided)s printed letters whose "
-                    "codes still work; confirm with that number first."
-                ),
-                code="confirmation_required",
-                params={"voided": voided},
-            )
-        if voided != confirm:
-            raise Invalid(
-                _(
-                    "The numbers have changed since you confirmed: %(voided)s printed letters "
-                    "would be voided now. Please look again and confirm."
-                ),
-                code="stale_confirmation",
-                params={"voided": voided},
-            )
+        require_confirmed(
+            voided,
+            confirm,
+            required=_(
+                "Printing the whole building voids the %(voided)s printed letters whose "
+                "codes still work; confirm with that number first."
+            ),
+            stale=_(
+                "The numbers have changed since you confirmed: %(voided)s printed letters "
+                "would be voided now. Please look again and confirm."
+            ),
+            params={"voided": voided},
+        )
         now = timezone.now()
         issued = [_issue(actor, household, now) for household in households]
     issued.sort(key=lambda i: (i.record.household.unit, i.record.household.room))

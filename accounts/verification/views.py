@@ -234,10 +234,20 @@ def codes_issue(request: HttpRequest, place: Any) -> HttpResponse:
     building_id = _int(request.POST.get("building"))
     try:
         if household_id is not None:
-            building_id = selectors.household_in(place.pk, household_id).building_id
-            issued = [
-                services.household_code_issue(actor=acting_user(request), household_id=household_id)
-            ]
+            house = selectors.household_in(place.pk, household_id)
+            building_id = house.building_id
+            confirm = _int(request.POST.get("confirm"))
+            if confirm is None and selectors.household_reissue(house).voided:
+                # a live code means a printed letter that this voids: say so first
+                return _reissue_confirmation(request, place, house)
+            try:
+                issued = [
+                    services.household_code_issue(
+                        actor=acting_user(request), household_id=household_id, confirm=confirm
+                    )
+                ]
+            except Invalid as exc:  # the numbers changed since they were confirmed
+                return _reissue_confirmation(request, place, house, error=exc.render(), status=409)
         elif building_id is not None:
             building = selectors.building_in(place.pk, building_id)
             confirm = _int(request.POST.get("confirm"))
@@ -293,6 +303,25 @@ def _reprint_confirmation(
             "place": place,
             "reprint": selectors.building_reprint(building),
             "back": _codes_url(place.pk, building.pk),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _reissue_confirmation(
+    request: HttpRequest, place: Any, house: Any, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    """A new code for a household whose code is live voids the letter printed with it:
+    the page that says so, with the button that carries the number (checked by the
+    service)."""
+    return render(
+        request,
+        "accounts/verification/reissue.html",
+        {
+            "place": place,
+            "reissue": selectors.household_reissue(house),
+            "back": _codes_url(place.pk, house.building_id),
             "error": error,
         },
         status=status,

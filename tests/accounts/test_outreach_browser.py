@@ -10,6 +10,7 @@ import pytest
 
 from accounts.models import Notification
 from tests import factories
+from tests.a11y.axe import axe_findings, sideways_scroll
 from tests.accounts.outreach_helpers import OLD, house_with
 from tests.browser import open_as as browser_open_as
 from tests.conftest import off_the_loop
@@ -53,19 +54,32 @@ def test_a_notice_arrives_live_and_its_acknowledgement_shows_on_the_staff_page(
     staff_ctx, staff, staff_errors = open_as(
         chromium, base, "staff", f"/committee/{scene.place.pk}/outreach/new/?age_min=90"
     )
-    assert staff.locator("[data-preview='households']").inner_text() == "2"
+    assert staff.locator(".preview [data-preview='households']").inner_text() == "2"
+    # the line by the send button says it too, and follows the filters with the members
+    assert staff.locator("[data-send-reach]").inner_text().startswith("将发送给 2 户（1 位居民）")
     assert staff.locator("[data-preview='without_account']").inner_text() == "1"
     # Changing a filter updates the counts in place
     staff.fill("form.filters input[name=age_min]", "100")
     staff.locator("form.filters input[name=age_min]").dispatch_event("change")
-    staff.locator("[data-preview='households']", has_text="0").wait_for(timeout=10_000)
+    staff.locator(".preview [data-preview='households']", has_text="0").wait_for(timeout=10_000)
+    staff.locator("[data-send-reach] [data-preview='members']", has_text="0").wait_for()
     assert staff.locator("[data-send]").is_disabled()
     staff.fill("form.filters input[name=age_min]", "90")
     staff.locator("form.filters input[name=age_min]").dispatch_event("change")
-    staff.locator("[data-preview='households']", has_text="2").wait_for(timeout=10_000)
+    staff.locator(".preview [data-preview='households']", has_text="2").wait_for(timeout=10_000)
     staff.fill("#outreach-title", "高龄老人免费牛奶")
     staff.fill("#outreach-body", "90岁以上老人请到居委会登记领取免费牛奶。")
     staff.click("form.outreach-compose button[type=submit]")
+    # A mass action: the page first says to how many, in numbers, then the button sends
+    reach = staff.locator("[data-confirm-reach]")
+    reach.wait_for(timeout=10_000)
+    assert "将发送给 2 户（1 位居民）" in reach.inner_text()
+    assert axe_findings(staff) == []
+    size = staff.viewport_size
+    staff.set_viewport_size({"width": 320, "height": 640})
+    assert sideways_scroll(staff) == 0
+    staff.set_viewport_size(size)
+    staff.locator("[data-confirm-send]").click()
     staff.wait_for_url(f"{base}/committee/{scene.place.pk}/outreach/*/")
     staff.wait_for_selector("body[data-live='on']")
     assert staff.locator("[data-count='reached']").inner_text() == "1"

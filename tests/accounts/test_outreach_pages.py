@@ -63,10 +63,25 @@ def test_sending_from_the_page_redirects_to_the_live_reach_page(place, staff):
     house_with(place, births=(OLD, OLD), accounts=2)
     house_with(place, births=(OLD,), accounts=0)
     client = client_for(staff)
-    answer = client.post(
-        f"/committee/{place.pk}/outreach/new/",
-        {"age_min": "90", "title": "免费牛奶", "body": "请到居委会领取"},
+    fields = {"age_min": "90", "title": "免费牛奶", "body": "请到居委会领取"}
+    # the form itself says how many it goes to, from the same filter
+    form = client.get(f"/committee/{place.pk}/outreach/new/?age_min=90").content.decode()
+    assert '将发送给 <strong data-preview="households">2</strong> 户' in form
+    assert '（<strong data-preview="members">2</strong> 位居民）' in form
+    # the send button first says to how many, in numbers, and sends nothing
+    asked = client.post(f"/committee/{place.pk}/outreach/new/", fields)
+    html = asked.content.decode()
+    assert asked.status_code == 200 and "将发送给 2 户（2 位居民）" in html
+    assert 'name="confirm" value="2"' in html and 'name="age_min" value="90"' in html
+    assert 'style="' not in html  # the CSP allows no inline style
+    assert not Outreach.objects.exists()
+    # a count that no longer holds is refused, shown again with today's numbers
+    stale = client.post(f"/committee/{place.pk}/outreach/new/", {**fields, "confirm": "3"})
+    assert stale.status_code == 409 and 'data-error-code="stale_confirmation"' in (
+        stale.content.decode()
     )
+    assert not Outreach.objects.exists()
+    answer = client.post(f"/committee/{place.pk}/outreach/new/", {**fields, "confirm": "2"})
     outreach = Outreach.objects.get()
     assert answer.status_code == 302
     assert answer["Location"] == f"/committee/{place.pk}/outreach/{outreach.pk}/"
@@ -106,7 +121,8 @@ def test_save_a_segment_use_it_and_delete_it(place, staff):
     page = client.get(answer["Location"]).content.decode()
     assert f'<input type="hidden" name="segment" value="{segment.pk}">' in page
     client.post(
-        f"/committee/{place.pk}/outreach/new/", {"segment": segment.pk, "title": "t", "body": "b"}
+        f"/committee/{place.pk}/outreach/new/",
+        {"segment": segment.pk, "title": "t", "body": "b", "confirm": "1"},
     )
     assert Outreach.objects.get().segment_id == segment.pk
     client.post(f"/committee/{place.pk}/outreach/segments/{segment.pk}/delete/")

@@ -52,7 +52,7 @@ def test_two_tags_on_the_page_select_only_households_with_both(place, staff):
     page = client.get(f"/committee/{place.pk}/outreach/new/?{query}")
     sent = client.post(
         f"/committee/{place.pk}/outreach/new/",
-        {"tag": ["disabled", "living_alone"], "title": "上门", "body": "看望"},
+        {"tag": ["disabled", "living_alone"], "title": "上门", "body": "看望", "confirm": "1"},
     )
     # Then both tags apply (QueryDict.get() kept only the last one: a wider send)
     assert page.status_code == 200
@@ -283,3 +283,25 @@ def test_the_printed_door_visit_list_keeps_numbers_whole(place, staff):
         f'<td class="address"><span>1号楼</span><wbr><span>1单元{house.room}室</span></td>' in html
     )
     assert '<span class="phone">139****5678</span>' in html and "13912345678" not in html
+
+
+def test_a_send_over_the_api_needs_the_household_count_the_preview_gave(place, staff):
+    # Given two households with a living-alone member, each with one verified member
+    _houses(place)
+    api = APIClient()
+    api.force_authenticate(staff)
+    url = f"/api/v1/neighborhoods/{place.pk}/outreach/"
+    fields = {"title": "上门", "body": "看望", "filters": {"tag": ["living_alone"]}}
+    # When the preview is read, then a send goes without its count, then with a wrong one
+    preview = api.get(f"{url}preview/?tag=living_alone").json()
+    bare = api.post(url, fields, format="json")
+    stale = api.post(url, {**fields, "confirm": 5}, format="json")
+    # Then both are refused with their codes and nothing is sent
+    assert (preview["households"], preview["members"]) == (2, 2)
+    assert (bare.status_code, bare.json()["code"]) == (400, "confirmation_required")
+    assert (stale.status_code, stale.json()["code"]) == (400, "stale_confirmation")
+    assert "2" in stale.json()["message"]
+    assert not Outreach.objects.exists() and not Notification.objects.exists()
+    # And the count the preview gave sends it
+    done = api.post(url, {**fields, "confirm": preview["households"]}, format="json")
+    assert done.status_code == 202 and done.json()["household_count"] == 2

@@ -22,7 +22,11 @@ def test_a_secretary_appoints_staff_and_the_history_remembers(cast: Cast) -> Non
         actor=secretary, neighborhood_id=cast.here.pk, username="xiaoli", role="staff"
     )
     assert access.may(newcomer, Perm.LEDGER_VIEW, cast.here.pk)
-    roles.role_revoke(actor=secretary, grant_id=grant.pk)
+    with pytest.raises(Invalid) as refused:  # nothing is removed before it is confirmed
+        roles.role_revoke(actor=secretary, grant_id=grant.pk)
+    assert refused.value.code == "confirmation_required"
+    assert access.may(newcomer, Perm.LEDGER_VIEW, cast.here.pk)
+    roles.role_revoke(actor=secretary, grant_id=grant.pk, confirm=1)
     assert not access.may(newcomer, Perm.LEDGER_VIEW, cast.here.pk)
     history = list(LedgerChange.objects.filter(entity="role", entity_id=grant.pk).order_by("pk"))
     assert [(c.action, c.actor_id) for c in history] == [
@@ -98,7 +102,7 @@ def test_matrix_roles_api(cast: Cast, who: str) -> None:
     )
     other = client.get(f"/api/v1/neighborhoods/{cast.other.pk}/roles/")
     staff_grant = RoleGrant.objects.get(user=cast.people["staff_here"])
-    removed = client.delete(f"/api/v1/roles/{staff_grant.pk}/")
+    removed = client.delete(f"/api/v1/roles/{staff_grant.pk}/?confirm=1")
     if who == "anonymous":
         expected = (403, 403, 403, 403)  # DRF: not authenticated
     elif who in MANAGERS:
@@ -121,7 +125,12 @@ def test_roles_page_grants_and_removes(cast: Cast, client) -> None:
     client.post(f"/committee/{cast.here.pk}/roles/", {"username": "xiaoli", "role": "moderator"})
     grant = RoleGrant.objects.get(user__username="xiaoli")
     assert grant.role == "moderator"
-    client.post(f"/committee/{cast.here.pk}/roles/{grant.pk}/revoke/")
+    # the button first says whose role goes, and removes nothing
+    asked = client.post(f"/committee/{cast.here.pk}/roles/{grant.pk}/revoke/")
+    assert asked.status_code == 200 and RoleGrant.objects.filter(pk=grant.pk).exists()
+    assert 'name="confirm" value="1"' in asked.content.decode()
+    assert "将撤销 邻居 " in asked.content.decode() and "的版主职务" in asked.content.decode()
+    client.post(f"/committee/{cast.here.pk}/roles/{grant.pk}/revoke/", {"confirm": "1"})
     assert not RoleGrant.objects.filter(pk=grant.pk).exists()
     client.force_login(cast.people["staff_other"])
     assert client.get(f"/committee/{cast.here.pk}/roles/").status_code == 404
@@ -148,3 +157,15 @@ def test_a_role_is_granted_by_user_id_over_the_api(cast: Cast) -> None:
     assert nobody.status_code == 400 and nobody.json()["code"] == "unknown_user"
     neither = api.post(url, {"role": "staff"})
     assert neither.status_code == 400 and neither.json()["code"] == "unknown_user"
+
+
+def test_removing_a_role_over_the_api_needs_the_confirmation(cast: Cast) -> None:
+    client = cast.client("secretary_here")
+    staff_grant = RoleGrant.objects.get(user=cast.people["staff_here"])
+    bare = client.delete(f"/api/v1/roles/{staff_grant.pk}/")
+    assert bare.status_code == 400 and bare.json()["code"] == "confirmation_required"
+    stale = client.delete(f"/api/v1/roles/{staff_grant.pk}/?confirm=2")
+    assert stale.status_code == 400 and stale.json()["code"] == "stale_confirmation"
+    assert RoleGrant.objects.filter(pk=staff_grant.pk).exists()
+    assert client.delete(f"/api/v1/roles/{staff_grant.pk}/?confirm=1").status_code == 204
+    assert not RoleGrant.objects.filter(pk=staff_grant.pk).exists()

@@ -145,3 +145,17 @@ def test_a_building_batch_over_the_api_needs_the_count_it_voids(scene):
     assert stale.status_code == 400 and stale.json()["code"] == "stale_confirmation"
     done = client(clerk).post(url, {"building": house.building_id, "confirm": 1})
     assert done.status_code == 201 and len(done.json()) == 1
+
+
+def test_a_new_code_for_a_household_over_the_api_needs_the_letter_it_voids(scene):
+    place, house, _person, clerk = scene
+    url = f"/api/v1/neighborhoods/{place.pk}/codes/"
+    assert client(clerk).post(url, {"household": house.pk}).status_code == 201
+    live = HouseholdCode.objects.filter(household=house, revoked_at__isnull=True).count()
+    bare = client(clerk).post(url, {"household": house.pk})
+    assert bare.status_code == 400 and bare.json()["code"] == "confirmation_required"
+    stale = client(clerk).post(url, {"household": house.pk, "confirm": 0})
+    assert stale.status_code == 400 and stale.json()["code"] == "stale_confirmation"
+    assert HouseholdCode.objects.filter(household=house, revoked_at__isnull=True).count() == live
+    done = client(clerk).post(url, {"household": house.pk, "confirm": 1})
+    assert done.status_code == 201 and len(done.json()) == 1

@@ -88,7 +88,7 @@ ENDPOINTS = {
     "codes_issue": lambda w: (
         "post",
         f"/api/v1/neighborhoods/{w.place.pk}/codes/",
-        {"household": w.household.pk},
+        {"household": w.household.pk, "confirm": 1},  # its live code's letter is voided
     ),
     "codes_issue_building": lambda w: (
         "post",

@@ -63,8 +63,8 @@ def outcomes(user) -> list[str]:
 def test_issuing_stores_only_a_hash_and_revokes_the_live_code(clerk, house):
     # given a household with a live code
     first = services.household_code_issue(actor=clerk, household_id=house.pk)
-    # when staff issue another
-    second = services.household_code_issue(actor=clerk, household_id=house.pk)
+    # when staff issue another, having confirmed the 1 printed letter it voids
+    second = services.household_code_issue(actor=clerk, household_id=house.pk, confirm=1)
     # then the first is revoked, the second live, and no code is stored in clear
     first.record.refresh_from_db()
     assert first.record.revoked_at is not None and first.record.revoked_by == clerk

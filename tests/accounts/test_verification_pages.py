@@ -264,3 +264,28 @@ def test_household_page_changes_the_representative_and_moves_out(scene):
         {"reason": "去世"},
     )
     assert Residency.objects.get(pk=residency.pk).ended_at is not None
+
+
+def test_a_new_code_for_a_household_with_a_live_letter_is_confirmed_first(scene):
+    place, house, clerk = scene
+    staff = login(clerk)
+    url = f"/committee/{place.pk}/codes/issue/"
+    # the first letter voids nothing: it is printed at once
+    first = staff.post(url, {"household": house.pk}).content.decode()
+    assert first.count('class="household-code"') == 1
+    printed = HouseholdCode.objects.get(household=house, revoked_at__isnull=True)
+    # the second says first what it voids, and issues nothing
+    confirm = staff.post(url, {"household": house.pk})
+    html = confirm.content.decode()
+    assert confirm.status_code == 200 and 'class="household-code"' not in html
+    assert "将作废已打印的 1 封通知信" in html and 'name="confirm" value="1"' in html
+    csp_clean(html)
+    assert HouseholdCode.objects.get(pk=printed.pk).revoked_at is None
+    stale = staff.post(url, {"household": house.pk, "confirm": "0"})
+    assert stale.status_code == 409 and 'data-error-code="stale_confirmation"' in (
+        stale.content.decode()
+    )
+    assert HouseholdCode.objects.get(pk=printed.pk).revoked_at is None
+    done = staff.post(url, {"household": house.pk, "confirm": "1"}).content.decode()
+    assert done.count('class="household-code"') == 1
+    assert HouseholdCode.objects.get(pk=printed.pk).revoked_at is not None

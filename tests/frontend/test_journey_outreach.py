@@ -88,6 +88,9 @@ def test_code_verify_outreach_acknowledge(estate: dict, daphne_url: str, chromiu
     staff.fill("#outreach-title", "高龄老人免费送牛奶")
     staff.fill("#outreach-body", "家中有90岁以上老人的住户,请到居委会登记领取。")
     staff.click("form.outreach-compose button[type=submit]")
+    # it is sent once the committee confirms the count it is shown
+    staff.locator("[data-confirm-reach]", has_text="将发送给 3 户").wait_for(timeout=10_000)
+    staff.locator("[data-confirm-send]").click()
     staff.wait_for_selector("[data-count='reached']")
     staff.wait_for_selector("body[data-live='on']")
     assert staff.locator("[data-count='households']").inner_text().strip() == "3"
