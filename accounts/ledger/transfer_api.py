@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import acting_user
+from accounts.auth import mfa
 from accounts.ledger import selectors, transfer
 from accounts.ledger.api import FILTER_PARAMETERS
 from accounts.ledger.transfer_views import attachment
@@ -127,6 +128,7 @@ class LedgerExportApi(APIView):
             user=acting_user(request), neighborhood_id=neighborhood_id, perm=Perm.LEDGER_EXPORT
         )
         spec = selectors.filter_from(selectors.params_of(params))
+        mfa.require(request)
         filename, content_type, content = transfer.ledger_export(
             actor=acting_user(request),
             neighborhood_id=neighborhood_id,

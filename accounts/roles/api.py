@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import mfa
 from accounts.roles import services as roles
 from core.converters import id_field
 from realtime.idempotency import idempotent
@@ -43,6 +44,7 @@ class RoleListApi(APIView):
     def post(self, request: Request, neighborhood_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        mfa.require(request)
         grant = roles.role_grant(
             actor=request.user,
             neighborhood_id=neighborhood_id,

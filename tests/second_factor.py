@@ -1,0 +1,50 @@
+"""Mark a staff actor as having passed the second factor, the way allauth does it.
+
+A real TOTP authenticator is created through allauth's own API, and the session gets the
+authentication record allauth writes when a code is accepted (method "mfa"), so the gate in
+accounts/auth/mfa.py sees exactly what it sees after a real sign-in. Not a mock: the gate,
+allauth's record reader and the session store all run."""
+
+from __future__ import annotations
+
+import time
+
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client
+
+from accounts.auth import mfa
+from accounts.models import User
+
+USER_KEY = "account_authentication_methods_user"  # allauth's, read by its record reader
+
+
+def enable_totp(user: User) -> Authenticator:
+    found = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return found or TOTP.activate(user, generate_totp_secret()).instance
+
+
+def pass_second_factor(client: Client, user: User, *, ago: float = 0.0) -> Authenticator:
+    """Log `user` in on `client` (if not already) with TOTP on and passed `ago` seconds ago."""
+    authenticator = enable_totp(user)
+    if client.session.get("_auth_user_id") != str(user.pk):
+        client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "mfa", "at": time.time() - ago, "id": authenticator.pk, "type": "totp"}
+    ]
+    session[USER_KEY] = str(user.pk)
+    session.save()
+    return authenticator
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """Log in as staff do: a role that needs the second factor has passed it just now.
+
+    For the tests of everything else behind the gate (the permission matrices, the pages);
+    the gate itself is tested in tests/accounts/test_mfa_gate.py."""
+    client.force_login(user)
+    if mfa.required_for(user):
+        pass_second_factor(client, user)
+    return client
