@@ -11,7 +11,12 @@ import time
 
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
 from django.test import Client
 
 from accounts.auth import mfa
@@ -48,3 +53,13 @@ def sign_in(client: Client, user: User) -> Client:
     if mfa.required_for(user):
         pass_second_factor(client, user)
     return client
+
+
+def totp_now(secret: str, *, not_this: str = "") -> str:
+    """The code an authenticator app shows now (RFC 6238, allauth's own HOTP); with
+    `not_this`, waits for the next period, as allauth refuses a code used once."""
+    while True:
+        code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+        if code != not_this:
+            return code
+        time.sleep(1)
