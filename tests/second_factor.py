@@ -8,6 +8,7 @@ allauth's record reader and the session store all run."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
@@ -17,7 +18,9 @@ from allauth.mfa.totp.internal.auth import (
     generate_totp_secret,
     hotp_value,
 )
+from allauth.mfa.utils import decrypt
 from django.test import Client
+from django.urls import reverse
 
 from accounts.auth import mfa
 from accounts.models import User
@@ -63,3 +66,19 @@ def totp_now(secret: str, *, not_this: str = "") -> str:
         if code != not_this:
             return code
         time.sleep(1)
+
+
+def totp_secret(user: User) -> str:
+    """The secret of the user's authenticator app (made if none), as the app holds it."""
+    return str(decrypt(enable_totp(user).data["secret"]))
+
+
+def pass_second_factor_in_browser(page: Any, base: str, user: User) -> None:
+    """In a logged-in browser page: type the app's code at allauth's reauthenticate step."""
+    from tests.conftest import off_the_loop  # Playwright's loop runs in this thread
+
+    secret = off_the_loop(totp_secret, user)
+    page.goto(f"{base}{reverse('mfa_reauthenticate')}")
+    page.fill("#id_code", totp_now(secret))
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()

@@ -115,6 +115,8 @@ def estate_pages() -> list[str]:
         f"/committee/{n}/outreach/{sent.pk}/",
         f"/committee/{n}/outreach/{sent.pk}/door-visits/",
         f"/area/{area.pk}/",
+        "/accounts/2fa/",
+        "/accounts/2fa/reauthenticate/",
     ]
 
 
