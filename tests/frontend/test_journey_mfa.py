@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.models import DataAccess
 from tests import factories
+from tests.a11y.axe import axe_findings, sideways_scroll
 from tests.accounts.ledger_scene import WANG_ID, build
 from tests.browser import open_as
 from tests.conftest import off_the_loop
@@ -34,6 +35,13 @@ def test_a_secretary_turns_on_totp_and_is_asked_for_it_before_a_reveal(
         page.click("form.reveal:has(#reason-id) button[type=submit]")
         page.wait_for_load_state()
 
+    def accessible() -> None:
+        """Our two pages of the flow (not in the crawl: they need a fresh password step)."""
+        assert axe_findings(page) == []
+        page.set_viewport_size({"width": 320, "height": 640})
+        assert sideways_scroll(page) == 0
+        page.set_viewport_size({"width": 390, "height": 844})
+
     # First reveal: no second factor yet, so the page sends the secretary to set one up.
     reveal()
     assert "两步验证" in page.inner_text("body")  # why, said on the way
@@ -43,6 +51,7 @@ def test_a_secretary_turns_on_totp_and_is_asked_for_it_before_a_reveal(
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{base}{reverse('mfa_activate_totp')}*")
     assert off_the_loop(DataAccess.objects.count) == 0
+    accessible()
     secret = page.input_value("#authenticator_secret")
     first_code = totp_now(secret)
     page.fill("#id_code", first_code)
@@ -57,6 +66,7 @@ def test_a_secretary_turns_on_totp_and_is_asked_for_it_before_a_reveal(
     reveal()
     assert page.url.startswith(f"{base}{reverse('mfa_reauthenticate')}")
     assert off_the_loop(DataAccess.objects.count) == 0
+    accessible()
     page.fill("#id_code", totp_now(secret, not_this=first_code))
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{base}{resident_page}")
