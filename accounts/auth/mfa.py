@@ -26,6 +26,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.request import Request
 
 from accounts.models import RoleGrant, User
@@ -33,6 +34,14 @@ from core.errors import Forbidden
 
 # The kinds that are a second factor; recovery codes only stand in for a lost one.
 FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+# The OpenAPI answer of every guarded endpoint (drf-spectacular), beside its own.
+SCHEMA_403 = OpenApiResponse(
+    description="`forbidden`; for a role in LINLI_MFA_REQUIRED_ROLES, `mfa_required` (no "
+    "second factor set up) or `mfa_reauthentication_required` (not passed in this session "
+    "within ACCOUNT_REAUTHENTICATION_TIMEOUT); nothing is read or written"
+)
 
 
 class MfaRequired(Forbidden):

@@ -236,7 +236,7 @@ class RevealOutput(serializers.Serializer):
 
 
 class ResidentRevealApi(APIView):
-    @extend_schema(request=RevealInput, responses=RevealOutput)
+    @extend_schema(request=RevealInput, responses={200: RevealOutput, 403: mfa.SCHEMA_403})
     def post(self, request: Request, resident_id: int) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         field, reason = data.get("field"), data.get("reason")

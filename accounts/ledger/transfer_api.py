@@ -120,7 +120,7 @@ class LedgerExportApi(APIView):
             OpenApiParameter("reason", str, description="required with full=1"),
             *FILTER_PARAMETERS,
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 403: mfa.SCHEMA_403},
     )
     def get(self, request: Request, neighborhood_id: int) -> HttpResponse:
         params = request.query_params

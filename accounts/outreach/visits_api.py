@@ -181,7 +181,7 @@ class DoorVisitRevealApi(APIView):
         households = serializers.IntegerField()
         phones = serializers.IntegerField()
 
-    @extend_schema(request=None, responses={200: RevealOutput, **_errors()})
+    @extend_schema(request=None, responses={200: RevealOutput, **_errors(), 403: mfa.SCHEMA_403})
     def post(self, request: Request, outreach_id: int) -> Response:
         mfa.require(request)
         shown = visits.door_visit_reveal(actor=acting_user(request), outreach_id=outreach_id)

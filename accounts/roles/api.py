@@ -40,7 +40,7 @@ class RoleListApi(APIView):
         return Response([asdict(row) for row in rows])
 
     @idempotent
-    @extend_schema(request=InputSerializer, responses={201: GrantOutput})
+    @extend_schema(request=InputSerializer, responses={201: GrantOutput, 403: mfa.SCHEMA_403})
     def post(self, request: Request, neighborhood_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
