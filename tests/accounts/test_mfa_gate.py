@@ -18,7 +18,7 @@ from accounts.outreach import services as outreach_services
 from tests import factories
 from tests.accounts.ledger_scene import WANG_ID, build
 from tests.accounts.outreach_helpers import OLD, house_with
-from tests.second_factor import enable_totp, pass_second_factor
+from tests.second_factor import enable_totp, pass_second_factor, totp_now, totp_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +187,27 @@ def test_the_export_roles_and_door_visit_pages_are_gated_too(world):
     assert door["Location"].startswith(reverse("mfa_activate_totp"))
     assert _written() == (0, RoleGrant.objects.count())
     assert not RoleGrant.objects.filter(user=world.candidate).exists()
+
+
+def test_the_code_typed_at_sign_in_counts_as_passed(world):
+    """Signing in with the password asks for the app's code (allauth's stage); that code
+    is the second factor the gate looks for, so no second prompt before the reveal."""
+    secret = totp_secret(world.secretary)
+    client = Client()
+    signed = client.post(
+        reverse("login"), {"login": "sec", "password": factories.PASSWORD}, follow=False
+    )
+    assert signed.status_code == 302
+    assert signed["Location"].startswith(reverse("mfa_authenticate"))
+    assert _reveal(_as_api(client), world).status_code in (401, 403)  # not signed in yet
+    done = client.post(reverse("mfa_authenticate"), {"code": totp_now(secret)})
+    assert done.status_code == 302
+    response = _reveal(_as_api(client), world)
+    assert response.status_code == 200 and response.json()["value"] == WANG_ID
+
+
+def _as_api(client: Client) -> APIClient:
+    """An API client on the same session cookie as `client`."""
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.cookies = client.cookies
+    return api
