@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accounts",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "realtime",
     "forum",
     "voting",
@@ -267,6 +268,20 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# Second factor (allauth.mfa; accounts/auth/mfa.py, docs/accounts.md "Second factor"): an
+# authenticator app (TOTP), recovery codes, and a security key or passkey where the browser
+# has WebAuthn. Roles that can reveal, export or grant must have one and must have passed it
+# within ACCOUNT_REAUTHENTICATION_TIMEOUT seconds in this session before any of those.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = "Linli"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(os.environ.get("LINLI_MFA_FRESH_SECONDS", "900"))
+LINLI_MFA_REQUIRED_ROLES = frozenset(
+    role.strip()
+    for role in os.environ.get("LINLI_MFA_REQUIRED_ROLES", "staff,secretary,admin").split(",")
+    if role.strip()
+)
 # The proxies are ours to name (LINLI_TRUSTED_PROXIES), not allauth's to count.
 ALLAUTH_TRUSTED_PROXY_COUNT = 0
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import acting_user
+from accounts.auth import mfa
 from accounts.ledger import owners, selectors, services
 from accounts.ledger.filters import to_params
 from accounts.models import ResidentTag, Tenure
@@ -235,10 +236,11 @@ class RevealOutput(serializers.Serializer):
 
 
 class ResidentRevealApi(APIView):
-    @extend_schema(request=RevealInput, responses=RevealOutput)
+    @extend_schema(request=RevealInput, responses={200: RevealOutput, 403: mfa.SCHEMA_403})
     def post(self, request: Request, resident_id: int) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         field, reason = data.get("field"), data.get("reason")
+        mfa.require(request)
         value = services.resident_reveal(
             actor=acting_user(request),
             resident_id=resident_id,

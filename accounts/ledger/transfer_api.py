@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import acting_user
+from accounts.auth import mfa
 from accounts.ledger import selectors, transfer
 from accounts.ledger.api import FILTER_PARAMETERS
 from accounts.ledger.transfer_views import attachment
@@ -119,7 +120,7 @@ class LedgerExportApi(APIView):
             OpenApiParameter("reason", str, description="required with full=1"),
             *FILTER_PARAMETERS,
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 403: mfa.SCHEMA_403},
     )
     def get(self, request: Request, neighborhood_id: int) -> HttpResponse:
         params = request.query_params
@@ -127,6 +128,7 @@ class LedgerExportApi(APIView):
             user=acting_user(request), neighborhood_id=neighborhood_id, perm=Perm.LEDGER_EXPORT
         )
         spec = selectors.filter_from(selectors.params_of(params))
+        mfa.require(request)
         filename, content_type, content = transfer.ledger_export(
             actor=acting_user(request),
             neighborhood_id=neighborhood_id,

@@ -8,10 +8,12 @@ from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access
 from accounts.access import acting_user
+from accounts.auth import mfa
 from accounts.ledger import selectors, transfer
 from accounts.ledger.views import guarded
 from accounts.models import Neighborhood
@@ -151,6 +153,9 @@ def ledger_export(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
         context["querystring"] = selectors.querystring(spec)
         if not fmt and not full:
             return render(request, EXPORT_PAGE, context)
+        back = reverse("ledger_export", args=[neighborhood_id])
+        if (first := mfa.page_gate(request, back)) is not None:
+            return first
         filename, content_type, content = transfer.ledger_export(
             actor=user,
             neighborhood_id=neighborhood_id,

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import access
 from accounts.access import acting_user
+from accounts.auth import mfa
 from accounts.ledger import owners, selectors, services
 from accounts.ledger.filters import LedgerFilter
 from accounts.models import ResidentTag, Tenure
@@ -185,6 +187,9 @@ def resident_edit(request: HttpRequest, neighborhood_id: int, resident_id: int) 
 def resident_reveal(request: HttpRequest, neighborhood_id: int, resident_id: int) -> HttpResponse:
     """Show one full value once, on this response only: never in a URL, never cached."""
     context = _resident_context(request, neighborhood_id, resident_id)
+    back = reverse("ledger_resident", args=[neighborhood_id, resident_id])
+    if (first := mfa.page_gate(request, back)) is not None:
+        return first
     field = request.POST.get("field", "")
     status = 200
     try:

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import acting_user
+from accounts.auth import mfa
 from accounts.models import DoorVisit, VisitOutcome
 from accounts.models.outreach import NOTE_MAX
 from accounts.outreach import visits, visits_selectors
@@ -180,8 +181,9 @@ class DoorVisitRevealApi(APIView):
         households = serializers.IntegerField()
         phones = serializers.IntegerField()
 
-    @extend_schema(request=None, responses={200: RevealOutput, **_errors()})
+    @extend_schema(request=None, responses={200: RevealOutput, **_errors(), 403: mfa.SCHEMA_403})
     def post(self, request: Request, outreach_id: int) -> Response:
+        mfa.require(request)
         shown = visits.door_visit_reveal(actor=acting_user(request), outreach_id=outreach_id)
         return Response({"households": shown.households, "phones": shown.phones})
 

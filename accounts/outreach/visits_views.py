@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import acting_user
+from accounts.auth import mfa
 from accounts.models import Outreach, VisitOutcome
 from accounts.models.outreach import NOTE_MAX
 from accounts.outreach import visits, visits_selectors
@@ -89,6 +90,8 @@ def door_visit_list(request: HttpRequest, neighborhood_id: int, outreach_id: int
 @require_POST
 def door_visit_reveal(request: HttpRequest, neighborhood_id: int, outreach_id: int) -> HttpResponse:
     outreach, _scope_ = _scope(request, neighborhood_id, outreach_id)
+    if (first := mfa.page_gate(request, _list_url(outreach))) is not None:
+        return first
     try:
         shown = visits.door_visit_reveal(actor=acting_user(request), outreach_id=outreach.pk)
     except DomainError as exc:

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import mfa
 from accounts.roles import services as roles
 from core.converters import form_id, id_field
 from realtime.idempotency import idempotent
@@ -39,10 +40,11 @@ class RoleListApi(APIView):
         return Response([asdict(row) for row in rows])
 
     @idempotent
-    @extend_schema(request=InputSerializer, responses={201: GrantOutput})
+    @extend_schema(request=InputSerializer, responses={201: GrantOutput, 403: mfa.SCHEMA_403})
     def post(self, request: Request, neighborhood_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        mfa.require(request)
         grant = roles.role_grant(
             actor=request.user,
             neighborhood_id=neighborhood_id,

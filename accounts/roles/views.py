@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts import neighbors
 from accounts.access import acting_user
+from accounts.auth import mfa
 from accounts.permissions import Perm
 from accounts.places.views import place_or_404
 from accounts.roles import services as roles
@@ -24,6 +26,9 @@ def roles_page(request: HttpRequest, neighborhood_id: int) -> HttpResponse:
     place = place_or_404(user, Perm.ROLES_MANAGE, neighborhood_id)
     who = neighbors.query_of(request.GET.get("who"))
     if request.method == "POST":
+        back = reverse("roles", args=[neighborhood_id])
+        if (first := mfa.page_gate(request, back)) is not None:
+            return first
         try:
             roles.role_grant(
                 actor=user,

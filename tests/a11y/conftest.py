@@ -116,6 +116,8 @@ def estate_pages() -> list[str]:
         f"/committee/{n}/outreach/{sent.pk}/door-visits/",
         f"/area/{area.pk}/",
         "/me/profile/",
+        "/accounts/2fa/",
+        "/accounts/2fa/reauthenticate/",
     ]
 
 

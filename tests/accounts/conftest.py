@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import District, Subdistrict
 from tests import factories
+from tests.second_factor import sign_in
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Cast:
         client = APIClient()
         if who != "anonymous":
             client.force_authenticate(self.people[who])
+            sign_in(client, self.people[who])  # staff have passed the second factor
         return client
 
 

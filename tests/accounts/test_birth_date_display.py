@@ -19,6 +19,7 @@ from accounts import idcard
 from accounts.ledger import transfer
 from accounts.models import AccessKind, DataAccess, Resident
 from tests import factories
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_the_resident_and_household_pages_show_the_age_not_the_date(
     scene: dict[str, Any],
 ) -> None:
     client = Client()
-    client.force_login(scene["clerk"])
+    sign_in(client, scene["clerk"])
     place, person = scene["place"], scene["person"]
     for url in (
         f"/committee/{place.pk}/ledger/residents/{person.pk}/",
@@ -60,6 +61,7 @@ def test_the_resident_and_household_pages_show_the_age_not_the_date(
 def test_the_api_answers_carry_the_age_not_the_date(scene: dict[str, Any]) -> None:
     api = APIClient()
     api.force_authenticate(scene["clerk"])
+    sign_in(api, scene["clerk"])
     place, person = scene["place"], scene["person"]
     detail = api.get(f"/api/v1/ledger/residents/{person.pk}/")
     assert detail.status_code == 200
@@ -89,13 +91,14 @@ def test_the_history_shows_the_birth_year_only(scene: dict[str, Any]) -> None:
     created = Resident.objects.get(real_name="李秀英")
     api = APIClient()
     api.force_authenticate(scene["clerk"])
+    sign_in(api, scene["clerk"])
     history = api.get(f"/api/v1/ledger/residents/{created.pk}/history/")
     assert history.status_code == 200
     text = history.content.decode()
     _no_full_date(text)
     assert "1950-**-**" in text
     client = Client()
-    client.force_login(scene["clerk"])
+    sign_in(client, scene["clerk"])
     page = client.get(f"/committee/{scene['place'].pk}/ledger/residents/{created.pk}/")
     _no_full_date(page.content.decode())
     assert "1950-**-**" in page.content.decode()
@@ -104,6 +107,7 @@ def test_the_history_shows_the_birth_year_only(scene: dict[str, Any]) -> None:
 def test_the_full_date_is_revealed_for_a_reason_and_audited(scene: dict[str, Any]) -> None:
     api = APIClient()
     api.force_authenticate(scene["clerk"])
+    sign_in(api, scene["clerk"])
     person = scene["person"]
     answer = api.post(
         f"/api/v1/ledger/residents/{person.pk}/reveal/",
@@ -116,7 +120,7 @@ def test_the_full_date_is_revealed_for_a_reason_and_audited(scene: dict[str, Any
     assert (audit.actor, audit.resident, audit.field) == (scene["clerk"], person, "birth_date")
     # and on the page, the same
     client = Client()
-    client.force_login(scene["clerk"])
+    sign_in(client, scene["clerk"])
     page = client.post(
         f"/committee/{scene['place'].pk}/ledger/residents/{person.pk}/reveal/",
         {"field": "birth_date", "reason": "核对百岁老人名单"},
@@ -127,7 +131,7 @@ def test_the_full_date_is_revealed_for_a_reason_and_audited(scene: dict[str, Any
 
 def test_the_edit_form_keeps_the_birth_date_it_does_not_show(scene: dict[str, Any]) -> None:
     client = Client()
-    client.force_login(scene["clerk"])
+    sign_in(client, scene["clerk"])
     person = scene["person"]
     url = f"/committee/{scene['place'].pk}/ledger/residents/{person.pk}/"
     saved = client.post(

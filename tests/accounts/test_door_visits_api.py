@@ -11,6 +11,7 @@ from accounts.models import DataAccess, DoorVisit, VisitAssignment
 from accounts.outreach import services
 from tests import factories
 from tests.accounts.outreach_helpers import OLD, house_with
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,7 @@ def scene(place, staff):
 def api_for(user) -> APIClient:
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(user)
+    sign_in(client, user)
     return client
 
 

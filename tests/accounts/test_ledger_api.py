@@ -11,6 +11,7 @@ from accounts import idcard
 from accounts.models import DataAccess, LedgerChange, Resident
 from tests import factories
 from tests.accounts.ledger_scene import WANG_ID, build
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,9 @@ def scene():
 @pytest.fixture
 def api(scene) -> APIClient:
     client = APIClient()
-    client.force_authenticate(factories.staff(scene.here, "clerk"))
+    client_user = factories.staff(scene.here, "clerk")
+    client.force_authenticate(client_user)
+    sign_in(client, client_user)
     return client
 
 

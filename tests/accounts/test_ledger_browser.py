@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.models import User
 from tests import factories
 from tests.accounts.ledger_scene import WANG_ID, build
 from tests.browser import open_as
 from tests.conftest import off_the_loop
+from tests.second_factor import pass_second_factor_in_browser
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -23,6 +25,9 @@ def test_the_ledger_on_a_phone(daphne_url: str, chromium, tmp_path) -> None:
     scene = off_the_loop(scene_with_clerk)
     base = f"http://{daphne_url}"
     context, page, errors = open_as(chromium, base, "clerk")
+    # The clerk has passed the second factor in this browser (staff do before a reveal).
+    clerk = off_the_loop(User.objects.get, username="clerk")
+    pass_second_factor_in_browser(page, base, clerk)
 
     page.goto(f"{base}/committee/{scene.here.pk}/ledger/")
     assert "共 7 人 / 4 户" in page.inner_text(".ledger-summary .headline")

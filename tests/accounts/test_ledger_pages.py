@@ -14,6 +14,7 @@ from accounts import idcard
 from accounts.models import DataAccess, LedgerChange, Resident
 from tests import factories
 from tests.accounts.ledger_scene import WANG_ID, build
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def clerk(scene):
 @pytest.fixture
 def browser(clerk) -> Client:
     client = Client()
-    client.force_login(clerk)
+    sign_in(client, clerk)
     return client
 
 
@@ -152,7 +153,7 @@ def test_the_household_page_edits_and_adds(scene, browser):
 def test_the_area_page_shows_numbers_only(scene):
     admin = factories.admin(scene.here.subdistrict)
     client = Client()
-    client.force_login(admin)
+    sign_in(client, admin)
     response = client.get(reverse("area_aggregates", args=[scene.here.subdistrict_id]))
     text = html(response)
     assert response.status_code == 200
@@ -175,12 +176,12 @@ def test_who_sees_the_pages(scene):
         (factories.staff(scene.here, role="secretary"), 200),
     ):
         client = Client()
-        client.force_login(who)
+        sign_in(client, who)
         assert client.get(url).status_code == status
         assert client.get(resident_url).status_code == status
     # A resident id of another place under this place's URL is not found.
     clerk = Client()
-    clerk.force_login(factories.staff(scene.other))
+    sign_in(clerk, factories.staff(scene.other))
     elsewhere = Resident.objects.get(real_name="钱老")
     assert (
         clerk.get(reverse("ledger_resident", args=[scene.other.pk, scene.wang.pk])).status_code

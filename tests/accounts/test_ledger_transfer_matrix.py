@@ -14,6 +14,7 @@ from django.test import Client
 from accounts.models import DataAccess
 from tests.accounts.conftest import ROLES, Cast
 from tests.accounts.ledger_transfer_helpers import counts, csv_bytes, rows
+from tests.second_factor import sign_in
 
 SHEET = csv_bytes(rows())
 
@@ -50,7 +51,7 @@ def committee(anon: int, ok: int, *, secretary_only: bool = False) -> dict[str, 
 def page_client(cast: Cast, who: str) -> Client:
     client = Client()
     if who != "anonymous":
-        client.force_login(cast.people[who])
+        sign_in(client, cast.people[who])
     return client
 
 

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from accounts.models import AccessKind, DataAccess, Resident
 from tests import factories
 from tests.accounts.ledger_transfer_helpers import WANG, counts, csv_bytes, rows
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def clerk(place):
 @pytest.fixture
 def browser(clerk) -> Client:
     client = Client()
-    client.force_login(clerk)
+    sign_in(client, clerk)
     return client
 
 
@@ -107,7 +108,7 @@ def test_another_users_token_does_not_work(place, browser, clerk):
     )
     token = response.context["token"]
     colleague = Client()
-    colleague.force_login(factories.staff(place, "colleague"))
+    sign_in(colleague, factories.staff(place, "colleague"))
     other = colleague.post(reverse("ledger_import_confirm", args=[place.pk]), {"token": token})
     assert other.status_code == 400 and counts()["Resident"] == 0
     bad = browser.post(
@@ -152,9 +153,10 @@ def test_export_streams_the_masked_file_with_the_filter(place, browser, clerk):
 def test_a_secretary_exports_in_full_with_a_reason(place):
     secretary = factories.staff(place, "sec", role="secretary")
     client = Client()
-    client.force_login(secretary)
+    sign_in(client, secretary)
     api = APIClient()
     api.force_authenticate(secretary)
+    sign_in(api, secretary)
     api.post(
         f"/api/v1/neighborhoods/{place.pk}/ledger/import/",
         {"file": io.BytesIO(csv_bytes(rows()))},
@@ -169,13 +171,14 @@ def test_a_secretary_exports_in_full_with_a_reason(place):
     assert DataAccess.objects.get(kind=AccessKind.EXPORT, detail__full=True).reason == "街道核对"
     # staff may not
     clerk = Client()
-    clerk.force_login(factories.staff(place, "clerk2"))
+    sign_in(clerk, factories.staff(place, "clerk2"))
     assert clerk.post(url, {"format": "csv", "reason": "看看"}).status_code == 403
 
 
 def test_the_api_reports_a_dry_run_and_a_failing_real_run(place, clerk):
     api = APIClient()
     api.force_authenticate(clerk)
+    sign_in(api, clerk)
     url = f"/api/v1/neighborhoods/{place.pk}/ledger/import/"
     dry = api.post(url + "?dry_run=1", {"file": io.BytesIO(csv_bytes(rows()))}, format="multipart")
     assert dry.status_code == 200
@@ -205,6 +208,7 @@ def test_the_api_reports_a_dry_run_and_a_failing_real_run(place, clerk):
 def test_the_api_exports_with_filters_and_refuses_full_to_staff(place, clerk):
     api = APIClient()
     api.force_authenticate(clerk)
+    sign_in(api, clerk)
     api.post(
         f"/api/v1/neighborhoods/{place.pk}/ledger/import/",
         {"file": io.BytesIO(csv_bytes(rows()))},

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import RoleGrant
 from accounts.neighbors import LIMIT, eligible_neighbors
 from tests import factories
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def test_the_roles_page_grants_to_a_neighbor_picked_by_name(street) -> None:
     place, wang, _li = street
     secretary = factories.staff(place, role="secretary")
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(secretary)
+    sign_in(client, secretary)
     page = client.get(f"/committee/{place.pk}/roles/", {"who": "王"}).content.decode()
     assert f'name="user_id" value="{wang.pk}"' in page and "王**" in page
     assert wang.username not in page

@@ -22,6 +22,7 @@ from core.errors import DomainError
 from tests import factories
 from tests.accounts.conftest import Cast
 from tests.accounts.test_ledger_api_matrix import ENDPOINTS, place_world
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +233,7 @@ def _ledger_requests(cast: Cast) -> dict[str, tuple[str, str, Any, str]]:
 def _send(cast: Cast, who: str, method: str, path: str, body: Any, kind: str) -> int:
     if kind == "page":
         client = Client()
-        client.force_login(cast.people[who])
+        sign_in(client, cast.people[who])
         return int(getattr(client, method)(path).status_code)
     client = cast.client(who)
     if kind == "multipart":

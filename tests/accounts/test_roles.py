@@ -11,6 +11,7 @@ from accounts.roles import services as roles
 from core.errors import Forbidden, Invalid, NotFound
 from tests import factories
 from tests.accounts.conftest import ROLES, Cast
+from tests.second_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_matrix_roles_api(cast: Cast, who: str) -> None:
 
 
 def test_roles_page_grants_and_removes(cast: Cast, client) -> None:
-    client.force_login(cast.people["secretary_here"])
+    sign_in(client, cast.people["secretary_here"])
     factories.user("xiaoli")
     page = client.get(f"/committee/{cast.here.pk}/roles/")
     assert page.status_code == 200 and "staff_here" in page.content.decode()
@@ -132,18 +133,18 @@ def test_roles_page_grants_and_removes(cast: Cast, client) -> None:
     assert "将撤销 邻居 " in asked.content.decode() and "的版主职务" in asked.content.decode()
     client.post(f"/committee/{cast.here.pk}/roles/{grant.pk}/revoke/", {"confirm": "1"})
     assert not RoleGrant.objects.filter(pk=grant.pk).exists()
-    client.force_login(cast.people["staff_other"])
+    sign_in(client, cast.people["staff_other"])
     assert client.get(f"/committee/{cast.here.pk}/roles/").status_code == 404
 
 
 def test_dashboard_shows_numbers_and_the_sections_of_the_role(cast: Cast, client) -> None:
-    client.force_login(cast.people["staff_here"])
+    sign_in(client, cast.people["staff_here"])
     page = client.get(f"/committee/{cast.here.pk}/")
     assert page.status_code == 200
     text = page.content.decode()
     assert f"/committee/{cast.here.pk}/codes/" in text
     assert f"/committee/{cast.here.pk}/roles/" not in text  # staff do not appoint
-    client.force_login(cast.people["resident_here"])
+    sign_in(client, cast.people["resident_here"])
     assert client.get(f"/committee/{cast.here.pk}/").status_code == 404
 
 
