@@ -284,6 +284,8 @@ NOT_CREATING = {
     "NotificationAckApi",
     "NotificationReadApi",
     "ResidentRevealApi",  # a logged read
+    "DoorVisitRevealApi",  # a logged read too (the visit list's phones)
+    "DoorVisitAssignApi",  # sets who visits which households: sending it twice sets the same
     "LedgerImportApi",  # all or nothing, and a re-run reports what exists (left for later)
     "BallotOpenApi",
     "BallotCloseApi",
