@@ -74,12 +74,22 @@ def log_in(page: Any, base: str, user: str) -> None:
         raise SystemExit(f"could not log in as {user} at {base}/login/ (is the demo seeded?)")
 
 
+def decline_elder_mode(page: Any) -> None:
+    """A demo resident over 60 is offered elder mode once; the pictures show the pages
+    themselves, so the offer is answered "not now" (it is then not offered again)."""
+    offer = page.locator(".elder-offer button[name=on][value='0']")
+    if offer.count():
+        offer.first.click()
+        page.wait_for_load_state("networkidle")
+
+
 def take(browser: Any, base: str, shot: Shot, out: Path) -> Path:
     context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=1)
     try:
         page = context.new_page()
         if shot.user is not None:
             log_in(page, base, shot.user)
+            decline_elder_mode(page)
         page.goto(f"{base}{shot.path}")
         page.wait_for_load_state("networkidle")
         if shot.then:
