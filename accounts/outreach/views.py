@@ -94,11 +94,7 @@ def _new_page(
         filter_error = exc.render()
         status = 400
     params = ledger_filters.to_params(spec)
-    hidden = [
-        (name, value)
-        for name, values in params.items()
-        for value in ([values] if isinstance(values, str) else values)
-    ]
+    hidden = _hidden_fields(params)
     context: dict[str, Any] = {
         "place": place,
         "spec": spec,
@@ -118,6 +114,15 @@ def _new_page(
         "query": urlencode(params, doseq=True),
     }
     return render(request, "accounts/outreach/new.html", context, status=status)
+
+
+def _hidden_fields(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """The selection as (name, value) pairs for hidden inputs: a form carries it on."""
+    return [
+        (name, value)
+        for name, values in params.items()
+        for value in ([values] if isinstance(values, str) else values)
+    ]
 
 
 def _form_count(raw: str | None) -> int | None:
@@ -143,11 +148,7 @@ def _confirm_page(
         actor=acting_user(request), neighborhood_id=place.pk, spec=spec, today=timezone.localdate()
     )
     params = ledger_filters.to_params(spec)
-    hidden = [
-        (name, value)
-        for name, values in params.items()
-        for value in ([values] if isinstance(values, str) else values)
-    ]
+    hidden = _hidden_fields(params)
     context: dict[str, Any] = {
         "place": place,
         "segment": segment,
