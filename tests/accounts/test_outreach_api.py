@@ -27,10 +27,16 @@ def api(place):
 def test_send_answers_202_with_the_stream_and_the_reach(place, api):
     house_with(place, births=(OLD, OLD), accounts=2)
     house_with(place, births=(OLD,), accounts=0)
+    send = {"filters": {"age_min": 90, "tag": []}, "title": "免费牛奶", "body": "领取"}
+    unconfirmed = api.post(f"/api/v1/neighborhoods/{place.pk}/outreach/", send, format="json")
+    assert unconfirmed.status_code == 400
+    assert unconfirmed.json()["code"] == "confirmation_required"
+    assert not Outreach.objects.exists()
+    stale = {**send, "confirm": 3}  # the count shown no longer matches: nothing is sent
+    answer = api.post(f"/api/v1/neighborhoods/{place.pk}/outreach/", stale, format="json")
+    assert answer.json()["code"] == "stale_confirmation" and not Outreach.objects.exists()
     answer = api.post(
-        f"/api/v1/neighborhoods/{place.pk}/outreach/",
-        {"filters": {"age_min": 90, "tag": []}, "title": "免费牛奶", "body": "领取"},
-        format="json",
+        f"/api/v1/neighborhoods/{place.pk}/outreach/", {**send, "confirm": 2}, format="json"
     )
     assert answer.status_code == 202
     outreach = Outreach.objects.get()
@@ -60,7 +66,7 @@ def test_send_with_a_segment(place, api):
     segment = Segment.objects.get()
     answer = api.post(
         f"/api/v1/neighborhoods/{place.pk}/outreach/",
-        {"segment": segment.pk, "title": "t", "body": "b"},
+        {"segment": segment.pk, "title": "t", "body": "b", "confirm": 1},
         format="json",
     )
     assert answer.status_code == 202 and answer.json()["member_count"] == 1
@@ -111,7 +117,7 @@ def test_preview_counts_households_and_the_silent_ones(place, api):
     house_with(place, births=(OLD,), accounts=1)
     house_with(place, births=(OLD,), accounts=0)
     answer = api.get(f"/api/v1/neighborhoods/{place.pk}/outreach/preview/?age_min=90")
-    assert answer.json() == {"households": 2, "without_account": 1}
+    assert answer.json() == {"households": 2, "without_account": 1, "members": 1}
     bad = api.get(f"/api/v1/neighborhoods/{place.pk}/outreach/preview/?age_min=x")
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_filter"
 
@@ -120,7 +126,7 @@ def test_the_member_reads_their_inbox_and_acknowledges(place, api):
     _house, (alice,) = house_with(place, births=(OLD,), accounts=1)
     api.post(
         f"/api/v1/neighborhoods/{place.pk}/outreach/",
-        {"filters": {}, "title": "停水", "body": "明天停水"},
+        {"filters": {}, "title": "停水", "body": "明天停水", "confirm": 1},
         format="json",
     )
     member = APIClient()
