@@ -58,6 +58,8 @@ def test_an_old_resident_in_elder_mode_votes_with_the_keyboard_only(
     tab_to(page, "form.vote-form input[name=choice]")
     page.keyboard.press("ArrowDown")
     chosen = page.evaluate("document.activeElement.value")
+    label = page.evaluate("(document.activeElement.labels[0] || {}).innerText || ''").strip()
+    assert label
     tab_to(page, "[data-cast-button]")
     page.keyboard.press("Enter")
     page.locator("[data-voted]").wait_for(state="visible", timeout=10_000)
@@ -67,5 +69,7 @@ def test_an_old_resident_in_elder_mode_votes_with_the_keyboard_only(
     page.reload()
     assert page.evaluate("document.documentElement.classList.contains('elder')")
     assert page.locator("[data-voted]").is_visible()
+    # The option they chose, in words, so an old resident can check their vote.
+    assert page.inner_text("[data-voted-choice]").strip() == label
     assert errors == []
     context.close()
