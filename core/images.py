@@ -24,9 +24,15 @@ import io
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps
 
-from core.uploads import IMAGE_MAX_PIXELS, IMAGE_TOO_LARGE, UNREADABLE_IMAGE, UploadRefused
+from core.uploads import (
+    IMAGE_MAX_PIXELS,
+    IMAGE_TOO_LARGE,
+    UNREADABLE_IMAGE,
+    UploadRefused,
+    open_bounded,
+)
 
 AVATAR_SIDE = 512
 GENERAL_SIDE = 2048
@@ -76,20 +82,9 @@ def reencode(source: BinaryIO, *, longest_side: int, max_pixels: int = IMAGE_MAX
     """The upload as a new JPEG (or PNG when it has transparency), upright, in sRGB, no
     side longer than `longest_side`, without any metadata. Raises UploadRefused with
     UNSUPPORTED_IMAGE, UNREADABLE_IMAGE or IMAGE_TOO_LARGE."""
-    try:
-        image = Image.open(source)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadRefused(IMAGE_TOO_LARGE, limit=max_pixels) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise UploadRefused(UNSUPPORTED_IMAGE) from None
-    with image:
+    with open_bounded(source, max_pixels=max_pixels, unknown=UNSUPPORTED_IMAGE) as image:
         if image.format not in ACCEPTED_FORMATS:
             raise UploadRefused(UNSUPPORTED_IMAGE)
-        width, height = image.size
-        if width <= 0 or height <= 0:
-            raise UploadRefused(UNREADABLE_IMAGE)
-        if width * height > max_pixels:
-            raise UploadRefused(IMAGE_TOO_LARGE, limit=max_pixels)
         try:
             # JPEG: decode at 1/2 … 1/8 scale when that still covers the bound.
             image.draft("RGB", (longest_side, longest_side))

@@ -44,23 +44,34 @@ class UploadRefused(ValueError):
         self.params = params
 
 
-def open_image(
-    source: BinaryIO, *, fit: tuple[int, int], max_pixels: int = IMAGE_MAX_PIXELS
+def open_bounded(
+    source: BinaryIO, *, max_pixels: int, unknown: str = UNREADABLE_IMAGE
 ) -> Image.Image:
-    """The picture as RGB, scaled down to fit in `fit`, decoded only if its header declares
-    at most `max_pixels` pixels. A JPEG is decoded straight at the smaller scale (draft)."""
+    """The picture opened lazily (only its header read) once its declared size is known to
+    be at most `max_pixels`: the one gate before any decoding. A file Pillow cannot read as
+    an image is refused with `unknown`. Use it in a `with` block."""
     try:
         image = Image.open(source)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UploadRefused(IMAGE_TOO_LARGE, limit=max_pixels) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise UploadRefused(UNREADABLE_IMAGE) from None
-    with image:
-        width, height = image.size
-        if width <= 0 or height <= 0:
-            raise UploadRefused(UNREADABLE_IMAGE)
-        if width * height > max_pixels:
-            raise UploadRefused(IMAGE_TOO_LARGE, limit=max_pixels)
+        raise UploadRefused(unknown) from None
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        image.close()
+        raise UploadRefused(UNREADABLE_IMAGE)
+    if width * height > max_pixels:
+        image.close()
+        raise UploadRefused(IMAGE_TOO_LARGE, limit=max_pixels)
+    return image
+
+
+def open_image(
+    source: BinaryIO, *, fit: tuple[int, int], max_pixels: int = IMAGE_MAX_PIXELS
+) -> Image.Image:
+    """The picture as RGB, scaled down to fit in `fit`, decoded only if its header declares
+    at most `max_pixels` pixels. A JPEG is decoded straight at the smaller scale (draft)."""
+    with open_bounded(source, max_pixels=max_pixels) as image:
         try:
             image.draft("RGB", fit)  # JPEG: decode at 1/2 … 1/8 scale; others: no-op
             image.load()
