@@ -19,18 +19,10 @@ from pathlib import Path
 import pytest
 from django.utils.translation.template import templatize
 
+from tests.test_layers import PROJECT
+
 ROOT = Path(__file__).resolve().parent.parent
-APPS = (
-    "accounts",
-    "config",
-    "core",
-    "demo",
-    "forum",
-    "frontend",
-    "moderation",
-    "realtime",
-    "voting",
-)
+APPS = PROJECT  # every package of the application, as the layer rules read them
 CATALOGUE = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
 SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop"}
 PLURAL = {"ngettext", "ngettext_lazy"}
